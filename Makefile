@@ -1,0 +1,53 @@
+# Every command a person runs. `make run` and `make test` set everything up on a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+VENV_PY     := $(VENV)/bin/python
+NODE_BIN    := $(CURDIR)/node_modules/.bin
+CDK         := $(NODE_BIN)/cdk
+
+# jsii (under aws-cdk-lib) runs on the pinned, supported Node from package.json, not the system one.
+export JSII_NODE := $(NODE_BIN)/node
+export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help setup run test lint typecheck pytest synth snapshot-update fmt lock clean
+
+help: ## List the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt tools/find_python313.sh
+	@python=$$(tools/find_python313.sh) && echo "using $$python" && "$$python" -m venv --clear $(VENV)
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(VENV)/.installed node_modules/.installed ## Create .venv (Python 3.13) and install the pinned CLI and Node
+
+run: setup ## Run the service locally on the embedded defaults
+	$(VENV_PY) -m tools.local_dev
+
+test: setup lint typecheck pytest ## Lint, type-check and run every test
+
+lint: setup ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup ## mypy --strict over the constructs, the runtime and the tools
+	$(VENV)/bin/mypy
+
+pytest: setup
+	$(VENV)/bin/pytest
+
+fmt: setup ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+lock: setup ## Re-resolve requirements.txt and runtime/requirements.txt from the .in files
+	$(VENV_PY) tools/lock_requirements.py
+
+clean: ## Remove build output (keeps .venv and node_modules)
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build

@@ -1,0 +1,1 @@
+"""The items service deployed to AWS Lambda: a FastAPI app behind Mangum."""

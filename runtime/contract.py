@@ -1,0 +1,35 @@
+"""Names shared by the runtime and the infrastructure that deploys it.
+
+The CDK constructs import these so that the table's key schema, the environment variables the
+function reads and the metric names the alarms watch have exactly one definition. This module must
+stay free of imports: it is loaded by the CDK app, the tests and the Lambda function alike.
+"""
+
+from typing import Final
+
+TABLE_PARTITION_KEY: Final = "pk"
+"""String partition key of the single table (e.g. ``USER#<sub>``)."""
+
+TABLE_SORT_KEY: Final = "sk"
+"""String sort key of the single table (e.g. ``ITEM#<id>``)."""
+
+TABLE_TTL_ATTRIBUTE: Final = "expires_at"
+"""Epoch-seconds attribute that DynamoDB's TTL deletes on (idempotency records use it)."""
+
+ENV_TABLE_NAME: Final = "TABLE_NAME"
+ENV_CURSOR_SECRET_NAME: Final = "CURSOR_SECRET_NAME"
+ENV_ENABLE_DOCS: Final = "ENABLE_DOCS"
+ENV_APP_VERSION: Final = "APP_VERSION"
+
+METRIC_ITEMS_CREATED: Final = "ItemsCreated"
+METRIC_ITEMS_UPDATED: Final = "ItemsUpdated"
+METRIC_ITEMS_DELETED: Final = "ItemsDeleted"
+METRIC_CONFLICTS: Final = "Conflicts"
+METRIC_UNHANDLED_ERRORS: Final = "UnhandledErrors"
+"""Emitted once per request that ends in an unexpected 500; a canary rollback alarm watches it."""
+
+METRIC_SERVICE_DIMENSION: Final = "service"
+"""Dimension Powertools Metrics adds to every metric, valued with POWERTOOLS_SERVICE_NAME."""
+
+HANDLER: Final = "runtime.handler.handler"
+"""Lambda handler path, relative to the root of the function's code asset."""

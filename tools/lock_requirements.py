@@ -54,6 +54,11 @@ def main() -> None:
         runtime_pins,
     )
     write(
+        ROOT / "tools" / "scan" / "requirements.txt",
+        "Full pinned set resolved from requirements.in for the scanners' own venv (make lock).",
+        resolve(ROOT / "tools" / "scan" / "requirements.in"),
+    )
+    write(
         ROOT / "requirements.txt",
         "Full pinned set resolved from requirements.in for Python 3.13 (make lock).",
         resolve(ROOT / "requirements.in"),

@@ -1,0 +1,195 @@
+"""The danger rules: changes that lose data or identity held by a stateful resource.
+
+A stateful resource keeps something a redeploy cannot bring back: items in a table, users in a user
+pool (and the client id their apps hold), a secret's value. It is in danger when CloudFormation would
+replace it (a property that cannot change in place), delete it, or create it anew under another
+logical id (CloudFormation sees a new resource and deletes the old one), and when its protection
+against deletion is weakened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from tools.stack_diff.compare import ChangeKind, ResourceChange, StackDiff
+from tools.stack_diff.values import short
+
+
+@dataclass(frozen=True)
+class StatefulType:
+    """What a stateful resource type holds, and which properties force its replacement."""
+
+    label: str
+    replacing_properties: frozenset[str]
+
+
+STATEFUL_TYPES: Mapping[str, StatefulType] = {
+    # CloudFormation reference, "Update requires: Replacement" of each property.
+    "AWS::DynamoDB::GlobalTable": StatefulType(
+        "DynamoDB table", frozenset({"KeySchema", "TableName", "LocalSecondaryIndexes"})
+    ),
+    "AWS::DynamoDB::Table": StatefulType(
+        "DynamoDB table",
+        frozenset({"KeySchema", "TableName", "LocalSecondaryIndexes", "ImportSourceSpecification"}),
+    ),
+    # Schema is listed too: existing user attributes cannot be changed in place.
+    "AWS::Cognito::UserPool": StatefulType(
+        "Cognito user pool",
+        frozenset({"AliasAttributes", "UsernameAttributes", "UsernameConfiguration", "Schema"}),
+    ),
+    "AWS::Cognito::UserPoolClient": StatefulType(
+        "Cognito app client (its client id is the JWT audience)",
+        frozenset({"GenerateSecret", "UserPoolId"}),
+    ),
+    "AWS::SecretsManager::Secret": StatefulType("Secrets Manager secret", frozenset({"Name"})),
+}
+
+
+class DangerKind(StrEnum):
+    REPLACEMENT = "replacement"
+    DELETION = "deletion"
+    LOGICAL_ID_CHANGE = "logical id change"
+    PROTECTION_WEAKENED = "protection weakened"
+
+
+@dataclass(frozen=True)
+class Danger:
+    kind: DangerKind
+    stack: str
+    logical_id: str
+    resource_type: str
+    construct_path: str
+    detail: str
+
+
+def is_stateful(resource_type: str) -> bool:
+    return resource_type in STATEFUL_TYPES
+
+
+def find_dangers(stacks: Iterable[StackDiff]) -> list[Danger]:
+    """Every danger in the given stack diffs; moves are paired within one environment."""
+    by_environment: dict[str, list[StackDiff]] = {}
+    for stack in stacks:
+        by_environment.setdefault(stack.environment, []).append(stack)
+    dangers: list[Danger] = []
+    for environment_stacks in by_environment.values():
+        dangers.extend(_environment_dangers(environment_stacks))
+    return dangers
+
+
+def _environment_dangers(stacks: list[StackDiff]) -> list[Danger]:
+    dangers: list[Danger] = []
+    added = [
+        (stack, change)
+        for stack in stacks
+        for change in stack.of_kind(ChangeKind.ADDED)
+        if is_stateful(change.resource_type)
+    ]
+    for stack in stacks:
+        for change in stack.resources:
+            if not is_stateful(change.resource_type):
+                continue
+            if change.kind is ChangeKind.CHANGED:
+                dangers.extend(_changed_dangers(stack.name, change))
+            elif change.kind is ChangeKind.REMOVED:
+                successor = _successor(change, added)
+                if successor is not None:
+                    added.remove(successor)
+                dangers.append(_removal_danger(stack.name, change, successor))
+    return dangers
+
+
+def _changed_dangers(stack: str, change: ResourceChange) -> list[Danger]:
+    stateful = STATEFUL_TYPES[change.resource_type]
+    dangers: list[Danger] = []
+    replacing = [prop for prop in change.changes if prop.top_level_property in stateful.replacing_properties]
+    if replacing:
+        names = sorted({str(prop.top_level_property) for prop in replacing})
+        shown = "; ".join(
+            f"{prop.path.removeprefix('Properties.')} {short(prop.old)} -> {short(prop.new)}"
+            for prop in replacing
+        )
+        dangers.append(
+            _danger(
+                DangerKind.REPLACEMENT,
+                stack,
+                change,
+                f"{stateful.label} is REPLACED by a new, empty one and the old one is "
+                f"{_fate((change.old or {}).get('UpdateReplacePolicy'))}: "
+                f"{', '.join(names)} cannot change in place ({shown})",
+            )
+        )
+    weakened = _weakened_protection(change.old or {}, change.new or {})
+    if weakened:
+        dangers.append(
+            _danger(DangerKind.PROTECTION_WEAKENED, stack, change, f"{stateful.label}: {'; '.join(weakened)}")
+        )
+    return dangers
+
+
+def _weakened_protection(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    notes = [
+        f"{policy} {old.get(policy)} -> {new.get(policy, 'Delete (default)')}"
+        for policy in ("DeletionPolicy", "UpdateReplacePolicy")
+        if old.get(policy) in ("Retain", "RetainExceptOnCreate", "Snapshot")
+        and new.get(policy) != old.get(policy)
+    ]
+    for flag in ("DeletionProtectionEnabled", "DeletionProtection"):
+        before = old.get("Properties", {}).get(flag)
+        after = new.get("Properties", {}).get(flag)
+        if before in (True, "true", "ACTIVE") and after not in (True, "true", "ACTIVE"):
+            notes.append(f"{flag} {before} -> {after if after is not None else '(absent)'}")
+    return notes
+
+
+def _successor(
+    removed: ResourceChange, added: list[tuple[StackDiff, ResourceChange]]
+) -> tuple[StackDiff, ResourceChange] | None:
+    """The added resource that takes the removed one's place: same construct path, else same type."""
+    same_type = [candidate for candidate in added if candidate[1].resource_type == removed.resource_type]
+    for candidate in same_type:
+        if _construct_tail(candidate[1]) == _construct_tail(removed):
+            return candidate
+    return same_type[0] if len(same_type) == 1 else None
+
+
+def _construct_tail(change: ResourceChange) -> tuple[str, ...]:
+    """The last two construct-path segments (``Table/Resource``): stable when a stack or stage is renamed."""
+    return tuple(change.construct_path.split("/")[-2:])
+
+
+def _removal_danger(
+    stack: str, removed: ResourceChange, successor: tuple[StackDiff, ResourceChange] | None
+) -> Danger:
+    stateful = STATEFUL_TYPES[removed.resource_type]
+    retained = (removed.old or {}).get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate")
+    fate = (
+        "retained by its DeletionPolicy but orphaned from the stack" if retained else "DELETED with its data"
+    )
+    if successor is None:
+        return _danger(DangerKind.DELETION, stack, removed, f"{stateful.label} is removed: {fate}")
+    new_stack, new = successor
+    where = new.logical_id if new_stack.name == stack else f"{new.logical_id} in {new_stack.name}"
+    return _danger(
+        DangerKind.LOGICAL_ID_CHANGE,
+        stack,
+        removed,
+        f"{stateful.label} logical id changes {removed.logical_id} -> {where}: CloudFormation creates a "
+        f"new, empty resource and the old one is {fate}",
+    )
+
+
+def _fate(policy: object) -> str:
+    """What CloudFormation does with the old resource under a DeletionPolicy / UpdateReplacePolicy."""
+    if policy in ("Retain", "RetainExceptOnCreate"):
+        return f"kept but orphaned from the stack ({policy})"
+    if policy == "Snapshot":
+        return "DELETED after a snapshot"
+    return "DELETED with its data"
+
+
+def _danger(kind: DangerKind, stack: str, change: ResourceChange, detail: str) -> Danger:
+    return Danger(kind, stack, change.logical_id, change.resource_type, change.construct_path, detail)

@@ -49,5 +49,11 @@ fmt: setup ## Apply ruff's fixes and formatting
 lock: setup ## Re-resolve requirements.txt and runtime/requirements.txt from the .in files
 	$(VENV_PY) tools/lock_requirements.py
 
+synth: setup ## Synthesize every environment (offline, no AWS credentials) into cdk.out/
+	$(CDK) synth --quiet '**'
+
+snapshot-update: setup ## Regenerate the syrupy snapshots of the synthesized templates (tests/infra)
+	$(VENV)/bin/pytest tests/infra --snapshot-update
+
 clean: ## Remove build output (keeps .venv and node_modules)
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build

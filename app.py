@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""CDK entry point: one Stage per environment (``cdk deploy "prod/*"`` deploys prod).
+
+The only place where configuration enters. CDK context (``-c key=value``):
+
+- ``<env>:account`` / ``<env>:region`` (e.g. ``prod:account=123456789012``) deploy an environment to
+  another account or region than ``cdk_app/config.py`` says;
+- ``layer_platform=host`` builds the dependency layer for this machine instead of Lambda (local runs).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from aws_cdk import App, Validations
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+
+from cdk_app.config import ENVIRONMENTS, with_target
+from cdk_app.constructs.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, LayerPlatform
+from cdk_app.stacks.stateless import ServiceSources
+from cdk_app.stage import ServiceStage
+
+ROOT = Path(__file__).resolve().parent
+
+
+def project_version() -> str:
+    """The version in pyproject.toml: the function's ``APP_VERSION``."""
+    with (ROOT / "pyproject.toml").open("rb") as pyproject:
+        return str(tomllib.load(pyproject)["project"]["version"])
+
+
+def _layer_platform(app: App) -> LayerPlatform:
+    value = app.node.try_get_context(LAYER_PLATFORM_CONTEXT_KEY) or LayerPlatform.LAMBDA.value
+    try:
+        return LayerPlatform(value)
+    except ValueError:
+        allowed = ", ".join(platform.value for platform in LayerPlatform)
+        raise ValueError(
+            f"context {LAYER_PLATFORM_CONTEXT_KEY}={value!r}: expected one of {allowed}"
+        ) from None
+
+
+def build(app: App) -> list[ServiceStage]:
+    """Add every environment's stage to ``app``, checked by cdk-nag's AwsSolutions and Serverless packs."""
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
+    sources = ServiceSources(
+        package_dir=ROOT / "runtime",
+        requirements_file=ROOT / "runtime" / "requirements.txt",
+        app_version=project_version(),
+        layer_platform=_layer_platform(app),
+        layer_cache_dir=ROOT / "build" / "layers",
+    )
+    stages = []
+    for config in ENVIRONMENTS:
+        target = with_target(
+            config,
+            account=app.node.try_get_context(f"{config.name}:account"),
+            region=app.node.try_get_context(f"{config.name}:region"),
+        )
+        stages.append(ServiceStage(app, config=target, sources=sources))
+    return stages
+
+
+if __name__ == "__main__":
+    cdk_app = App()
+    build(cdk_app)
+    cdk_app.synth()

@@ -1,0 +1,1 @@
+"""The construct library (``constructs/``), its composition into stacks (``stacks/``) and the stage."""

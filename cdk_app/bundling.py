@@ -1,0 +1,103 @@
+"""Building blocks of the Docker-free asset bundlers: hashing inputs, compiling bytecode, copying trees.
+
+Lambda mounts code and layers read-only, so Python cannot write ``__pycache__`` there: without
+pre-compiled bytecode every cold start compiles every imported module again. Bytecode is only usable
+by the exact Python minor version that wrote it, and file modification times do not survive the asset
+zip, so the bundlers compile with the target interpreter and hash-based invalidation.
+"""
+
+from __future__ import annotations
+
+import compileall
+import hashlib
+import os
+import py_compile
+import shutil
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+DEFAULT_INVALIDATION_MODE = py_compile.PycInvalidationMode.UNCHECKED_HASH
+"""Lambda code and layers are immutable, so the interpreter need not re-hash sources on import."""
+
+
+class BundlingError(RuntimeError):
+    """An asset could not be built; the message says what to change."""
+
+
+def python_version_of(runtime_name: str) -> str:
+    """``"python3.13"`` -> ``"3.13"``; anything else is not a Python runtime."""
+    prefix = "python"
+    version = runtime_name.removeprefix(prefix)
+    if version == runtime_name or not version.replace(".", "").isdigit():
+        raise BundlingError(f"{runtime_name!r} is not a Python Lambda runtime")
+    return version
+
+
+def require_interpreter(python_version: str) -> None:
+    """Fail unless this interpreter writes bytecode that the target Python version can load."""
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if running != python_version:
+        raise BundlingError(
+            f"bytecode for Python {python_version} must be compiled by Python {python_version}, "
+            f"but synth runs on Python {running} ({sys.executable}); run the CDK app with a "
+            f"Python {python_version} interpreter (the project's .venv)"
+        )
+
+
+def digest(parts: Iterable[bytes | str]) -> str:
+    """SHA-256 over length-prefixed parts, so that no two different part lists collide by concatenation."""
+    sha = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        sha.update(len(data).to_bytes(8, "big"))
+        sha.update(data)
+    return sha.hexdigest()
+
+
+def compile_tree(
+    root: Path,
+    *,
+    deployed_at: str,
+    invalidation_mode: py_compile.PycInvalidationMode,
+) -> None:
+    """Compile every ``.py`` under ``root`` in place, recording ``deployed_at`` as the source location.
+
+    Tracebacks in Lambda then name the real paths (``/opt/python/...``, ``/var/task/...``) and the
+    bytecode does not depend on where the build ran.
+    """
+    ok = compileall.compile_dir(
+        root,
+        quiet=1,
+        stripdir=str(root),
+        prependdir=deployed_at,
+        invalidation_mode=invalidation_mode,
+        workers=1,
+    )
+    if not ok:
+        raise BundlingError(f"some Python files under {root} do not compile (see the errors above)")
+
+
+def remove_bytecode_caches(root: Path) -> None:
+    """Delete every ``__pycache__`` directory and stray ``.pyc`` under ``root``."""
+    for cache in sorted(root.rglob("__pycache__"), reverse=True):
+        shutil.rmtree(cache)
+    for stray in root.rglob("*.pyc"):
+        stray.unlink()
+
+
+def mirror_tree(source: Path, destination: Path) -> None:
+    """Copy ``source`` into ``destination`` (which may exist), hard-linking files where possible.
+
+    Assets are only ever read after bundling, so sharing inodes with the build cache is safe and
+    saves copying tens of megabytes on every synthesis.
+    """
+
+    def link_or_copy(src: str, dst: str) -> str:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+        return dst
+
+    shutil.copytree(source, destination, copy_function=link_or_copy, dirs_exist_ok=True)

@@ -1,0 +1,246 @@
+"""A Python Lambda function for an HTTP API, published behind an alias, its code bundled without Docker.
+
+The code asset is one Python package folder: its ``.py`` files only (no requirements files, no caches
+from a local run), compiled to hash-based bytecode by the target Python version. Third-party packages
+come from layers (see :mod:`cdk_app.constructs.dependency_layer`).
+"""
+
+from __future__ import annotations
+
+import py_compile
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import (
+    Acknowledgment,
+    Annotations,
+    AssetHashType,
+    BundlingOptions,
+    Duration,
+    ILocalBundling,
+    RemovalPolicy,
+    Validations,
+)
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk_app.bundling import (
+    DEFAULT_INVALIDATION_MODE,
+    BundlingError,
+    compile_tree,
+    digest,
+    python_version_of,
+    require_interpreter,
+)
+
+BUNDLER_VERSION = "1"
+"""Bump when the build steps below change what ends up in the code asset."""
+
+TASK_ROOT = "/var/task"
+"""Where Lambda unpacks the function's code (recorded in tracebacks)."""
+
+DEFAULT_TIMEOUT = Duration.seconds(10)
+
+_LAMBDA_LOG_LEVELS = {
+    "DEBUG": lambda_.ApplicationLogLevel.DEBUG,
+    "INFO": lambda_.ApplicationLogLevel.INFO,
+    "WARNING": lambda_.ApplicationLogLevel.WARN,
+    "ERROR": lambda_.ApplicationLogLevel.ERROR,
+    "CRITICAL": lambda_.ApplicationLogLevel.FATAL,
+}
+
+
+def _package_sources(package_dir: Path) -> list[Path]:
+    """The package's ``.py`` files, relative to its folder, in a stable order."""
+    return sorted(
+        path.relative_to(package_dir)
+        for path in package_dir.rglob("*.py")
+        if "__pycache__" not in path.relative_to(package_dir).parts
+    )
+
+
+@jsii.implements(ILocalBundling)
+class _PackageBundler:
+    """Copies the package's sources into the asset and compiles them; CDK calls it instead of Docker."""
+
+    def __init__(self, *, package_dir: Path, invalidation_mode: py_compile.PycInvalidationMode) -> None:
+        self._package_dir = package_dir
+        self._invalidation_mode = invalidation_mode
+
+    def try_bundle(self, output_dir: str, *_options: Any, **_keywords: Any) -> bool:
+        """Build into ``output_dir``; CDK passes the bundling options, which this bundler does not need."""
+        destination = Path(output_dir) / self._package_dir.name
+        for relative in _package_sources(self._package_dir):
+            target = destination / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self._package_dir / relative, target)
+        compile_tree(Path(output_dir), deployed_at=TASK_ROOT, invalidation_mode=self._invalidation_mode)
+        return True
+
+
+class ApiFunction(Construct):
+    """A function, its log group and role, and the alias that receives traffic.
+
+    Public attributes: :attr:`function`, :attr:`alias` (always on a published version, never
+    ``$LATEST``), :attr:`version`, :attr:`log_group`, :attr:`role`, :attr:`code_hash`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        package_dir: Path,
+        handler: str,
+        service_name: str,
+        metrics_namespace: str,
+        layers: Sequence[lambda_.ILayerVersion] = (),
+        environment: Mapping[str, str] | None = None,
+        architecture: lambda_.Architecture = lambda_.Architecture.ARM_64,
+        runtime: lambda_.Runtime = lambda_.Runtime.PYTHON_3_13,
+        memory_size: int = 1024,
+        timeout: Duration = DEFAULT_TIMEOUT,
+        reserved_concurrency: int | None = None,
+        log_level: str = "INFO",
+        log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        tracing: lambda_.Tracing = lambda_.Tracing.ACTIVE,
+        snap_start: bool = False,
+        provisioned_concurrency: int = 0,
+        alias_name: str = "live",
+        invalidation_mode: py_compile.PycInvalidationMode = DEFAULT_INVALIDATION_MODE,
+        description: str | None = None,
+    ) -> None:
+        """Create the function.
+
+        :param package_dir: folder of the Python package to deploy; it becomes the top-level package of
+            the code asset (``<package_dir name>/...``). Required.
+        :param handler: handler path inside the asset, e.g. ``"runtime.handler.handler"``. Required.
+        :param service_name: ``POWERTOOLS_SERVICE_NAME`` (logs, traces, metric dimension). Required.
+        :param metrics_namespace: ``POWERTOOLS_METRICS_NAMESPACE``. Required.
+        :param layers: layers with the third-party packages. Default: none.
+        :param environment: extra environment variables. Default: none.
+        :param architecture: Default: ``ARM_64``.
+        :param runtime: Python runtime; synth must run on the same Python version, since it compiles the
+            bytecode. Default: ``PYTHON_3_13``.
+        :param memory_size: MiB. Default: 1024.
+        :param timeout: Default: 10 seconds.
+        :param reserved_concurrency: reserved concurrent executions (a cap and a guarantee).
+            Default: none, the account's unreserved pool.
+        :param log_level: ``POWERTOOLS_LOG_LEVEL`` and Lambda's application log level filter
+            (DEBUG, INFO, WARNING, ERROR, CRITICAL). Default: ``"INFO"``.
+        :param log_retention: retention of the function's log group. Default: three months.
+        :param log_removal_policy: what happens to the log group when it leaves the stack.
+            Default: ``RETAIN``.
+        :param tracing: X-Ray tracing mode. Default: ``ACTIVE``.
+        :param snap_start: SnapStart on published versions. Default: false.
+        :param provisioned_concurrency: provisioned concurrency on the alias; exclusive with SnapStart.
+            Default: 0 (none).
+        :param alias_name: Default: ``"live"``.
+        :param invalidation_mode: bytecode validation mode, see ``DependencyLayer``.
+            Default: ``UNCHECKED_HASH``.
+        :param description: Default: none.
+        """
+        super().__init__(scope, construct_id)
+        if snap_start and provisioned_concurrency:
+            raise ValueError("ApiFunction: snap_start and provisioned_concurrency are mutually exclusive")
+        if log_level not in _LAMBDA_LOG_LEVELS:
+            raise ValueError(
+                f"ApiFunction.log_level: {log_level!r} is not one of {', '.join(_LAMBDA_LOG_LEVELS)}"
+            )
+        if not package_dir.is_dir():
+            raise BundlingError(f"ApiFunction.package_dir: {package_dir} is not a folder")
+        python_version = python_version_of(runtime.name)
+        require_interpreter(python_version)
+
+        sources = _package_sources(package_dir)
+        self.code_hash: str = digest(
+            [BUNDLER_VERSION, python_version, invalidation_mode.name, package_dir.name]
+            + [part for rel in sources for part in (rel.as_posix(), (package_dir / rel).read_bytes())]
+        )
+        code = lambda_.Code.from_asset(
+            str(package_dir),
+            asset_hash=self.code_hash,
+            asset_hash_type=AssetHashType.CUSTOM,
+            bundling=BundlingOptions(
+                image=runtime.bundling_image,
+                local=_PackageBundler(package_dir=package_dir, invalidation_mode=invalidation_mode),
+            ),
+        )
+
+        self.log_group: logs.LogGroup = logs.LogGroup(
+            self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy
+        )
+        self.role: iam.Role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Execution role: writes its own log group and X-Ray traces, plus explicit grants",
+        )
+        self.log_group.grant_write(self.role)
+
+        self.function: lambda_.Function = lambda_.Function(
+            self,
+            "Function",
+            code=code,
+            handler=handler,
+            runtime=runtime,
+            architecture=architecture,
+            layers=list(layers),
+            memory_size=memory_size,
+            timeout=timeout,
+            reserved_concurrent_executions=reserved_concurrency,
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=_LAMBDA_LOG_LEVELS[log_level],
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            tracing=tracing,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
+            description=description,
+            environment={
+                "POWERTOOLS_SERVICE_NAME": service_name,
+                "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
+                "POWERTOOLS_LOG_LEVEL": log_level,
+                **(environment or {}),
+            },
+        )
+        self.version: lambda_.Version = self.function.current_version
+        self.alias: lambda_.Alias = lambda_.Alias(
+            self,
+            "Alias",
+            alias_name=alias_name,
+            version=self.version,
+            provisioned_concurrent_executions=provisioned_concurrency or None,
+        )
+        self._acknowledge_findings(tracing=tracing, snap_start=snap_start)
+
+    def _acknowledge_findings(self, *, tracing: lambda_.Tracing, snap_start: bool) -> None:
+        Validations.of(self.function).acknowledge(
+            Acknowledgment(
+                id="Serverless-LambdaDLQ",
+                reason=(
+                    "API Gateway invokes the function synchronously and returns its errors to the caller; "
+                    "a dead-letter queue only receives failed asynchronous invocations"
+                ),
+            )
+        )
+        if snap_start:
+            Annotations.of(self.function).acknowledge_warning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish",
+                "the construct always publishes a version (current_version) and the alias routes to it",
+            )
+        if tracing is not lambda_.Tracing.DISABLED:
+            reason = (
+                "xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; "
+                "AWS documents Resource '*' for them"
+            )
+            Validations.of(self.role).acknowledge(
+                Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=reason),
+                Acknowledgment(id="Serverless-StarPermissions", reason=reason),
+            )

@@ -1,0 +1,246 @@
+"""A Lambda layer holding a Python function's third-party packages, built without Docker.
+
+pip downloads wheels for the target platform (``--platform manylinux2014_aarch64`` or ``_x86_64``,
+``--only-binary=:all:``, ``--python-version``, ``--implementation cp``) into ``python/``; the bundler then
+strips what Lambda never reads and compiles hash-based bytecode with the target Python version.
+
+The asset hash is derived from the pinned requirements' content, the architecture, the Python version,
+the wheel platform, the bytecode invalidation mode and :data:`BUNDLER_VERSION`, never from build
+output, so synth is deterministic and a build happens only when one of those changes. Given a
+``cache_dir``, built layers are kept there under that hash and reused by every later synthesis.
+
+CDK context key ``layer_platform`` (read by ``app.py``, see :data:`LAYER_PLATFORM_CONTEXT_KEY`):
+``cdk synth -c layer_platform=host`` builds the layer with wheels for the machine running synth
+(:attr:`LayerPlatform.HOST`) instead of manylinux for Lambda, changing nothing else in the template
+but the layer's asset hash. The local API emulator runs the synthesized assembly that way.
+"""
+
+from __future__ import annotations
+
+import py_compile
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import AssetHashType, BundlingOptions, ILocalBundling, RemovalPolicy
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from cdk_app.bundling import (
+    DEFAULT_INVALIDATION_MODE,
+    BundlingError,
+    compile_tree,
+    digest,
+    mirror_tree,
+    python_version_of,
+    remove_bytecode_caches,
+    require_interpreter,
+)
+
+BUNDLER_VERSION = "1"
+"""Bump when the build steps below change what ends up in the layer."""
+
+LAYER_PLATFORM_CONTEXT_KEY = "layer_platform"
+"""CDK context key that selects the :class:`LayerPlatform` (``lambda`` or ``host``)."""
+
+LAYER_ROOT = "/opt/python"
+"""Where Lambda mounts a Python layer's ``python/`` folder (recorded in tracebacks)."""
+
+_MANYLINUX_TAGS = {
+    lambda_.Architecture.ARM_64.name: "manylinux2014_aarch64",
+    lambda_.Architecture.X86_64.name: "manylinux2014_x86_64",
+}
+_KEPT_DIST_INFO = {"METADATA", "entry_points.txt", "top_level.txt"}
+"""What importlib.metadata reads at run time (versions, entry points); the rest of dist-info is not."""
+_NO_WHEEL = re.compile(r"No matching distribution found for (\S+)")
+
+
+class LayerPlatform(StrEnum):
+    """Which wheels the layer holds."""
+
+    LAMBDA = "lambda"
+    """manylinux wheels for the layer's architecture: what Lambda runs."""
+    HOST = "host"
+    """Wheels for the machine running synth, for running the assembly locally."""
+
+
+def _strip(site: Path) -> None:
+    """Remove what the function never reads: scripts, caches, tests, type stubs, install records."""
+    shutil.rmtree(site / "bin", ignore_errors=True)
+    remove_bytecode_caches(site)
+    for package in site.iterdir():
+        if package.is_dir() and not package.name.endswith(".dist-info"):
+            for tests in sorted(package.rglob("*"), reverse=True):
+                if tests.is_dir() and tests.name in {"tests", "test"}:
+                    shutil.rmtree(tests)
+    for stub in site.rglob("*.pyi"):
+        stub.unlink()
+    for dist_info in site.glob("*.dist-info"):
+        for entry in dist_info.iterdir():
+            if entry.is_file() and entry.name not in _KEPT_DIST_INFO and not entry.name.startswith("LICEN"):
+                entry.unlink()
+
+
+@jsii.implements(ILocalBundling)
+class _PipLayerBundler:
+    """Builds the layer on the machine running synth; CDK calls :meth:`try_bundle` instead of Docker."""
+
+    def __init__(
+        self,
+        *,
+        requirements_file: Path,
+        wheel_platform: str | None,
+        python_version: str,
+        invalidation_mode: py_compile.PycInvalidationMode,
+        cache_entry: Path | None,
+    ) -> None:
+        self._requirements_file = requirements_file
+        self._wheel_platform = wheel_platform
+        self._python_version = python_version
+        self._invalidation_mode = invalidation_mode
+        self._cache_entry = cache_entry
+
+    def try_bundle(self, output_dir: str, *_options: Any, **_keywords: Any) -> bool:
+        """Build into ``output_dir``; CDK passes the bundling options, which this bundler does not need."""
+        output = Path(output_dir)
+        if self._cache_entry is None:
+            self._build(output)
+            return True
+        if not self._cache_entry.is_dir():
+            self._cache_entry.parent.mkdir(parents=True, exist_ok=True)
+            scratch = Path(
+                tempfile.mkdtemp(prefix=f"{self._cache_entry.name}.", dir=self._cache_entry.parent)
+            )
+            try:
+                self._build(scratch)
+                scratch.replace(self._cache_entry)
+            except OSError:
+                if not self._cache_entry.is_dir():
+                    raise
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+        mirror_tree(self._cache_entry, output)
+        return True
+
+    def _build(self, destination: Path) -> None:
+        site = destination / "python"
+        self._pip_install(site)
+        _strip(site)
+        compile_tree(site, deployed_at=LAYER_ROOT, invalidation_mode=self._invalidation_mode)
+
+    def _pip_install(self, site: Path) -> None:
+        command = [
+            sys.executable, "-m", "pip", "install",
+            "--quiet", "--disable-pip-version-check", "--no-input", "--no-compile",
+            "--only-binary=:all:", "--target", str(site), "-r", str(self._requirements_file),
+        ]  # fmt: skip
+        if self._wheel_platform is not None:
+            command += [
+                "--platform", self._wheel_platform, "--implementation", "cp",
+                "--python-version", self._python_version,
+            ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if result.returncode == 0:
+            return
+        target = self._wheel_platform or "this machine"
+        missing = _NO_WHEEL.search(result.stderr)
+        if missing:
+            raise BundlingError(
+                f"dependency layer: no wheel of {missing.group(1)} for {target} and Python "
+                f"{self._python_version} (from {self._requirements_file}); pin a version that publishes "
+                "one or replace the package"
+            )
+        raise BundlingError(
+            f"dependency layer: pip install failed for {self._requirements_file}:\n{result.stderr.strip()}"
+        )
+
+
+class DependencyLayer(Construct):
+    """A layer version with the packages pinned in a requirements file, for one architecture.
+
+    Public attributes: :attr:`layer` (the ``LayerVersion``) and :attr:`asset_hash` (the custom hash
+    of its inputs).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        requirements_file: Path,
+        architecture: lambda_.Architecture = lambda_.Architecture.ARM_64,
+        runtime: lambda_.Runtime = lambda_.Runtime.PYTHON_3_13,
+        platform: LayerPlatform = LayerPlatform.LAMBDA,
+        invalidation_mode: py_compile.PycInvalidationMode = DEFAULT_INVALIDATION_MODE,
+        cache_dir: Path | None = None,
+        description: str | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+    ) -> None:
+        """Create the layer.
+
+        :param requirements_file: fully pinned requirements (``name==version`` for every package,
+            dependencies included), e.g. the output of ``pip-compile`` or ``make lock``. Required.
+        :param architecture: instruction set of the wheels and of the functions using the layer.
+            Default: ``ARM_64``.
+        :param runtime: Python runtime the layer is for; the synthesizing interpreter must be the same
+            version, since it compiles the bytecode. Default: ``PYTHON_3_13``.
+        :param platform: ``LAMBDA`` for manylinux wheels of ``architecture``; ``HOST`` for wheels of the
+            machine running synth (local emulation only). Default: ``LAMBDA``.
+        :param invalidation_mode: how the interpreter validates the compiled ``.pyc`` files;
+            ``UNCHECKED_HASH`` trusts them (layers are immutable), ``CHECKED_HASH`` re-hashes each
+            source on import. Timestamp-based bytecode is not offered: zip files do not keep mtimes.
+            Default: ``UNCHECKED_HASH``.
+        :param cache_dir: folder that keeps built layers keyed by asset hash, reused across syntheses
+            (keep it out of version control). Default: none, every synthesis that needs the asset builds it.
+        :param description: layer description. Default: names the requirements file.
+        :param removal_policy: what happens to superseded layer versions; functions already using a
+            version keep working after it is deleted. Default: ``DESTROY``.
+        """
+        super().__init__(scope, construct_id)
+        python_version = python_version_of(runtime.name)
+        require_interpreter(python_version)
+        if platform is LayerPlatform.HOST:
+            wheel_platform = None
+            platform_id = f"host:{sysconfig.get_platform()}"
+        else:
+            wheel_platform = _MANYLINUX_TAGS[architecture.name]
+            platform_id = wheel_platform
+
+        self.asset_hash: str = digest(
+            [
+                BUNDLER_VERSION,
+                requirements_file.read_bytes(),
+                architecture.name,
+                python_version,
+                platform_id,
+                invalidation_mode.name,
+            ]
+        )
+        bundler = _PipLayerBundler(
+            requirements_file=requirements_file,
+            wheel_platform=wheel_platform,
+            python_version=python_version,
+            invalidation_mode=invalidation_mode,
+            cache_entry=cache_dir / self.asset_hash if cache_dir is not None else None,
+        )
+        self.layer: lambda_.LayerVersion = lambda_.LayerVersion(
+            self,
+            "Layer",
+            code=lambda_.Code.from_asset(
+                str(requirements_file.parent),
+                asset_hash=self.asset_hash,
+                asset_hash_type=AssetHashType.CUSTOM,
+                bundling=BundlingOptions(image=runtime.bundling_image, local=bundler),
+            ),
+            compatible_runtimes=[runtime],
+            compatible_architectures=[architecture],
+            description=description or f"Python {python_version} packages pinned in {requirements_file.name}",
+            removal_policy=removal_policy,
+        )

@@ -1,0 +1,85 @@
+"""A Cognito user pool and app client that issue the JWTs an HTTP API accepts."""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+
+DEFAULT_ACCESS_TOKEN_VALIDITY = Duration.hours(1)
+DEFAULT_REFRESH_TOKEN_VALIDITY = Duration.days(30)
+
+
+class ApiUserPool(Construct):
+    """Invitation-only user pool with MFA required, and a public (secret-less) app client.
+
+    Public attributes: :attr:`user_pool`, :attr:`client`, :attr:`issuer_url` (the OIDC issuer of the
+    pool's tokens) and :attr:`audience` (the client id, which access tokens carry as ``client_id``).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        self_sign_up: bool = False,
+        feature_plan: cognito.FeaturePlan = cognito.FeaturePlan.ESSENTIALS,
+        deletion_protection: bool = True,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        access_token_validity: Duration = DEFAULT_ACCESS_TOKEN_VALIDITY,
+        refresh_token_validity: Duration = DEFAULT_REFRESH_TOKEN_VALIDITY,
+    ) -> None:
+        """Create the pool and its client.
+
+        :param self_sign_up: let anyone create an account. Default: false (administrators invite users).
+        :param feature_plan: Cognito feature plan; ``PLUS`` adds threat protection, billed per active
+            user. Default: ``ESSENTIALS``.
+        :param deletion_protection: refuse to delete the pool through the API. Default: true.
+        :param removal_policy: what happens to the pool when it leaves the stack. Default: ``RETAIN``.
+        :param access_token_validity: lifetime of access and ID tokens. Default: 1 hour.
+        :param refresh_token_validity: Default: 30 days.
+        """
+        super().__init__(scope, construct_id)
+        self.user_pool: cognito.UserPool = cognito.UserPool(
+            self,
+            "UserPool",
+            self_sign_up_enabled=self_sign_up,
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),
+            mfa=cognito.Mfa.REQUIRED,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            feature_plan=feature_plan,
+            deletion_protection=deletion_protection,
+            removal_policy=removal_policy,
+        )
+        self.client: cognito.UserPoolClient = self.user_pool.add_client(
+            "ApiClient",
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            generate_secret=False,
+            prevent_user_existence_errors=True,
+            access_token_validity=access_token_validity,
+            id_token_validity=access_token_validity,
+            refresh_token_validity=refresh_token_validity,
+        )
+        region = Stack.of(self).region
+        self.issuer_url: str = f"https://cognito-idp.{region}.amazonaws.com/{self.user_pool.user_pool_id}"
+        self.audience: str = self.client.user_pool_client_id
+        if feature_plan is not cognito.FeaturePlan.PLUS:
+            Validations.of(self.user_pool).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-COG8",
+                    reason=(
+                        "Threat protection needs the PLUS feature plan, billed per monthly active user; "
+                        "the pool is invitation-only with MFA required. Pass feature_plan=PLUS to enable it"
+                    ),
+                )
+            )

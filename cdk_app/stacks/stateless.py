@@ -1,0 +1,155 @@
+"""The stateless stack: the code and its front door, replaceable on every deployment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from cdk_app.config import EnvironmentConfig
+from cdk_app.constructs.api_function import ApiFunction
+from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
+from cdk_app.constructs.http_api import ServiceHttpApi
+from runtime import contract
+
+SERVICE_NAME = "items-api"
+"""``POWERTOOLS_SERVICE_NAME``: the ``service`` dimension of every application metric."""
+METRICS_NAMESPACE = "ItemsService"
+"""``POWERTOOLS_METRICS_NAMESPACE`` of the application metrics (``runtime.contract.METRIC_*``)."""
+
+TABLE_ACTIONS = (
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+)
+"""Item-level reads and writes the service performs (items and idempotency records); no scans."""
+SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
+
+PUBLIC_ROUTES = ("GET /health",)
+DOCS_ROUTES = ("GET /docs", "GET /openapi.json")
+PROTECTED_ROUTES = ("ANY /{proxy+}",)
+"""Every other path needs a token: the runtime's routes and anything unknown."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceSources:
+    """Where the deployed code comes from, and how its layer is built (the same for every environment)."""
+
+    package_dir: Path
+    """The runtime package folder (``runtime/``)."""
+    requirements_file: Path
+    """Its fully pinned requirements (``runtime/requirements.txt``), the layer's input."""
+    app_version: str
+    """``APP_VERSION`` of the function, e.g. the project version."""
+    layer_platform: LayerPlatform = LayerPlatform.LAMBDA
+    layer_cache_dir: Path | None = None
+    """Keeps built layers between syntheses (see ``DependencyLayer.cache_dir``)."""
+
+
+class StatelessStack(Stack):
+    """Dependency layer, function with its ``live`` alias, HTTP API.
+
+    Public attributes: :attr:`layer`, :attr:`api_function` (the ``ApiFunction`` construct),
+    :attr:`function`, :attr:`alias`, :attr:`api` (the ``ServiceHttpApi`` construct), :attr:`http_api`,
+    :attr:`http_stage`, :attr:`table`, :attr:`config`, :attr:`service_name`, :attr:`metrics_namespace`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        sources: ServiceSources,
+        table: dynamodb.ITableV2,
+        cursor_secret: secretsmanager.ISecret,
+        jwt_issuer: str,
+        jwt_audience: Sequence[str],
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description=f"Items service ({config.name}): layer, function, live alias, HTTP API",
+            analytics_reporting=False,
+        )
+        self.config = config
+        self.table = table
+        self.service_name = SERVICE_NAME
+        self.metrics_namespace = METRICS_NAMESPACE
+        self.layer = DependencyLayer(
+            self,
+            "Dependencies",
+            requirements_file=sources.requirements_file,
+            platform=sources.layer_platform,
+            cache_dir=sources.layer_cache_dir,
+        ).layer
+        self.api_function = ApiFunction(
+            self,
+            "Api",
+            package_dir=sources.package_dir,
+            handler=contract.HANDLER,
+            service_name=SERVICE_NAME,
+            metrics_namespace=METRICS_NAMESPACE,
+            layers=[self.layer],
+            memory_size=config.memory_mb,
+            timeout=Duration.seconds(config.timeout_seconds),
+            reserved_concurrency=config.reserved_concurrency,
+            log_level=config.log_level,
+            log_retention=config.log_retention,
+            log_removal_policy=config.removal_policy,
+            snap_start=config.cold_start.snap_start,
+            provisioned_concurrency=config.cold_start.provisioned_concurrency,
+            environment={
+                contract.ENV_TABLE_NAME: table.table_name,
+                contract.ENV_CURSOR_SECRET_NAME: cursor_secret.secret_arn,
+                contract.ENV_ENABLE_DOCS: "true" if config.enable_docs else "false",
+                contract.ENV_APP_VERSION: sources.app_version,
+            },
+            description=f"Items service API ({config.name})",
+        )
+        self.function = self.api_function.function
+        runtime_reason = (
+            "Python 3.13 is the runtime the service and its lock file target (runtime/requirements.txt is "
+            "resolved and the layer's bytecode compiled for 3.13); moving to a newer runtime is a deliberate "
+            "upgrade of the runtime, its lock and this stack together"
+        )
+        Validations.of(self.function).acknowledge(
+            Acknowledgment(id="AwsSolutions-L1", reason=runtime_reason),
+            Acknowledgment(id="Serverless-LambdaLatestVersion", reason=runtime_reason),
+        )
+        self.alias = self.api_function.alias
+        self.api_function.role.add_to_policy(
+            iam.PolicyStatement(actions=list(TABLE_ACTIONS), resources=[table.table_arn])
+        )
+        self.api_function.role.add_to_policy(
+            iam.PolicyStatement(actions=list(SECRET_ACTIONS), resources=[cursor_secret.secret_arn])
+        )
+
+        self.api = ServiceHttpApi(
+            self,
+            "Http",
+            handler=self.alias,
+            jwt_issuer=jwt_issuer,
+            jwt_audience=jwt_audience,
+            public_routes=PUBLIC_ROUTES + (DOCS_ROUTES if config.enable_docs else ()),
+            protected_routes=PROTECTED_ROUTES,
+            throttle_rate_limit=config.throttle.rate_limit,
+            throttle_burst_limit=config.throttle.burst_limit,
+            access_log_retention=config.log_retention,
+            access_log_removal_policy=config.removal_policy,
+            cors_allow_origins=config.cors.allow_origins,
+            cors_allow_headers=config.cors.allow_headers,
+            cors_max_age=Duration.seconds(config.cors.max_age_seconds),
+            api_name=f"items-{config.name}",
+        )
+        self.http_api = self.api.http_api
+        self.http_stage = self.api.stage

@@ -1,0 +1,362 @@
+"""Safe delivery for a Lambda alias: CodeDeploy traffic shifting, rollback alarms, a pre-traffic smoke test.
+
+How a deployment proceeds: CloudFormation publishes a new function version and updates the alias; the alias'
+``CodeDeployLambdaAliasUpdate`` policy hands that update to CodeDeploy, which first runs the pre-traffic
+hook against the new version, then shifts traffic by the deployment config, watching the rollback alarms.
+Any alarm in ALARM, a failed hook or a failed shift puts the alias back on the old version.
+
+The rollback alarms watch the *new* version where CloudWatch can tell versions apart: Lambda publishes alias
+invocations with the dimensions ``FunctionName``, ``Resource`` (``<function>:<alias>``) and
+``ExecutedVersion``. The version number only exists once CloudFormation publishes it, so the alarms take it
+as the ``Version`` attribute of the alias' version resource; the same update that publishes a version
+re-points the alarms at it before CodeDeploy starts shifting (the deployment group depends on the alarms,
+the alias on the group). The HTTP API and the runtime's own error metric carry no version; they watch the
+whole stage or service, so during a canary they see the new version's share of the traffic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct, IConstruct
+
+from runtime import contract
+
+PRE_TRAFFIC_HOOK_CODE = Path(__file__).resolve().parent.parent / "functions" / "pre_traffic_hook"
+"""Folder of the pre-traffic hook's code: one stdlib + boto3 module, deployed as is."""
+
+ENV_TARGET_VERSION_ARN = "TARGET_VERSION_ARN"
+"""Environment variable that tells the hook which qualified version ARN to smoke-test."""
+
+DEFAULT_DEPLOYMENT_CONFIG = codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES
+
+ALARM_PERIOD = cdk.Duration.minutes(1)
+"""Rollback alarms evaluate one-minute periods: a 5-minute canary sees several of them."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RollbackThresholds:
+    """When a deployment is rolled back. Every alarm trips at ``>=`` its threshold over one-minute periods."""
+
+    new_version_errors: int = 1
+    """Lambda ``Errors`` (Sum per minute) of the version being deployed. Default 1: any invocation error."""
+
+    new_version_throttles: int = 1
+    """Lambda ``Throttles`` (Sum per minute) of the version being deployed. Default 1."""
+
+    api_5xx_rate_percent: float = 5.0
+    """HTTP API stage ``5xx`` / ``Count`` in percent. Default 5.0."""
+
+    api_p99_latency_ms: int = 3_000
+    """HTTP API stage ``Latency`` p99 in milliseconds. Default 3000."""
+
+    unhandled_errors: int = 1
+    """The runtime's unhandled-error metric (Sum per minute). Default 1: any unexpected 500."""
+
+    evaluation_periods: int = 1
+    """Minutes an alarm looks back. Default 1, so a canary of 5 minutes gets several chances to trip."""
+
+    datapoints_to_alarm: int = 1
+    """Breaching minutes among ``evaluation_periods`` that trip an alarm. Default 1."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.datapoints_to_alarm <= self.evaluation_periods:
+            raise ValueError(
+                "RollbackThresholds.datapoints_to_alarm must be between 1 and evaluation_periods "
+                f"({self.evaluation_periods}), got {self.datapoints_to_alarm}"
+            )
+        for name in (
+            "new_version_errors",
+            "new_version_throttles",
+            "api_5xx_rate_percent",
+            "api_p99_latency_ms",
+            "unhandled_errors",
+        ):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"RollbackThresholds.{name} must be positive, got {getattr(self, name)}")
+
+
+def unhandled_errors_metric(
+    *,
+    namespace: str,
+    service_name: str,
+    metric_name: str = contract.METRIC_UNHANDLED_ERRORS,
+    period: cdk.Duration = ALARM_PERIOD,
+) -> cloudwatch.Metric:
+    """The runtime's unhandled-error count, exactly as Powertools Metrics publishes it.
+
+    Powertools writes an EMF record in ``namespace`` (``POWERTOOLS_METRICS_NAMESPACE``) whose only
+    dimension is ``service`` = ``POWERTOOLS_SERVICE_NAME``; a metric with any other dimension set would never
+    receive data.
+    """
+    return cloudwatch.Metric(
+        namespace=namespace,
+        metric_name=metric_name,
+        dimensions_map={contract.METRIC_SERVICE_DIMENSION: service_name},
+        statistic=cloudwatch.Stats.SUM,
+        period=period,
+    )
+
+
+class CanaryDeployment(Construct):
+    """A CodeDeploy deployment group on a Lambda alias with rollback alarms and a pre-traffic smoke test.
+
+    Public attributes: ``deployment_group``, ``alarms`` (the rollback alarms, in a stable order),
+    ``pre_traffic_hook`` (the hook function, or ``None``).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        alias: lambda_.Alias,
+        http_stage: apigwv2.IHttpStage,
+        metrics_namespace: str,
+        service_name: str,
+        deployment_config: codedeploy.ILambdaDeploymentConfig = DEFAULT_DEPLOYMENT_CONFIG,
+        thresholds: RollbackThresholds | None = None,
+        unhandled_errors_metric_name: str = contract.METRIC_UNHANDLED_ERRORS,
+        pre_traffic_hook: bool = True,
+        hook_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        hook_log_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
+        alarm_name_prefix: str | None = None,
+    ) -> None:
+        """Put ``alias`` under CodeDeploy.
+
+        :param alias: the alias clients call (its ``version`` is the one each deployment publishes).
+        :param http_stage: the HTTP API stage in front of the alias; its 5xx rate and p99 latency roll back.
+        :param metrics_namespace: the function's ``POWERTOOLS_METRICS_NAMESPACE``.
+        :param service_name: the function's ``POWERTOOLS_SERVICE_NAME`` (the metric's ``service`` dimension).
+        :param deployment_config: how traffic shifts; any ``LambdaDeploymentConfig`` constant or a custom
+            ``LambdaDeploymentConfig``. Default ``CANARY_10PERCENT_5MINUTES``.
+        :param thresholds: when to roll back. Default ``RollbackThresholds()``.
+        :param unhandled_errors_metric_name: the runtime's unhandled-error metric name. Default
+            ``runtime.contract.METRIC_UNHANDLED_ERRORS``.
+        :param pre_traffic_hook: smoke-test the new version with ``GET /health`` before it takes traffic.
+            Default ``True``.
+        :param hook_log_retention: retention of the hook's log group. Default one month.
+        :param hook_log_removal_policy: what happens to the hook's log group with the stack.
+            Default ``DESTROY``.
+        :param alarm_name_prefix: alarms are named ``<prefix>-<purpose>``; default ``None`` lets
+            CloudFormation name them.
+        """
+        super().__init__(scope, construct_id)
+        limits = thresholds or RollbackThresholds()
+        self._alarm_name_prefix = alarm_name_prefix
+        self._limits = limits
+
+        version = alias.version
+        function_name = version.lambda_.function_name
+        new_version_dimensions = {
+            "FunctionName": function_name,
+            "Resource": f"{function_name}:{alias.alias_name}",
+            "ExecutedVersion": version.version,
+        }
+
+        self.alarms: list[cloudwatch.Alarm] = [
+            self._alarm(
+                "NewVersionErrors",
+                purpose="Lambda errors of the version being deployed",
+                metric=_lambda_metric("Errors", new_version_dimensions),
+                threshold=limits.new_version_errors,
+            ),
+            self._alarm(
+                "NewVersionThrottles",
+                purpose="Lambda throttles of the version being deployed",
+                metric=_lambda_metric("Throttles", new_version_dimensions),
+                threshold=limits.new_version_throttles,
+            ),
+            self._alarm(
+                "ApiServerErrorRate",
+                purpose="HTTP API 5xx responses in percent of requests",
+                metric=cloudwatch.MathExpression(
+                    expression="100 * errors / requests",
+                    using_metrics={
+                        "errors": http_stage.metric_server_error(period=ALARM_PERIOD, statistic="Sum"),
+                        "requests": http_stage.metric_count(period=ALARM_PERIOD, statistic="SampleCount"),
+                    },
+                    label="5xx rate (%)",
+                    period=ALARM_PERIOD,
+                ),
+                threshold=limits.api_5xx_rate_percent,
+            ),
+            self._alarm(
+                "ApiLatencyP99",
+                purpose="HTTP API p99 latency in milliseconds",
+                metric=http_stage.metric_latency(period=ALARM_PERIOD, statistic="p99"),
+                threshold=limits.api_p99_latency_ms,
+            ),
+            self._alarm(
+                "UnhandledErrors",
+                purpose="requests the runtime answered with an unexpected 500",
+                metric=unhandled_errors_metric(
+                    namespace=metrics_namespace,
+                    service_name=service_name,
+                    metric_name=unhandled_errors_metric_name,
+                ),
+                threshold=limits.unhandled_errors,
+            ),
+        ]
+
+        self.deployment_group = codedeploy.LambdaDeploymentGroup(
+            self,
+            "DeploymentGroup",
+            alias=alias,
+            deployment_config=deployment_config,
+            alarms=list(self.alarms),
+            auto_rollback=codedeploy.AutoRollbackConfig(
+                failed_deployment=True,
+                stopped_deployment=True,
+                deployment_in_alarm=True,
+            ),
+        )
+        _acknowledge(
+            self.deployment_group.role,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]",
+            "LambdaDeploymentGroup always attaches this AWS managed service-role policy: it is the scoped "
+            "one CodeDeploy needs to read the alarms and move the alias, and AWS keeps it in step with the "
+            "service.",
+        )
+
+        self.pre_traffic_hook: lambda_.Function | None = None
+        if pre_traffic_hook:
+            self.pre_traffic_hook = self._pre_traffic_hook(
+                version=version,
+                log_retention=hook_log_retention,
+                log_removal_policy=hook_log_removal_policy,
+            )
+            self.deployment_group.add_pre_hook(self.pre_traffic_hook)
+            _acknowledge(
+                self.deployment_group.role,
+                f"AwsSolutions-IAM5[Resource::<{_logical_id(self.pre_traffic_hook)}.Arn>:*]",
+                "add_pre_hook grants CodeDeploy lambda:InvokeFunction on the hook and its qualified ARNs "
+                "(<hook>:*); the hook is this construct's own function, so the wildcard only covers its "
+                "versions.",
+            )
+
+    def _alarm(
+        self,
+        construct_id: str,
+        *,
+        purpose: str,
+        metric: cloudwatch.IMetric,
+        threshold: float,
+    ) -> cloudwatch.Alarm:
+        return cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_name=alarm_name(self._alarm_name_prefix, construct_id),
+            alarm_description=f"Rolls a deployment back: {purpose} >= {threshold:g}.",
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=self._limits.evaluation_periods,
+            datapoints_to_alarm=self._limits.datapoints_to_alarm,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+    def _pre_traffic_hook(
+        self,
+        *,
+        version: lambda_.IVersion,
+        log_retention: logs.RetentionDays,
+        log_removal_policy: cdk.RemovalPolicy,
+    ) -> lambda_.Function:
+        """The hook function, with a role that may only write its logs and invoke ``version``.
+
+        The role is this construct's own so that no AWS managed policy (``AWSLambdaBasicExecutionRole`` grants
+        every log group) is attached; the grant to report to CodeDeploy is added by ``add_pre_hook`` and is
+        scoped to this deployment group's ARN.
+        """
+        log_group = logs.LogGroup(
+            self,
+            "PreTrafficHookLogs",
+            retention=log_retention,
+            removal_policy=log_removal_policy,
+        )
+        role = iam.Role(
+            self,
+            "PreTrafficHookRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Pre-traffic hook: own logs, invoke the version being deployed, report to CodeDeploy",
+        )
+        log_group.grant_write(role)
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[version.function_arn])
+        )
+        hook = lambda_.Function(
+            self,
+            "PreTrafficHook",
+            description="CodeDeploy BeforeAllowTraffic: GET /health on the new version, report the verdict",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="index.handler",
+            code=lambda_.Code.from_asset(str(PRE_TRAFFIC_HOOK_CODE), exclude=["__pycache__", "*.pyc"]),
+            memory_size=256,
+            timeout=cdk.Duration.minutes(2),
+            role=role,
+            log_group=log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            environment={ENV_TARGET_VERSION_ARN: version.function_arn},
+        )
+        _acknowledge(
+            hook,
+            "AwsSolutions-L1",
+            "The project pins Python 3.13 for every function it deploys (toolchain, layer and tests).",
+        )
+        _acknowledge(
+            hook,
+            "Serverless-LambdaLatestVersion",
+            "The project pins Python 3.13 for every function it deploys (toolchain, layer and tests).",
+        )
+        _acknowledge(
+            hook,
+            "Serverless-LambdaDLQ",
+            "Only CodeDeploy invokes the hook, once per deployment; if an invocation is lost CodeDeploy "
+            "fails the lifecycle event and rolls back, so the deployment itself records the failure.",
+        )
+        _acknowledge(
+            hook,
+            "Serverless-LambdaTracing",
+            "One smoke call per deployment whose outcome is logged and reported to CodeDeploy; tracing "
+            "would add an X-Ray write grant on Resource::* for no diagnostic gain.",
+        )
+        return hook
+
+
+def _lambda_metric(metric_name: str, dimensions: dict[str, str]) -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace="AWS/Lambda",
+        metric_name=metric_name,
+        dimensions_map=dimensions,
+        statistic=cloudwatch.Stats.SUM,
+        period=ALARM_PERIOD,
+    )
+
+
+def alarm_name(prefix: str | None, construct_id: str) -> str | None:
+    """``<prefix>-<construct-id in kebab case>``, or ``None`` (CloudFormation names it) without a prefix."""
+    if not prefix:
+        return None
+    kebab = "".join(f"-{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(construct_id))
+    return f"{prefix}-{kebab}"
+
+
+def _logical_id(function: lambda_.Function) -> str:
+    resource = function.node.default_child
+    if not isinstance(resource, cdk.CfnResource):
+        raise TypeError(f"{function.node.path} has no CloudFormation resource")
+    return cdk.Stack.of(function).get_logical_id(resource)
+
+
+def _acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
+    cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))

@@ -1,0 +1,368 @@
+"""Where a person learns that the service is unwell: an alarm topic, operational alarms and a dashboard.
+
+Every alarm handed to the construct (the canary's rollback alarms) and every alarm it creates (DynamoDB
+throttling, Lambda concurrency near the reserved limit) notifies one SNS topic. The topic is encrypted with
+its own KMS key, whose policy lets CloudWatch (and only for alarms of this account) publish to it; each
+subscription gets a dead-letter queue so a notification that cannot be delivered is kept rather than
+dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from cdk_app.constructs.canary_deployment import alarm_name
+
+DEFAULT_THROTTLE_OPERATIONS: tuple[dynamodb.Operation, ...] = (
+    dynamodb.Operation.GET_ITEM,
+    dynamodb.Operation.PUT_ITEM,
+    dynamodb.Operation.UPDATE_ITEM,
+    dynamodb.Operation.DELETE_ITEM,
+    dynamodb.Operation.QUERY,
+    dynamodb.Operation.BATCH_GET_ITEM,
+    dynamodb.Operation.BATCH_WRITE_ITEM,
+    dynamodb.Operation.TRANSACT_WRITE_ITEMS,
+)
+"""Item operations whose ``ThrottledRequests`` are summed (the metric only exists per operation)."""
+
+MAX_ALARM_METRICS = 10
+"""CloudWatch's hard limit of metrics in one metric-math alarm."""
+
+OPERATIONAL_PERIOD = cdk.Duration.minutes(1)
+DASHBOARD_PERIOD = cdk.Duration.minutes(1)
+WIDGET_WIDTH = 8
+WIDGET_HEIGHT = 6
+
+
+class ServiceMonitoring(Construct):
+    """Alarm topic, operational alarms and a dashboard for a Lambda + HTTP API + DynamoDB service.
+
+    Public attributes: ``topic`` (alarm notifications), ``topic_key``, ``dead_letter_queue`` (``None``
+    without subscriptions), ``alarms`` (the operational alarms this construct created), ``notified_alarms``
+    (every alarm that notifies the topic), ``dashboard``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        function: lambda_.IFunction,
+        http_stage: apigwv2.IHttpStage,
+        table: dynamodb.ITableV2,
+        reserved_concurrency: int | None = None,
+        concurrency_alarm_ratio: float = 0.8,
+        throttled_requests_threshold: int = 1,
+        throttle_operations: Sequence[dynamodb.Operation] = DEFAULT_THROTTLE_OPERATIONS,
+        notify_alarms: Sequence[cloudwatch.Alarm] = (),
+        notification_emails: Sequence[str] = (),
+        notification_https_urls: Sequence[str] = (),
+        alarm_name_prefix: str | None = None,
+        dashboard_name: str | None = None,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
+    ) -> None:
+        """Monitor ``function`` behind ``http_stage`` with ``table``.
+
+        :param function: the API function (its metrics cover every version).
+        :param http_stage: the HTTP API stage clients call.
+        :param table: the service's table.
+        :param reserved_concurrency: the function's reserved concurrency; ``None`` (the default) means it has
+            none and no concurrency alarm is created.
+        :param concurrency_alarm_ratio: share of ``reserved_concurrency`` at which the concurrency alarm
+            trips. Default 0.8.
+        :param throttled_requests_threshold: DynamoDB ``ThrottledRequests`` per minute that trip the alarm.
+            Default 1.
+        :param throttle_operations: operations whose throttles are counted (at most 10). Default: the item
+            operations in ``DEFAULT_THROTTLE_OPERATIONS``.
+        :param notify_alarms: alarms created elsewhere (e.g. ``CanaryDeployment.alarms``) that must notify the
+            topic too. Default none.
+        :param notification_emails: e-mail subscriptions of the topic. Default none.
+        :param notification_https_urls: HTTPS endpoint subscriptions of the topic. Default none.
+        :param alarm_name_prefix: alarms are named ``<prefix>-<purpose>``; default ``None`` lets
+            CloudFormation name them.
+        :param dashboard_name: the dashboard's name; default ``None`` lets CloudFormation name it.
+        :param removal_policy: what happens to the topic key and the dead-letter queue with the stack.
+            Default ``DESTROY``: both only carry transient notifications.
+        """
+        super().__init__(scope, construct_id)
+        _validate(
+            reserved_concurrency=reserved_concurrency,
+            concurrency_alarm_ratio=concurrency_alarm_ratio,
+            throttled_requests_threshold=throttled_requests_threshold,
+            throttle_operations=throttle_operations,
+            notification_https_urls=notification_https_urls,
+        )
+        self._alarm_name_prefix = alarm_name_prefix
+
+        self.topic_key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            description="Encrypts the alarm notification topic",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        self.topic = sns.Topic(self, "AlarmTopic", master_key=self.topic_key, enforce_ssl=True)
+        self._allow_cloudwatch_to_publish()
+        self.dead_letter_queue = self._subscribe(
+            emails=notification_emails,
+            https_urls=notification_https_urls,
+            removal_policy=removal_policy,
+        )
+
+        throttles = table.metric_throttled_requests_for_operations(
+            operations=list(throttle_operations), period=OPERATIONAL_PERIOD, statistic="Sum"
+        )
+        self.alarms: list[cloudwatch.Alarm] = [
+            self._alarm(
+                "TableThrottledRequests",
+                description="DynamoDB throttled requests of the table",
+                metric=throttles,
+                threshold=throttled_requests_threshold,
+                evaluation_periods=1,
+            )
+        ]
+        concurrency = function.metric("ConcurrentExecutions", statistic="Maximum", period=OPERATIONAL_PERIOD)
+        if reserved_concurrency is not None:
+            limit = max(1, math.ceil(reserved_concurrency * concurrency_alarm_ratio))
+            self.alarms.append(
+                self._alarm(
+                    "ConcurrencyNearReservedLimit",
+                    description=f"Lambda concurrent executions near the reserved {reserved_concurrency}",
+                    metric=concurrency,
+                    threshold=limit,
+                    evaluation_periods=3,
+                )
+            )
+
+        self.notified_alarms: list[cloudwatch.Alarm] = [*notify_alarms, *self.alarms]
+        action = cloudwatch_actions.SnsAction(self.topic)
+        for alarm in self.notified_alarms:
+            alarm.add_alarm_action(action)
+
+        self.dashboard = cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            dashboard_name=dashboard_name,
+            default_interval=cdk.Duration.hours(3),
+        )
+        self._add_widgets(
+            function=function,
+            http_stage=http_stage,
+            table=table,
+            concurrency=concurrency,
+            reserved_concurrency=reserved_concurrency,
+            throttles=throttles,
+        )
+
+    def _alarm(
+        self,
+        construct_id: str,
+        *,
+        description: str,
+        metric: cloudwatch.IMetric,
+        threshold: float,
+        evaluation_periods: int,
+    ) -> cloudwatch.Alarm:
+        return cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_name=alarm_name(self._alarm_name_prefix, construct_id),
+            alarm_description=f"Operational: {description} >= {threshold:g}.",
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=evaluation_periods,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+    def _allow_cloudwatch_to_publish(self) -> None:
+        """Let CloudWatch alarms of this account, and nothing else, publish through the key and the topic."""
+        stack = cdk.Stack.of(self)
+        cloudwatch_principal = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+        alarms_of_this_account = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {
+                "aws:SourceArn": stack.format_arn(
+                    service="cloudwatch",
+                    resource="alarm",
+                    resource_name="*",
+                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                )
+            },
+        }
+        self.topic_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToUseKey",
+                principals=[cloudwatch_principal],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions=alarms_of_this_account,
+            )
+        )
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[cloudwatch_principal],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions=alarms_of_this_account,
+            )
+        )
+
+    def _subscribe(
+        self,
+        *,
+        emails: Sequence[str],
+        https_urls: Sequence[str],
+        removal_policy: cdk.RemovalPolicy,
+    ) -> sqs.Queue | None:
+        if not emails and not https_urls:
+            return None
+        queue = sqs.Queue(
+            self,
+            "NotificationDeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+            removal_policy=removal_policy,
+        )
+        reason = "This queue is itself the dead-letter queue of the alarm topic's subscriptions."
+        for rule_id in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
+            cdk.Validations.of(queue).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
+        for email in emails:
+            self.topic.add_subscription(subscriptions.EmailSubscription(email, dead_letter_queue=queue))
+        for url in https_urls:
+            self.topic.add_subscription(subscriptions.UrlSubscription(url, dead_letter_queue=queue))
+        return queue
+
+    def _add_widgets(
+        self,
+        *,
+        function: lambda_.IFunction,
+        http_stage: apigwv2.IHttpStage,
+        table: dynamodb.ITableV2,
+        concurrency: cloudwatch.Metric,
+        reserved_concurrency: int | None,
+        throttles: cloudwatch.IMetric,
+    ) -> None:
+        period = DASHBOARD_PERIOD
+        reserved_line = (
+            [cloudwatch.HorizontalAnnotation(value=reserved_concurrency, label="reserved concurrency")]
+            if reserved_concurrency is not None
+            else None
+        )
+        self.dashboard.add_widgets(
+            _graph(
+                "API requests", [http_stage.metric_count(period=period, statistic="Sum", label="requests")]
+            ),
+            _graph(
+                "API 4xx / 5xx",
+                [
+                    http_stage.metric_client_error(period=period, label="4xx"),
+                    http_stage.metric_server_error(period=period, label="5xx"),
+                ],
+            ),
+            _graph(
+                "API latency (ms)",
+                [
+                    http_stage.metric_latency(period=period, statistic="p50", label="p50"),
+                    http_stage.metric_latency(period=period, statistic="p99", label="p99"),
+                ],
+            ),
+        )
+        self.dashboard.add_widgets(
+            _graph(
+                "Lambda duration (ms)",
+                [
+                    function.metric_duration(period=period, statistic="p50", label="p50"),
+                    function.metric_duration(period=period, statistic="p99", label="p99"),
+                ],
+            ),
+            _graph(
+                "Lambda errors / throttles",
+                [
+                    function.metric_errors(period=period, label="errors"),
+                    function.metric_throttles(period=period, label="throttles"),
+                ],
+            ),
+            _graph(
+                "Lambda concurrent executions",
+                [concurrency.with_(label="max concurrent executions", period=period)],
+                annotations=reserved_line,
+            ),
+        )
+        self.dashboard.add_widgets(
+            _graph(
+                "DynamoDB consumed capacity",
+                [
+                    table.metric_consumed_read_capacity_units(
+                        period=period, statistic="Sum", label="read units"
+                    ),
+                    table.metric_consumed_write_capacity_units(
+                        period=period, statistic="Sum", label="write units"
+                    ),
+                ],
+            ),
+            _graph("DynamoDB throttled requests", [throttles]),
+            cloudwatch.AlarmStatusWidget(
+                title="Alarms",
+                alarms=list(self.notified_alarms),
+                width=WIDGET_WIDTH,
+                height=WIDGET_HEIGHT,
+            ),
+        )
+
+
+def _graph(
+    title: str,
+    metrics: Sequence[cloudwatch.IMetric],
+    *,
+    annotations: Sequence[cloudwatch.HorizontalAnnotation] | None = None,
+) -> cloudwatch.GraphWidget:
+    return cloudwatch.GraphWidget(
+        title=title,
+        left=list(metrics),
+        left_annotations=list(annotations) if annotations else None,
+        width=WIDGET_WIDTH,
+        height=WIDGET_HEIGHT,
+    )
+
+
+def _validate(
+    *,
+    reserved_concurrency: int | None,
+    concurrency_alarm_ratio: float,
+    throttled_requests_threshold: int,
+    throttle_operations: Sequence[dynamodb.Operation],
+    notification_https_urls: Sequence[str],
+) -> None:
+    if reserved_concurrency is not None and reserved_concurrency < 1:
+        raise ValueError(f"reserved_concurrency must be at least 1 or None, got {reserved_concurrency}")
+    if not 0 < concurrency_alarm_ratio <= 1:
+        raise ValueError(f"concurrency_alarm_ratio must be in (0, 1], got {concurrency_alarm_ratio}")
+    if throttled_requests_threshold < 1:
+        raise ValueError(
+            f"throttled_requests_threshold must be at least 1, got {throttled_requests_threshold}"
+        )
+    if not 1 <= len(throttle_operations) <= MAX_ALARM_METRICS:
+        raise ValueError(
+            f"throttle_operations must name 1 to {MAX_ALARM_METRICS} operations (CloudWatch's limit for a "
+            f"metric-math alarm), got {len(throttle_operations)}"
+        )
+    for url in notification_https_urls:
+        if not url.startswith("https://"):
+            raise ValueError(f"notification_https_urls must be https:// URLs, got {url!r}")

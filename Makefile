@@ -6,12 +6,13 @@ VENV        := .venv
 VENV_PY     := $(VENV)/bin/python
 NODE_BIN    := $(CURDIR)/node_modules/.bin
 CDK         := $(NODE_BIN)/cdk
+SCAN_VENV   := .venv-scan
 
 # jsii (under aws-cdk-lib) runs on the pinned, supported Node from package.json, not the system one.
 export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run test lint typecheck pytest synth snapshot-update fmt lock clean
+.PHONY: help setup run test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup scan diff deploy
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -27,6 +28,14 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.installed node_modules/.installed ## Create .venv (Python 3.13) and install the pinned CLI and Node
 
+# The IaC scanners live in their own venv: checkov's and cfn-lint's dependencies never meet the project's.
+$(SCAN_VENV)/.installed: tools/scan/requirements.txt tools/find_python313.sh
+	@python=$$(tools/find_python313.sh) && "$$python" -m venv --clear $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/scan/requirements.txt
+	@touch $@
+
+scan-setup: $(SCAN_VENV)/.installed ## Create .venv-scan with the pinned checkov and cfn-lint
+
 run: setup ## Run the service locally on the embedded defaults
 	$(VENV_PY) -m tools.local_dev
 
@@ -39,7 +48,7 @@ lint: setup ## ruff lint and format check
 typecheck: setup ## mypy --strict over the constructs, the runtime and the tools
 	$(VENV)/bin/mypy
 
-pytest: setup
+pytest: setup scan-setup
 	$(VENV)/bin/pytest
 
 fmt: setup ## Apply ruff's fixes and formatting
@@ -54,6 +63,15 @@ synth: setup ## Synthesize every environment (offline, no AWS credentials) into 
 
 snapshot-update: setup ## Regenerate the syrupy snapshots of the synthesized templates (tests/infra)
 	$(VENV)/bin/pytest tests/infra --snapshot-update
+
+scan: setup scan-setup synth ## cfn-lint (+ serverless rules) and checkov over cdk.out: fail on unacknowledged findings
+	$(VENV_PY) -m tools.scan cdk.out
+
+diff: setup ## Diff every stack against BASE=<git ref> (default: merge base with main); writes cdk.out/diff.md
+	$(VENV_PY) -m tools.stack_diff $(if $(BASE),--base $(BASE)) $(DIFF_ARGS)
+
+deploy: setup ## Deploy ENV=dev|staging|prod after checking AWS credentials and the CDK bootstrap
+	$(VENV_PY) -m tools.deploy $(ENV)
 
 clean: ## Remove build output (keeps .venv and node_modules)
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build

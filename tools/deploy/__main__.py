@@ -1,0 +1,70 @@
+"""Command line: ``python -m tools.deploy ENV [--dry-run]`` (``make deploy ENV=<env>``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import boto3
+
+from tools.deploy.preflight import PreflightError, check_bootstrap, check_credentials, resolve_targets
+from tools.deploy.targets import TargetError, stage_names, stage_targets
+
+ROOT = Path(__file__).resolve().parents[2]
+APPROVAL = {"prod": "broadening"}
+"""``--require-approval`` per environment: prod asks before any change that broadens security."""
+DEFAULT_APPROVAL = "never"
+EXIT_PREFLIGHT = 2
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tools.deploy", description=__doc__)
+    parser.add_argument("environment", nargs="?", help="the stage to deploy, e.g. dev (make deploy ENV=dev)")
+    parser.add_argument("--assembly", type=Path, default=ROOT / "cdk.out", help="synthesized cloud assembly")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="check and print the deploy command, run nothing"
+    )
+    return parser.parse_args(argv)
+
+
+def deploy_command(assembly: Path, environment: str) -> list[str]:
+    """The pinned CLI deploying exactly the synthesized assembly's ``<env>/*`` stacks."""
+    approval = APPROVAL.get(environment, DEFAULT_APPROVAL)
+    return [
+        str(ROOT / "node_modules" / ".bin" / "cdk"), "deploy", "--app", str(assembly), f"{environment}/*",
+        "--require-approval", approval, "--no-notices",
+    ]  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        if not args.environment:
+            names = ", ".join(stage_names(args.assembly))
+            raise PreflightError(f"which environment? make deploy ENV=<env> (one of: {names})")
+        targets = stage_targets(args.assembly, args.environment)
+        session = boto3.Session()
+        identity = check_credentials(session)
+        print(f"credentials: {identity.arn} (account {identity.account})")
+        for target, account, region in resolve_targets(targets, identity, session.region_name):
+            version = check_bootstrap(session, target, account, region)
+            print(
+                f"{target.name}: aws://{account}/{region}, CDK bootstrap version {version} (needs ≥ "
+                f"{target.bootstrap_version})"
+            )
+    except (PreflightError, TargetError) as error:
+        print(f"deploy: {error}", file=sys.stderr)
+        return EXIT_PREFLIGHT
+    command = deploy_command(args.assembly, args.environment)
+    print("$ " + " ".join(command), flush=True)
+    if args.dry_run:
+        return 0
+    return subprocess.run(command, cwd=ROOT, env={**os.environ}, check=False).returncode  # noqa: S603
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -17,7 +17,7 @@ TABLE_TTL_ATTRIBUTE: Final = "expires_at"
 """Epoch-seconds attribute that DynamoDB's TTL deletes on (idempotency records use it)."""
 
 ENV_TABLE_NAME: Final = "TABLE_NAME"
-ENV_CURSOR_SECRET_NAME: Final = "CURSOR_SECRET_NAME"
+ENV_CURSOR_SECRET_NAME: Final = "CURSOR_SECRET_NAME"  # noqa: S105 (a variable name, not a secret)
 ENV_ENABLE_DOCS: Final = "ENABLE_DOCS"
 ENV_APP_VERSION: Final = "APP_VERSION"
 
@@ -33,3 +33,12 @@ METRIC_SERVICE_DIMENSION: Final = "service"
 
 HANDLER: Final = "runtime.handler.handler"
 """Lambda handler path, relative to the root of the function's code asset."""
+
+HEALTH_PATH: Final = "/health"
+"""Unauthenticated health route; it never calls DynamoDB."""
+
+HEALTH_FUNCTION_VERSION_FIELD: Final = "function_version"
+"""Field of the health response holding AWS_LAMBDA_FUNCTION_VERSION (the pre-traffic hook compares it)."""
+
+CURSOR_SECRET_MIN_LENGTH: Final = 32
+"""Minimum length in bytes of the cursor-signing secret's SecretString (used whole as the HMAC key)."""

@@ -1,0 +1,75 @@
+"""AWS clients, created on first use and reused by every later invocation.
+
+Nothing here runs at import: boto3 itself is imported by the first call, so requests that need no
+AWS service (health, docs) never pay for it. :func:`reset` drops every client and cache; call it
+after a SnapStart restore (or between tests) so that connections and cached secrets are rebuilt.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters.secrets import SecretsProvider
+    from boto3.session import Session
+    from botocore.config import Config
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+CONNECT_TIMEOUT_SECONDS = 1
+READ_TIMEOUT_SECONDS = 2
+
+
+@dataclass
+class _Cache:
+    session: Session | None = None
+    dynamodb: DynamoDBClient | None = None
+    secrets_provider: SecretsProvider | None = None
+
+
+_lock = threading.Lock()
+_cache = _Cache()
+
+
+def dynamodb() -> DynamoDBClient:
+    with _lock:
+        if _cache.dynamodb is None:
+            _cache.dynamodb = _session().client("dynamodb", config=_client_config())
+        return _cache.dynamodb
+
+
+def secrets_provider() -> SecretsProvider:
+    """Powertools' Secrets Manager provider; it caches values across invocations."""
+    with _lock:
+        if _cache.secrets_provider is None:
+            from aws_lambda_powertools.utilities.parameters.secrets import SecretsProvider
+
+            client = _session().client("secretsmanager", config=_client_config())
+            _cache.secrets_provider = SecretsProvider(boto3_client=client)
+        return _cache.secrets_provider
+
+
+def reset() -> None:
+    """Forget every client and cached value; the next use creates them afresh."""
+    with _lock:
+        _cache.session = _cache.dynamodb = _cache.secrets_provider = None
+
+
+def _session() -> Session:
+    if _cache.session is None:
+        import boto3
+
+        _cache.session = boto3.session.Session()
+    return _cache.session
+
+
+def _client_config() -> Config:
+    """Short timeouts and the standard retry mode; ``AWS_MAX_ATTEMPTS`` may change the attempt count."""
+    from botocore.config import Config
+
+    return Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard"},
+    )

@@ -1,0 +1,32 @@
+"""The Lambda entry point (``runtime.handler.handler``): the app behind Mangum, with Powertools.
+
+Powertools sees the Lambda context: the logger takes API Gateway's request id as correlation id and
+adds the cold-start flag, the tracer records the invocation, and metrics are flushed (as EMF) at the
+end of every invocation.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from mangum import Mangum
+from mangum.types import LambdaContext
+
+from runtime.main import create_app
+from runtime.observability import logger, metrics, tracer
+
+# Reads add no metric; Powertools would warn about an empty metric set after each of them.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
+
+app = create_app()
+_asgi_adapter = Mangum(app, lifespan="off")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response: dict[str, Any] = _asgi_adapter(event, context)
+    return response

@@ -1,0 +1,83 @@
+"""Bodies of the items routes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer, field_validator
+
+MAX_TAGS = 20
+_CENT = Decimal("0.01")
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"\S")]
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds, e.g. ``2025-01-31T09:15:00.250Z``: what the table stores."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def now_in_milliseconds() -> datetime:
+    """The current time at the precision timestamps are stored with."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class ItemWrite(BaseModel):
+    """What a client sends to create or fully replace an item."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name = Field(description="1 to 200 characters, not only blanks.")
+    description: Description | None = Field(default=None, description="Up to 2000 characters.")
+    price: Price | None = Field(
+        default=None, description="At least 0, at most two decimals; a JSON number or a decimal string."
+    )
+    tags: list[Tag] = Field(
+        default_factory=list, max_length=MAX_TAGS, description="Up to 20 unique tags of 1 to 50 characters."
+    )
+
+    @field_validator("price")
+    @classmethod
+    def _to_cents(cls, price: Decimal | None) -> Decimal | None:
+        return None if price is None else price.quantize(_CENT)
+
+    @field_validator("tags")
+    @classmethod
+    def _unique(cls, tags: list[str]) -> list[str]:
+        if len(set(tags)) != len(tags):
+            raise ValueError("tags must be unique")
+        return tags
+
+
+class Item(BaseModel):
+    """An item as stored, owned by the caller."""
+
+    id: str = Field(description="Time-ordered id (ULID).")
+    name: str
+    description: str | None
+    price: Decimal | None = Field(description='Decimal string with two decimals, e.g. `"9.90"`.')
+    tags: list[str]
+    version: int = Field(description="Revision number; the ETag is this number in quotes.")
+    created_at: datetime
+    updated_at: datetime
+
+    @field_serializer("price")
+    def _price_text(self, price: Decimal | None) -> str | None:
+        return None if price is None else f"{price:.2f}"
+
+    @field_serializer("created_at", "updated_at")
+    def _timestamp_text(self, moment: datetime) -> str:
+        return format_timestamp(moment)
+
+
+class ItemPage(BaseModel):
+    items: list[Item]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )

@@ -23,6 +23,7 @@ MAX_TIMEOUT_SECONDS = 29
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ORIGIN = re.compile(r"^(\*|https://[^\s/]+|http://(localhost|127\.0\.0\.1)(:\d+)?)$")
 
 
@@ -126,26 +127,60 @@ class AlarmThresholds:
 
     function_errors: int = 1
     """Lambda ``Errors`` of the new version (unhandled exceptions, timeouts)."""
-    api_5xx: int = 1
-    """HTTP API ``5xx`` responses (Mangum turns application exceptions into 500s)."""
+    api_5xx_rate_percent: float = 2.0
+    """HTTP API ``5xx`` responses in percent of requests (Mangum turns application exceptions into 500s)."""
     unhandled_errors: int = 1
     """The runtime's application error metric (``runtime.contract.METRIC_UNHANDLED_ERRORS``)."""
     throttles: int = 1
-    """Lambda ``Throttles``."""
+    """Lambda ``Throttles`` of the new version."""
     p99_latency_ms: int = 1000
-    """p99 of Lambda ``Duration``."""
+    """p99 of the HTTP API stage's ``Latency`` (what clients see, cold starts included)."""
     evaluation_periods: int = 2
     datapoints_to_alarm: int = 1
+    table_throttled_requests: int = 1
+    """Operational (no rollback): DynamoDB ``ThrottledRequests`` of the table."""
+    concurrency_percent: int = 80
+    """Operational (no rollback): Lambda ``ConcurrentExecutions`` in percent of reserved concurrency."""
 
     def __post_init__(self) -> None:
-        for name in ("function_errors", "api_5xx", "unhandled_errors", "throttles", "p99_latency_ms"):
+        for name in (
+            "function_errors",
+            "unhandled_errors",
+            "throttles",
+            "p99_latency_ms",
+            "table_throttled_requests",
+        ):
             _require(getattr(self, name) >= 1, f"AlarmThresholds.{name}", "must be >= 1")
+        _require(
+            0 < self.api_5xx_rate_percent <= 100,
+            "AlarmThresholds.api_5xx_rate_percent",
+            "must be in (0, 100]",
+        )
+        _require(
+            1 <= self.concurrency_percent <= 100, "AlarmThresholds.concurrency_percent", "must be 1..100"
+        )
         _require(self.evaluation_periods >= 1, "AlarmThresholds.evaluation_periods", "must be >= 1")
         _require(
             1 <= self.datapoints_to_alarm <= self.evaluation_periods,
             "AlarmThresholds.datapoints_to_alarm",
             "must be between 1 and evaluation_periods",
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotificationSettings:
+    """Who the alarm topic notifies (every alarm, rollback and operational). None by default."""
+
+    emails: tuple[str, ...] = ()
+    """E-mail addresses; each must confirm the subscription SNS mails it."""
+    https_urls: tuple[str, ...] = ()
+    """HTTPS endpoints (chat webhooks, incident tools) that accept SNS notifications."""
+
+    def __post_init__(self) -> None:
+        for email in self.emails:
+            _require(bool(_EMAIL.match(email)), "NotificationSettings.emails", f"{email!r} is not an address")
+        for url in self.https_urls:
+            _require(url.startswith("https://"), "NotificationSettings.https_urls", f"{url!r} is not https")
 
 
 class TrafficShift(StrEnum):
@@ -209,6 +244,7 @@ class EnvironmentConfig:
     jwt: JwtIssuerSettings = field(default_factory=JwtIssuerSettings)
     alarm_thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
     deployment: DeploymentStyle = field(default_factory=DeploymentStyle)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
     def __post_init__(self) -> None:
         where = f"EnvironmentConfig({self.name!r})"
@@ -266,7 +302,7 @@ DEV = EnvironmentConfig(
     termination_protection=False,
     enable_docs=True,
     cors=CorsSettings(allow_origins=("http://localhost:3000",)),
-    alarm_thresholds=AlarmThresholds(p99_latency_ms=3000),
+    alarm_thresholds=AlarmThresholds(p99_latency_ms=3000, api_5xx_rate_percent=5.0),
     deployment=DeploymentStyle(shift=TrafficShift.ALL_AT_ONCE),
 )
 
@@ -302,7 +338,9 @@ PROD = EnvironmentConfig(
     termination_protection=True,
     enable_docs=False,
     cors=CorsSettings(allow_origins=("https://items.example.com",)),
-    alarm_thresholds=AlarmThresholds(p99_latency_ms=1000, evaluation_periods=3, datapoints_to_alarm=2),
+    alarm_thresholds=AlarmThresholds(
+        p99_latency_ms=1000, api_5xx_rate_percent=1.0, evaluation_periods=3, datapoints_to_alarm=2
+    ),
     deployment=DeploymentStyle(shift=TrafficShift.CANARY, percentage=10, interval_minutes=5),
 )
 

@@ -84,6 +84,51 @@ class RollbackThresholds:
                 raise ValueError(f"RollbackThresholds.{name} must be positive, got {getattr(self, name)}")
 
 
+_PREDEFINED_CANARY = {
+    5: codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
+    10: codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_10_MINUTES,
+    15: codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_15_MINUTES,
+    30: codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_30_MINUTES,
+}
+_PREDEFINED_LINEAR = {
+    1: codedeploy.LambdaDeploymentConfig.LINEAR_10_PERCENT_EVERY_1_MINUTE,
+    2: codedeploy.LambdaDeploymentConfig.LINEAR_10_PERCENT_EVERY_2_MINUTES,
+    3: codedeploy.LambdaDeploymentConfig.LINEAR_10_PERCENT_EVERY_3_MINUTES,
+    10: codedeploy.LambdaDeploymentConfig.LINEAR_10_PERCENT_EVERY_10_MINUTES,
+}
+
+
+def traffic_shifting(
+    scope: Construct,
+    construct_id: str,
+    *,
+    shift: str,
+    percentage: int = 10,
+    interval_minutes: int = 5,
+) -> codedeploy.ILambdaDeploymentConfig:
+    """A deployment config for a traffic-shifting style (``all_at_once``, ``linear`` or ``canary``).
+
+    ``canary`` sends ``percentage`` of the traffic to the new version for ``interval_minutes``, then the
+    rest; ``linear`` adds ``percentage`` every ``interval_minutes``. Styles CodeDeploy does not predefine
+    (anything but 10 %, or an unusual interval) become a ``LambdaDeploymentConfig`` resource in ``scope``;
+    the others use CodeDeploy's predefined config.
+    """
+    if shift == "all_at_once":
+        return codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE
+    if shift not in {"canary", "linear"}:
+        raise ValueError(f"traffic_shifting: shift must be all_at_once, linear or canary, got {shift!r}")
+    predefined = _PREDEFINED_CANARY if shift == "canary" else _PREDEFINED_LINEAR
+    if percentage == 10 and interval_minutes in predefined:
+        return predefined[interval_minutes]
+    interval = cdk.Duration.minutes(interval_minutes)
+    routing: codedeploy.TrafficRouting = (
+        codedeploy.TimeBasedCanaryTrafficRouting(interval=interval, percentage=percentage)
+        if shift == "canary"
+        else codedeploy.TimeBasedLinearTrafficRouting(interval=interval, percentage=percentage)
+    )
+    return codedeploy.LambdaDeploymentConfig(scope, construct_id, traffic_routing=routing)
+
+
 def unhandled_errors_metric(
     *,
     namespace: str,

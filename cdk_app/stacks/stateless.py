@@ -14,8 +14,10 @@ from constructs import Construct
 
 from cdk_app.config import EnvironmentConfig
 from cdk_app.constructs.api_function import ApiFunction
+from cdk_app.constructs.canary_deployment import CanaryDeployment, RollbackThresholds, traffic_shifting
 from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
 from cdk_app.constructs.http_api import ServiceHttpApi
+from cdk_app.constructs.monitoring import ServiceMonitoring
 from runtime import contract
 
 SERVICE_NAME = "items-api"
@@ -34,8 +36,14 @@ TABLE_ACTIONS = (
 """Item-level reads and writes the service performs (items and idempotency records); no scans."""
 SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
 
-PUBLIC_ROUTES = ("GET /health",)
-DOCS_ROUTES = ("GET /docs", "GET /openapi.json")
+PUBLIC_ROUTES = {
+    "GET /health": "liveness probe for load balancers, uptime checks and smoke tests, which hold no token",
+}
+"""Routes served without a token, each with the reason (the acknowledgement of cdk-nag AwsSolutions-APIG4)."""
+DOCS_ROUTES = {
+    "GET /docs": "interactive API documentation, only where EnvironmentConfig.enable_docs is set (not prod)",
+    "GET /openapi.json": "the OpenAPI document behind /docs, only where EnvironmentConfig.enable_docs is set",
+}
 PROTECTED_ROUTES = ("ANY /{proxy+}",)
 """Every other path needs a token: the runtime's routes and anything unknown."""
 
@@ -56,11 +64,12 @@ class ServiceSources:
 
 
 class StatelessStack(Stack):
-    """Dependency layer, function with its ``live`` alias, HTTP API.
+    """Dependency layer, function with its ``live`` alias, HTTP API, canary deployment and monitoring.
 
     Public attributes: :attr:`layer`, :attr:`api_function` (the ``ApiFunction`` construct),
     :attr:`function`, :attr:`alias`, :attr:`api` (the ``ServiceHttpApi`` construct), :attr:`http_api`,
-    :attr:`http_stage`, :attr:`table`, :attr:`config`, :attr:`service_name`, :attr:`metrics_namespace`.
+    :attr:`http_stage`, :attr:`table`, :attr:`config`, :attr:`service_name`, :attr:`metrics_namespace`,
+    :attr:`canary` (``CanaryDeployment``), :attr:`monitoring` (``ServiceMonitoring``).
     """
 
     def __init__(
@@ -140,7 +149,7 @@ class StatelessStack(Stack):
             handler=self.alias,
             jwt_issuer=jwt_issuer,
             jwt_audience=jwt_audience,
-            public_routes=PUBLIC_ROUTES + (DOCS_ROUTES if config.enable_docs else ()),
+            public_routes={**PUBLIC_ROUTES, **(DOCS_ROUTES if config.enable_docs else {})},
             protected_routes=PROTECTED_ROUTES,
             throttle_rate_limit=config.throttle.rate_limit,
             throttle_burst_limit=config.throttle.burst_limit,
@@ -153,3 +162,52 @@ class StatelessStack(Stack):
         )
         self.http_api = self.api.http_api
         self.http_stage = self.api.stage
+        self._add_safe_delivery(config, table)
+
+    def _add_safe_delivery(self, config: EnvironmentConfig, table: dynamodb.ITableV2) -> None:
+        """CodeDeploy on the ``live`` alias with its rollback alarms, then the alarm topic and dashboard."""
+        limits = config.alarm_thresholds
+        style = config.deployment
+        name_prefix = f"items-{config.name}"
+        self.canary = CanaryDeployment(
+            self,
+            "Canary",
+            alias=self.alias,
+            http_stage=self.http_stage,
+            metrics_namespace=METRICS_NAMESPACE,
+            service_name=SERVICE_NAME,
+            deployment_config=traffic_shifting(
+                self,
+                "TrafficShifting",
+                shift=style.shift.value,
+                percentage=style.percentage,
+                interval_minutes=style.interval_minutes,
+            ),
+            thresholds=RollbackThresholds(
+                new_version_errors=limits.function_errors,
+                new_version_throttles=limits.throttles,
+                api_5xx_rate_percent=limits.api_5xx_rate_percent,
+                api_p99_latency_ms=limits.p99_latency_ms,
+                unhandled_errors=limits.unhandled_errors,
+                evaluation_periods=limits.evaluation_periods,
+                datapoints_to_alarm=limits.datapoints_to_alarm,
+            ),
+            hook_log_retention=config.log_retention,
+            hook_log_removal_policy=config.removal_policy,
+            alarm_name_prefix=name_prefix,
+        )
+        self.monitoring = ServiceMonitoring(
+            self,
+            "Monitoring",
+            function=self.function,
+            http_stage=self.http_stage,
+            table=table,
+            reserved_concurrency=config.reserved_concurrency,
+            concurrency_alarm_ratio=limits.concurrency_percent / 100,
+            throttled_requests_threshold=limits.table_throttled_requests,
+            notify_alarms=self.canary.alarms,
+            notification_emails=config.notifications.emails,
+            notification_https_urls=config.notifications.https_urls,
+            alarm_name_prefix=name_prefix,
+            dashboard_name=name_prefix,
+        )

@@ -1,0 +1,115 @@
+"""The emulator's console: the function's log lines made readable, and the emulator's own messages.
+
+Powertools and the Lambda runtime write one JSON object per line when the function logs in JSON. On
+the console each becomes ``time LEVEL [env] message key=value...``, leaving out the fields every line
+repeats (service, cold start, function name and ARN, request and trace ids); other lines are printed
+as they are, except metrics in CloudWatch's embedded metric format, shown as ``METRICS name=value``.
+Platform lines (``START``, ``END``, ``REPORT``) follow Lambda's text format.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from typing import Any, TextIO
+
+_REPEATED_FIELDS = frozenset(
+    {
+        "level",
+        "message",
+        "timestamp",
+        "location",
+        "service",
+        "cold_start",
+        "function_name",
+        "function_memory_size",
+        "function_arn",
+        "function_request_id",
+        "xray_trace_id",
+        "sampling_rate",
+        "requestId",
+        "logger",
+    }
+)
+_COLOURS = {
+    "DEBUG": "\033[2m",
+    "INFO": "\033[36m",
+    "WARNING": "\033[33m",
+    "ERROR": "\033[31m",
+    "CRITICAL": "\033[31m",
+}
+_RESET = "\033[0m"
+
+
+def _metrics(record: dict[str, Any]) -> str:
+    """An embedded-metric-format record as ``name=value`` pairs (with its dimensions)."""
+    directives = record["_aws"].get("CloudWatchMetrics", [])
+    names = [metric["Name"] for directive in directives for metric in directive.get("Metrics", [])]
+    dimensions = {
+        name for directive in directives for group in directive.get("Dimensions", []) for name in group
+    }
+    values = " ".join(f"{name}={record.get(name)}" for name in names)
+    labels = " ".join(f"{name}={record.get(name)}" for name in sorted(dimensions))
+    return f"{values}  {labels}" if labels else values
+
+
+def readable(line: str) -> str:
+    """``line`` as shown on the console: a JSON log record condensed, anything else unchanged."""
+    stripped = line.strip()
+    if not (stripped.startswith("{") and stripped.endswith("}")):
+        return line.rstrip("\n")
+    try:
+        record = json.loads(stripped)
+    except json.JSONDecodeError:
+        return line.rstrip("\n")
+    if isinstance(record, dict) and "_aws" in record:
+        return "METRICS " + _metrics(record)
+    if not isinstance(record, dict) or "message" not in record or "level" not in record:
+        return line.rstrip("\n")
+    extras = " ".join(
+        f"{name}={json.dumps(value, default=str) if not isinstance(value, str) else value}"
+        for name, value in record.items()
+        if name not in _REPEATED_FIELDS
+    )
+    message = record["message"] if isinstance(record["message"], str) else json.dumps(record["message"])
+    return f"{str(record['level']).upper():<7} {message}" + (f"  {extras}" if extras else "")
+
+
+class Console:
+    """Writes lines to a stream, one at a time, each prefixed with the time and where it came from."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream or sys.stdout
+        self._lock = threading.Lock()
+        self._colour = self._stream.isatty()
+
+    def _write(self, source: str, text: str) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        with self._lock:
+            for line in text.splitlines() or [""]:
+                self._stream.write(f"{stamp} {source:<6} {line}\n")
+            self._stream.flush()
+
+    def function_line(self, environment: str, line: str) -> None:
+        """A line the function wrote to stdout or stderr."""
+        text = readable(line)
+        level = text.split(" ", 1)[0]
+        if self._colour and level in _COLOURS:
+            text = f"{_COLOURS[level]}{text}{_RESET}"
+        self._write(environment, text)
+
+    def platform(self, environment: str, text: str) -> None:
+        """A Lambda platform line (``START``, ``END``, ``REPORT``, timeouts)."""
+        self._write(environment, text)
+
+    def gateway(self, text: str) -> None:
+        """An API Gateway line (access logs)."""
+        self._write("api", text)
+
+    def info(self, text: str) -> None:
+        """The emulator's own messages, without prefix."""
+        with self._lock:
+            self._stream.write(text + "\n")
+            self._stream.flush()

@@ -41,16 +41,21 @@ def _layer_platform(app: App) -> LayerPlatform:
         ) from None
 
 
-def build(app: App) -> list[ServiceStage]:
-    """Add every environment's stage to ``app``, checked by cdk-nag's AwsSolutions and Serverless packs."""
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
-    sources = ServiceSources(
+def sources_for(app: App) -> ServiceSources:
+    """The runtime package, its pinned requirements and how to build its layer (from ``app``'s context)."""
+    return ServiceSources(
         package_dir=ROOT / "runtime",
         requirements_file=ROOT / "runtime" / "requirements.txt",
         app_version=project_version(),
         layer_platform=_layer_platform(app),
         layer_cache_dir=ROOT / "build" / "layers",
     )
+
+
+def build(app: App) -> list[ServiceStage]:
+    """Add every environment's stage to ``app``, checked by cdk-nag's AwsSolutions and Serverless packs."""
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
+    sources = sources_for(app)
     stages = []
     for config in ENVIRONMENTS:
         target = with_target(

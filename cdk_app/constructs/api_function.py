@@ -241,6 +241,5 @@ class ApiFunction(Construct):
                 "AWS documents Resource '*' for them"
             )
             Validations.of(self.role).acknowledge(
-                Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=reason),
-                Acknowledgment(id="Serverless-StarPermissions", reason=reason),
+                Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=reason)
             )

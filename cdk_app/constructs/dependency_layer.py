@@ -59,6 +59,7 @@ _MANYLINUX_TAGS = {
 }
 _KEPT_DIST_INFO = {"METADATA", "entry_points.txt", "top_level.txt"}
 """What importlib.metadata reads at run time (versions, entry points); the rest of dist-info is not."""
+_TEST_DIRS = {"tests", "test"}
 _NO_WHEEL = re.compile(r"No matching distribution found for (\S+)")
 
 
@@ -76,10 +77,14 @@ def _strip(site: Path) -> None:
     shutil.rmtree(site / "bin", ignore_errors=True)
     remove_bytecode_caches(site)
     for package in site.iterdir():
-        if package.is_dir() and not package.name.endswith(".dist-info"):
-            for tests in sorted(package.rglob("*"), reverse=True):
-                if tests.is_dir() and tests.name in {"tests", "test"}:
-                    shutil.rmtree(tests)
+        if not package.is_dir() or package.name.endswith(".dist-info"):
+            continue
+        if package.name.endswith("-stubs") or package.name in _TEST_DIRS:
+            shutil.rmtree(package)
+            continue
+        for tests in sorted(package.rglob("*"), reverse=True):
+            if tests.is_dir() and tests.name in _TEST_DIRS:
+                shutil.rmtree(tests)
     for stub in site.rglob("*.pyi"):
         stub.unlink()
     for dist_info in site.glob("*.dist-info"):

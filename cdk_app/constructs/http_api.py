@@ -9,7 +9,8 @@ sees them (answering 401 rather than revealing which paths exist).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 import jsii
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
@@ -42,6 +43,9 @@ ACCESS_LOG_FIELDS: dict[str, str] = {
 """One JSON object per request in the access log; ``requestId`` matches the function's logs and traces."""
 
 DEFAULT_CORS_MAX_AGE = Duration.minutes(10)
+DEFAULT_PUBLIC_ROUTES: Mapping[str, str] = MappingProxyType(
+    {"GET /health": "liveness probe for load balancers and uptime checks, which hold no token"}
+)
 
 CORS_METHODS = (
     apigw.CorsHttpMethod.GET,
@@ -88,7 +92,7 @@ class ServiceHttpApi(Construct):
         handler: lambda_.IFunction,
         jwt_issuer: str,
         jwt_audience: Sequence[str],
-        public_routes: Sequence[str] = ("GET /health",),
+        public_routes: Mapping[str, str] = DEFAULT_PUBLIC_ROUTES,
         protected_routes: Sequence[str] = ("ANY /{proxy+}",),
         throttle_rate_limit: float = 50,
         throttle_burst_limit: int = 100,
@@ -105,7 +109,8 @@ class ServiceHttpApi(Construct):
             (never ``$LATEST``). Required.
         :param jwt_issuer: OIDC issuer URL of the accepted tokens. Required.
         :param jwt_audience: accepted ``aud``/``client_id`` values. Required, non-empty.
-        :param public_routes: route keys served without a token. Default: ``GET /health``.
+        :param public_routes: route keys served without a token, each with the reason it is public (recorded
+            as the acknowledgement of cdk-nag's AwsSolutions-APIG4 on that route). Default: ``GET /health``.
         :param protected_routes: route keys that need a valid JWT. Default: the catch-all ``ANY /{proxy+}``.
         :param throttle_rate_limit: steady-state requests per second of the stage. Default: 50.
         :param throttle_burst_limit: burst of the stage. Default: 100.
@@ -162,13 +167,10 @@ class ServiceHttpApi(Construct):
         )
 
         self.routes: dict[str, apigw.HttpRoute] = {}
-        for route_key in public_routes:
+        for route_key, reason in public_routes.items():
             self._add_route(route_key, apigw.HttpNoneAuthorizer())
             Validations.of(self.routes[route_key]).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions-APIG4",
-                    reason=f"{route_key} is public by design (health probe or API documentation)",
-                )
+                Acknowledgment(id="AwsSolutions-APIG4", reason=f"{route_key} is public: {reason}")
             )
         for route_key in protected_routes:
             self._add_route(route_key, self.authorizer)

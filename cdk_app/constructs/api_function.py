@@ -37,6 +37,11 @@ from cdk_app.bundling import (
     python_version_of,
     require_interpreter,
 )
+from cdk_app.scanner_acknowledgements import (
+    acknowledge_checkov,
+    acknowledge_function_baseline,
+    acknowledge_log_group_encryption,
+)
 
 BUNDLER_VERSION = "1"
 """Bump when the build steps below change what ends up in the code asset."""
@@ -221,15 +226,14 @@ class ApiFunction(Construct):
         self._acknowledge_findings(tracing=tracing, snap_start=snap_start)
 
     def _acknowledge_findings(self, *, tracing: lambda_.Tracing, snap_start: bool) -> None:
-        Validations.of(self.function).acknowledge(
-            Acknowledgment(
-                id="Serverless-LambdaDLQ",
-                reason=(
-                    "API Gateway invokes the function synchronously and returns its errors to the caller; "
-                    "a dead-letter queue only receives failed asynchronous invocations"
-                ),
-            )
+        no_dlq = (
+            "API Gateway invokes the function synchronously and returns its errors to the caller; "
+            "a dead-letter queue only receives failed asynchronous invocations"
         )
+        Validations.of(self.function).acknowledge(Acknowledgment(id="Serverless-LambdaDLQ", reason=no_dlq))
+        acknowledge_checkov(self.function, "CKV_AWS_116", reason=no_dlq)
+        acknowledge_function_baseline(self.function)
+        acknowledge_log_group_encryption(self.log_group)
         if snap_start:
             Annotations.of(self.function).acknowledge_warning(
                 "@aws-cdk/aws-lambda:snapStartRequirePublish",

@@ -28,6 +28,12 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
+from cdk_app.scanner_acknowledgements import (
+    acknowledge_cfn_lint,
+    acknowledge_checkov,
+    acknowledge_function_baseline,
+    acknowledge_log_group_encryption,
+)
 from runtime import contract
 
 PRE_TRAFFIC_HOOK_CODE = Path(__file__).resolve().parent.parent / "functions" / "pre_traffic_hook"
@@ -322,6 +328,14 @@ class CanaryDeployment(Construct):
         every log group) is attached; the grant to report to CodeDeploy is added by ``add_pre_hook`` and is
         scoped to this deployment group's ARN.
         """
+        no_dlq = (
+            "Only CodeDeploy invokes the hook, once per deployment; if an invocation is lost CodeDeploy "
+            "fails the lifecycle event and rolls back, so the deployment itself records the failure."
+        )
+        no_tracing = (
+            "One smoke call per deployment whose outcome is logged and reported to CodeDeploy; tracing "
+            "would add an X-Ray write grant on Resource::* for no diagnostic gain."
+        )
         log_group = logs.LogGroup(
             self,
             "PreTrafficHookLogs",
@@ -353,6 +367,18 @@ class CanaryDeployment(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             environment={ENV_TARGET_VERSION_ARN: version.function_arn},
         )
+        acknowledge_function_baseline(hook)
+        acknowledge_log_group_encryption(log_group)
+        acknowledge_checkov(hook, "CKV_AWS_116", reason=no_dlq)
+        acknowledge_cfn_lint(hook, "WS1000", reason=no_tracing)
+        acknowledge_checkov(
+            hook,
+            "CKV_AWS_115",
+            reason=(
+                "Only CodeDeploy invokes the hook, once per deployment of one deployment group; reserved "
+                "concurrency would withhold account capacity from the service for a function that idles"
+            ),
+        )
         _acknowledge(
             hook,
             "AwsSolutions-L1",
@@ -363,18 +389,8 @@ class CanaryDeployment(Construct):
             "Serverless-LambdaLatestVersion",
             "The project pins Python 3.13 for every function it deploys (toolchain, layer and tests).",
         )
-        _acknowledge(
-            hook,
-            "Serverless-LambdaDLQ",
-            "Only CodeDeploy invokes the hook, once per deployment; if an invocation is lost CodeDeploy "
-            "fails the lifecycle event and rolls back, so the deployment itself records the failure.",
-        )
-        _acknowledge(
-            hook,
-            "Serverless-LambdaTracing",
-            "One smoke call per deployment whose outcome is logged and reported to CodeDeploy; tracing "
-            "would add an X-Ray write grant on Resource::* for no diagnostic gain.",
-        )
+        _acknowledge(hook, "Serverless-LambdaDLQ", no_dlq)
+        _acknowledge(hook, "Serverless-LambdaTracing", no_tracing)
         return hook
 
 

@@ -22,6 +22,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk_app.scanner_acknowledgements import acknowledge_log_group_encryption
+
 ACCESS_LOG_FIELDS: dict[str, str] = {
     "requestId": "$context.requestId",
     "requestTime": "$context.requestTimeEpoch",
@@ -153,6 +155,7 @@ class ServiceHttpApi(Construct):
         self.access_log_group: logs.LogGroup = logs.LogGroup(
             self, "AccessLogs", retention=access_log_retention, removal_policy=access_log_removal_policy
         )
+        acknowledge_log_group_encryption(self.access_log_group)
         self.stage: apigw.HttpStage = apigw.HttpStage(
             self,
             "DefaultStage",

@@ -9,6 +9,7 @@ from constructs import Construct
 from cdk_app.config import EnvironmentConfig
 from cdk_app.constructs.service_table import ServiceTable
 from cdk_app.constructs.user_pool import ApiUserPool
+from cdk_app.scanner_acknowledgements import acknowledge_checkov
 from runtime import contract
 
 
@@ -59,4 +60,12 @@ class StatefulStack(Stack):
                     "it only invalidates cursors in flight, so it is replaced on demand, not on a schedule"
                 ),
             )
+        )
+        acknowledge_checkov(
+            self.cursor_secret,
+            "CKV_AWS_149",
+            reason=(
+                "Secrets Manager encrypts the secret with its AWS managed key; only this account's function "
+                "reads it, so a customer managed key (needed to share it across accounts) only adds cost"
+            ),
         )

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from runtime.contract import METRIC_CONFLICTS
 from runtime.envelope import error_response
@@ -17,6 +18,7 @@ from runtime.errors import ApiError, ErrorCode
 from runtime.observability import count
 from runtime.schemas.errors import FieldError
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 _HTTP_ERRORS = {
     400: (ErrorCode.BAD_REQUEST, "The request could not be read."),
     404: (ErrorCode.ROUTE_NOT_FOUND, "No route matches this path."),
@@ -61,6 +63,24 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
 async def _http_error(request: Request, error: HTTPException) -> Response:
     fallback = ErrorCode.BAD_REQUEST if error.status_code < 500 else ErrorCode.INTERNAL_ERROR
     code, message = _HTTP_ERRORS.get(error.status_code, (fallback, "The request failed."))
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
     return error_response(
-        request.scope, status_code=error.status_code, code=code, message=message, headers=error.headers
+        request.scope, status_code=error.status_code, code=code, message=message, headers=headers
     )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts on this path (Starlette's Allow names one route's methods only)."""
+    allowed = []
+    for method in _METHODS:
+        probe = {
+            "type": "http",
+            "path": request.scope["path"],
+            "root_path": request.scope.get("root_path", ""),
+        }
+        probe["method"] = method
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed

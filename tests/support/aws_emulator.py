@@ -1,0 +1,94 @@
+"""An in-process AWS emulator: moto's server on a free loopback port, and the service's resources.
+
+The table is created from :mod:`runtime.contract`, the same names the infrastructure uses, so tests
+and local runs exercise the key schema that is deployed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from runtime.contract import TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_secretsmanager.client import SecretsManagerClient
+
+REGION = "us-east-1"
+FAKE_AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+"""Credentials that no AWS account accepts: whatever a test does, it cannot reach real AWS."""
+
+
+def use_fake_aws_credentials() -> None:
+    """Replace any AWS credentials or profile of the process with :data:`FAKE_AWS_ENVIRONMENT`."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        os.environ.pop(name, None)
+    os.environ.update(FAKE_AWS_ENVIRONMENT)
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """A running moto server; ``endpoint_url`` is what ``AWS_ENDPOINT_URL`` should point at."""
+
+    endpoint_url: str
+
+    def dynamodb(self) -> DynamoDBClient:
+        return boto3.session.Session().client("dynamodb", endpoint_url=self.endpoint_url, region_name=REGION)
+
+    def secretsmanager(self) -> SecretsManagerClient:
+        return boto3.session.Session().client(
+            "secretsmanager", endpoint_url=self.endpoint_url, region_name=REGION
+        )
+
+
+@contextmanager
+def running_emulator() -> Iterator[Emulator]:
+    """Run moto's server on 127.0.0.1 and a port the OS picks, for the duration of the block."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield Emulator(endpoint_url=f"http://{host}:{port}")
+    finally:
+        server.stop()
+
+
+def create_items_table(client: DynamoDBClient, table_name: str) -> None:
+    """The service's single table: string ``pk``/``sk`` keys, on-demand, TTL on ``expires_at``."""
+    client.create_table(
+        TableName=table_name,
+        KeySchema=[
+            {"AttributeName": TABLE_PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": TABLE_SORT_KEY, "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": TABLE_PARTITION_KEY, "AttributeType": "S"},
+            {"AttributeName": TABLE_SORT_KEY, "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.update_time_to_live(
+        TableName=table_name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": TABLE_TTL_ATTRIBUTE},
+    )
+
+
+def create_cursor_secret(client: SecretsManagerClient, name: str) -> str:
+    """A random cursor-signing key, stored as the secret's SecretString; returns the key."""
+    key = secrets.token_urlsafe(48)
+    client.create_secret(Name=name, SecretString=key)
+    return key

@@ -9,9 +9,11 @@ under test bring zero unacknowledged findings.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import aws_cdk as cdk
@@ -27,6 +29,7 @@ from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from cdk_app.constructs.canary_deployment import CanaryDeployment, RollbackThresholds
 from cdk_app.constructs.monitoring import ServiceMonitoring
 from runtime import contract
+from tests.support.aws_emulator import Emulator
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -47,6 +50,21 @@ THRESHOLDS = RollbackThresholds(
     evaluation_periods=3,
     datapoints_to_alarm=2,
 )
+
+RUNTIME_ENVIRONMENT = {
+    contract.ENV_TABLE_NAME: "items-canary-test",
+    contract.ENV_CURSOR_SECRET_NAME: "items-canary-test/cursor-signing-key",
+    contract.ENV_APP_VERSION: "9.9.9+canary-test",
+    "AWS_LAMBDA_FUNCTION_VERSION": "7",
+    "POWERTOOLS_SERVICE_NAME": "items",
+    "POWERTOOLS_METRICS_NAMESPACE": "ItemsService",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "AWS_MAX_ATTEMPTS": "1",
+}
+"""What the function's environment would hold. The runtime reads it once, when ``runtime.handler`` is first
+imported; another suite may have set it first, so tests read the values back from the runtime."""
+for _name, _value in RUNTIME_ENVIRONMENT.items():
+    os.environ.setdefault(_name, _value)
 
 SCAFFOLD_REASON = "Test scaffold around the constructs under test; never deployed."
 SCAFFOLD_FINDINGS = (
@@ -235,3 +253,23 @@ def _custom_canary(stack: cdk.Stack) -> codedeploy.ILambdaDeploymentConfig:
 def scaffold(scaffold_app: ScaffoldApp) -> Scaffold:
     """The stack with every default: canary 10 % for 5 minutes, hook, reserved concurrency, subscriptions."""
     return scaffold_app.stacks["default"]
+
+
+@pytest.fixture(scope="session")
+def runtime_handler() -> ModuleType:
+    """The deployed entry point module, ``runtime.handler``, imported (and configured) once."""
+    import runtime.handler
+
+    return runtime.handler
+
+
+@pytest.fixture
+def runtime_backend(aws_emulator: Emulator) -> Iterator[Emulator]:
+    """The runtime's AWS clients pointed at the emulator, fresh before and after the test."""
+    from runtime import aws
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ENDPOINT_URL", aws_emulator.endpoint_url)
+        aws.reset()
+        yield aws_emulator
+        aws.reset()

@@ -360,29 +360,36 @@ def references(value: Any) -> set[str]:
     return set()
 
 
-@pytest.mark.parametrize("stack", ["default", "custom", "no_hook"])
-def test_no_dependency_cycle(scaffold_app: ScaffoldApp, stack: str):
-    """Alarms on the new version, the hook's grants and the alias update policy must not form a loop."""
-    resources = scaffold_app.stacks[stack].resources
+def assert_no_dependency_cycle(resources: dict[str, Any]) -> None:
+    """Fail with the resources involved if Ref/GetAtt/DependsOn edges (UpdatePolicy included) form a loop."""
     edges = {
         logical_id: (references(r) | set(r.get("DependsOn", []))) & resources.keys()
         for logical_id, r in resources.items()
     }
-    visiting: set[str] = set()
     done: set[str] = set()
+    while len(done) < len(edges):
+        ready = {node for node, targets in edges.items() if node not in done and targets <= done}
+        assert ready, f"dependency cycle among {sorted(set(edges) - done)}"
+        done |= ready
 
-    def visit(node: str, path: tuple[str, ...]) -> None:
-        if node in done:
-            return
-        assert node not in visiting, f"dependency cycle: {' -> '.join((*path, node))}"
-        visiting.add(node)
-        for target in edges[node]:
-            visit(target, (*path, node))
-        visiting.discard(node)
-        done.add(node)
 
-    for node in edges:
-        visit(node, ())
+@pytest.mark.parametrize("stack", ["default", "custom", "no_hook"])
+def test_no_dependency_cycle(scaffold_app: ScaffoldApp, stack: str):
+    """Alarms on the new version, the hook's grants and the alias update policy must not form a loop."""
+    assert_no_dependency_cycle(scaffold_app.stacks[stack].resources)
+
+
+def test_cycle_check_detects_a_loop():
+    looped = {
+        "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"X": {"Ref": "Group"}}},
+        "Group": {
+            "Type": "AWS::CodeDeploy::DeploymentGroup",
+            "Properties": {"Y": {"Fn::GetAtt": ["Alias", "A"]}},
+        },
+        "Alias": {"Type": "AWS::Lambda::Alias", "UpdatePolicy": {"Z": {"Ref": "Alarm"}}},
+    }
+    with pytest.raises(AssertionError, match="Alarm"):
+        assert_no_dependency_cycle(looped)
 
 
 def test_acknowledgements_are_narrow_and_explained(scaffold_app: ScaffoldApp):

@@ -1,0 +1,190 @@
+"""Safe delivery as each environment of the real app deploys it (the app's session synthesis).
+
+The fixtures come from tests/infra/conftest.py: ``synthesized_app`` synthesizes app.py once per session with
+cdk.json's context, and ``environment`` runs a test for dev, staging and prod.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from cdk_app.config import ENVIRONMENTS, EnvironmentConfig
+from cdk_app.constructs.canary_deployment import ENV_TARGET_VERSION_ARN
+from runtime import contract
+from tests.infra.conftest import SynthesizedApp, environment, logical_id, synthesized_app
+
+from .test_canary_deployment import assert_no_dependency_cycle, dimensions
+
+__all__ = ["environment", "synthesized_app"]
+
+CONFIGS = {config.name: config for config in ENVIRONMENTS}
+DEPLOYMENT_CONFIG = {
+    "dev": "CodeDeployDefault.LambdaAllAtOnce",
+    "staging": "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+    "prod": "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+}
+ROLLBACK_ALARMS = {
+    "new-version-errors": ("AWS/Lambda", "Errors"),
+    "new-version-throttles": ("AWS/Lambda", "Throttles"),
+    "api-server-error-rate": (None, None),
+    "api-latency-p99": ("AWS/ApiGateway", "Latency"),
+    "unhandled-errors": (None, contract.METRIC_UNHANDLED_ERRORS),
+}
+OPERATIONAL_ALARMS = ("table-throttled-requests", "concurrency-near-reserved-limit")
+
+
+def stateless(app: SynthesizedApp, environment: str) -> tuple[Any, dict[str, dict[str, Any]]]:
+    stack = app.stages[environment].stateless
+    resources: dict[str, dict[str, Any]] = app.template_json(environment, "Stateless")["Resources"]
+    return stack, resources
+
+
+def of_type(resources: dict[str, dict[str, Any]], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in resources.items() if v["Type"] == resource_type}
+
+
+def alarms_by_name(resources: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {
+        r["Properties"]["AlarmName"]: r["Properties"]
+        for r in of_type(resources, "AWS::CloudWatch::Alarm").values()
+    }
+
+
+def test_deployment_style_follows_the_environment(synthesized_app, environment):
+    _, resources = stateless(synthesized_app, environment)
+    (group,) = of_type(resources, "AWS::CodeDeploy::DeploymentGroup").values()
+    assert group["Properties"]["DeploymentConfigName"] == DEPLOYMENT_CONFIG[environment]
+    assert set(group["Properties"]["AutoRollbackConfiguration"]["Events"]) >= {
+        "DEPLOYMENT_FAILURE",
+        "DEPLOYMENT_STOP_ON_ALARM",
+    }
+    assert of_type(resources, "AWS::CodeDeploy::DeploymentConfig") == {}
+
+
+def test_codedeploy_controls_the_live_alias_with_the_pre_traffic_hook(synthesized_app, environment):
+    stack, resources = stateless(synthesized_app, environment)
+    alias = resources[logical_id(stack.alias)]
+    update = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
+    assert update["DeploymentGroupName"] == {"Ref": logical_id(stack.canary.deployment_group)}
+    assert update["BeforeAllowTrafficHook"] == {"Ref": logical_id(stack.canary.pre_traffic_hook)}
+    version = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
+    hook = resources[logical_id(stack.canary.pre_traffic_hook)]["Properties"]
+    assert hook["Environment"]["Variables"] == {ENV_TARGET_VERSION_ARN: {"Ref": version}}
+
+
+def test_every_alarm_is_named_for_the_environment_and_notifies_its_topic(synthesized_app, environment):
+    stack, resources = stateless(synthesized_app, environment)
+    alarms = alarms_by_name(resources)
+    prefix = f"items-{environment}-"
+    assert sorted(alarms) == sorted(prefix + name for name in (*ROLLBACK_ALARMS, *OPERATIONAL_ALARMS))
+    topic = {"Ref": logical_id(stack.monitoring.topic)}
+    for name, properties in alarms.items():
+        assert properties["AlarmActions"] == [topic], name
+        assert properties["TreatMissingData"] == "notBreaching", name
+    (group,) = of_type(resources, "AWS::CodeDeploy::DeploymentGroup").values()
+    watched = {
+        resources[a["Name"]["Ref"]]["Properties"]["AlarmName"]
+        for a in group["Properties"]["AlarmConfiguration"]["Alarms"]
+    }
+    assert watched == {prefix + name for name in ROLLBACK_ALARMS}
+
+
+def test_rollback_thresholds_follow_the_environment(synthesized_app, environment):
+    _, resources = stateless(synthesized_app, environment)
+    limits = CONFIGS[environment].alarm_thresholds
+    alarms = alarms_by_name(resources)
+    expected = {
+        "new-version-errors": limits.function_errors,
+        "new-version-throttles": limits.throttles,
+        "api-server-error-rate": limits.api_5xx_rate_percent,
+        "api-latency-p99": limits.p99_latency_ms,
+        "unhandled-errors": limits.unhandled_errors,
+    }
+    for name, threshold in expected.items():
+        properties = alarms[f"items-{environment}-{name}"]
+        assert properties["Threshold"] == threshold, name
+        assert properties["EvaluationPeriods"] == limits.evaluation_periods, name
+        assert properties["DatapointsToAlarm"] == limits.datapoints_to_alarm, name
+        assert properties["ComparisonOperator"] == "GreaterThanOrEqualToThreshold", name
+
+
+def test_lambda_alarms_watch_the_version_the_alias_moves_to(synthesized_app, environment):
+    stack, resources = stateless(synthesized_app, environment)
+    alarms = alarms_by_name(resources)
+    function = logical_id(stack.function)
+    version = resources[logical_id(stack.alias)]["Properties"]["FunctionVersion"]
+    for name in ("new-version-errors", "new-version-throttles"):
+        properties = alarms[f"items-{environment}-{name}"]
+        assert (properties["Namespace"], properties["MetricName"]) == ROLLBACK_ALARMS[name]
+        assert dimensions(properties) == {
+            "FunctionName": {"Ref": function},
+            "Resource": {"Fn::Join": ["", [{"Ref": function}, ":live"]]},
+            "ExecutedVersion": version,
+        }
+
+
+def test_unhandled_errors_alarm_watches_what_the_deployed_function_emits(synthesized_app, environment):
+    """Namespace and ``service`` are the function's own Powertools variables; the name is the contract's."""
+    stack, resources = stateless(synthesized_app, environment)
+    variables = resources[logical_id(stack.function)]["Properties"]["Environment"]["Variables"]
+    properties = alarms_by_name(resources)[f"items-{environment}-unhandled-errors"]
+    assert properties["Namespace"] == variables["POWERTOOLS_METRICS_NAMESPACE"]
+    assert properties["MetricName"] == contract.METRIC_UNHANDLED_ERRORS
+    assert dimensions(properties) == {contract.METRIC_SERVICE_DIMENSION: variables["POWERTOOLS_SERVICE_NAME"]}
+    assert properties["Statistic"] == "Sum"
+
+
+def test_api_alarms_watch_the_services_stage(synthesized_app, environment):
+    stack, resources = stateless(synthesized_app, environment)
+    stage = [
+        {"Name": "ApiId", "Value": {"Ref": logical_id(stack.http_api)}},
+        {"Name": "Stage", "Value": "$default"},
+    ]
+    alarms = alarms_by_name(resources)
+    latency = alarms[f"items-{environment}-api-latency-p99"]
+    assert latency["Dimensions"] == stage
+    assert latency["ExtendedStatistic"] == "p99"
+    rate = alarms[f"items-{environment}-api-server-error-rate"]
+    metric_stats = [q["MetricStat"]["Metric"] for q in rate["Metrics"] if "MetricStat" in q]
+    assert sorted(m["MetricName"] for m in metric_stats) == ["5xx", "Count"]
+    assert all(m["Dimensions"] == stage and m["Namespace"] == "AWS/ApiGateway" for m in metric_stats)
+
+
+def test_operational_alarms_follow_the_environment(synthesized_app, environment):
+    stack, resources = stateless(synthesized_app, environment)
+    config: EnvironmentConfig = CONFIGS[environment]
+    alarms = alarms_by_name(resources)
+    concurrency = alarms[f"items-{environment}-concurrency-near-reserved-limit"]
+    assert concurrency["MetricName"] == "ConcurrentExecutions"
+    assert concurrency["Dimensions"] == [
+        {"Name": "FunctionName", "Value": {"Ref": logical_id(stack.function)}}
+    ]
+    assert concurrency["Threshold"] == math.ceil(
+        config.reserved_concurrency * config.alarm_thresholds.concurrency_percent / 100
+    )
+    throttles = alarms[f"items-{environment}-table-throttled-requests"]
+    assert throttles["Threshold"] == config.alarm_thresholds.table_throttled_requests
+    table_names = {
+        json.dumps(dimensions(q["MetricStat"]["Metric"])["TableName"], sort_keys=True)
+        for q in throttles["Metrics"]
+        if "MetricStat" in q
+    }
+    assert len(table_names) == 1, "every operation's throttles must be those of the one table"
+
+
+def test_dashboard_and_subscriptions_per_environment(synthesized_app, environment):
+    _, resources = stateless(synthesized_app, environment)
+    (dashboard,) = of_type(resources, "AWS::CloudWatch::Dashboard").values()
+    assert dashboard["Properties"]["DashboardName"] == f"items-{environment}"
+    notifications = CONFIGS[environment].notifications
+    endpoints = sorted(
+        s["Properties"]["Endpoint"] for s in of_type(resources, "AWS::SNS::Subscription").values()
+    )
+    assert endpoints == sorted((*notifications.emails, *notifications.https_urls))
+
+
+def test_no_dependency_cycle_in_the_stateless_stack(synthesized_app, environment):
+    _, resources = stateless(synthesized_app, environment)
+    assert_no_dependency_cycle(resources)

@@ -52,6 +52,10 @@ def _b64encode(data: bytes) -> str:
 
 
 def _b64decode(text: str) -> bytes:
+    """Decode unpadded base64url, accepting only the one canonical spelling of each value."""
     if not text.isascii():
         raise ValueError("cursor is not ASCII")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64encode(decoded) != text:
+        raise ValueError("cursor is not canonical base64url")
+    return decoded

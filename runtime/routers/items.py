@@ -28,7 +28,7 @@ MAX_PAGE_SIZE = 100
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for error responses, all in the error envelope."""
-    always = (401, 500, 503)
+    always = (401, 422, 500, 503)
     return {
         status: {"model": ErrorEnvelope, "description": HTTPStatus(status).phrase}
         for status in sorted({*statuses, *always})

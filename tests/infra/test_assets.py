@@ -1,0 +1,148 @@
+"""What the Docker-free bundlers put in the layer and function assets, and how their hashes are derived."""
+
+from __future__ import annotations
+
+import marshal
+import sys
+from pathlib import Path
+from types import CodeType
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_lambda as lambda_
+
+from cdk_app.bundling import BundlingError, require_interpreter
+from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
+
+from .conftest import FIXTURES, ROOT, SynthesizedApp, logical_id
+
+PYC_TAG = f"cpython-{sys.version_info.major}{sys.version_info.minor}"
+HASH_BASED = 0b01
+CHECK_SOURCE = 0b10
+
+
+def asset_dir(app: SynthesizedApp, environment: str, construct: object) -> Path:
+    resource = app.template_json(environment, "Stateless")["Resources"][logical_id(construct)]
+    return (app.outdir / f"assembly-{environment}" / str(resource["Metadata"]["aws:asset:path"])).resolve()
+
+
+@pytest.fixture(scope="module")
+def layer_dir(synthesized_app: SynthesizedApp) -> Path:
+    return asset_dir(synthesized_app, "dev", synthesized_app.stages["dev"].stateless.layer)
+
+
+@pytest.fixture(scope="module")
+def code_dir(synthesized_app: SynthesizedApp) -> Path:
+    return asset_dir(synthesized_app, "dev", synthesized_app.stages["dev"].stateless.function)
+
+
+def compiled(source: Path) -> Path:
+    return source.parent / "__pycache__" / f"{source.stem}.{PYC_TAG}.pyc"
+
+
+def pyc_flags_and_code(pyc: Path) -> tuple[int, CodeType]:
+    data = pyc.read_bytes()
+    code = marshal.loads(data[16:])  # noqa: S302 - bytecode this test suite's own synthesis wrote
+    assert isinstance(code, CodeType)
+    return int.from_bytes(data[4:8], "little"), code
+
+
+def test_layer_holds_the_pinned_packages_under_python(layer_dir: Path):
+    site = layer_dir / "python"
+    pins = [
+        line.split("==")[0].replace("-", "_")
+        for line in (ROOT / "runtime" / "requirements.txt").read_text().splitlines()
+        if "==" in line
+    ]
+
+    assert sorted(entry.name for entry in layer_dir.iterdir()) == ["python"]
+    for name in pins:
+        assert list(site.glob(f"{name}-*.dist-info")), f"{name} is missing from the layer"
+
+
+def test_layer_wheels_are_manylinux_aarch64(layer_dir: Path):
+    extensions = list((layer_dir / "python").rglob("*.so"))
+
+    assert extensions
+    assert [extension.name for extension in extensions if "x86_64" in extension.name] == []
+    assert any("aarch64-linux-gnu" in extension.name for extension in extensions)
+
+
+def test_layer_is_stripped_of_what_lambda_never_reads(layer_dir: Path):
+    site = layer_dir / "python"
+
+    assert not (site / "bin").exists()
+    assert [path for path in site.rglob("*") if path.is_dir() and path.name in {"tests", "test"}] == []
+    assert list(site.rglob("*.pyi")) == []
+    assert list(site.glob("*-stubs")) == []
+    assert list(site.glob("*.dist-info/RECORD")) == []
+    assert list(site.glob("*.dist-info/METADATA"))
+
+
+def test_every_layer_module_has_unchecked_hash_bytecode_for_the_target_python(layer_dir: Path):
+    sources = list((layer_dir / "python").rglob("*.py"))
+    missing = [source for source in sources if not compiled(source).is_file()]
+
+    assert len(sources) > 100
+    assert missing == []
+    flags, code = pyc_flags_and_code(compiled(layer_dir / "python" / "fastapi" / "__init__.py"))
+    assert flags & HASH_BASED
+    assert not flags & CHECK_SOURCE
+    assert code.co_filename == "/opt/python/fastapi/__init__.py"
+
+
+def test_function_code_is_the_runtime_package_only_with_bytecode(code_dir: Path):
+    sources = sorted(path.relative_to(ROOT) for path in (ROOT / "runtime").rglob("*.py"))
+    shipped = sorted(path.relative_to(code_dir) for path in code_dir.rglob("*") if path.is_file())
+
+    assert sorted(entry.name for entry in code_dir.iterdir()) == ["runtime"]
+    assert [path for path in shipped if path.suffix != ".pyc"] == sources
+    assert {compiled(code_dir / source) for source in sources} == {
+        code_dir / path for path in shipped if path.suffix == ".pyc"
+    }
+    flags, code = pyc_flags_and_code(compiled(code_dir / "runtime" / "contract.py"))
+    assert flags & HASH_BASED
+    assert code.co_filename == "/var/task/runtime/contract.py"
+
+
+def layer_hash(
+    requirements: Path,
+    architecture: lambda_.Architecture = lambda_.Architecture.ARM_64,
+    platform: LayerPlatform = LayerPlatform.LAMBDA,
+) -> str:
+    layer = DependencyLayer(
+        Stack(App(), "Probe"),
+        "Layer",
+        requirements_file=requirements,
+        architecture=architecture,
+        platform=platform,
+    )
+    return layer.asset_hash
+
+
+def test_layer_hash_depends_on_requirement_content_architecture_and_platform_not_on_the_path(
+    tmp_path: Path,
+):
+    pins = FIXTURES / "requirements" / "six-1.17.0.txt"
+    copy = tmp_path / "elsewhere.txt"
+    copy.write_bytes(pins.read_bytes())
+    base = layer_hash(pins)
+
+    assert layer_hash(copy) == base
+    assert layer_hash(FIXTURES / "requirements" / "six-1.16.0.txt") != base
+    assert layer_hash(pins, architecture=lambda_.Architecture.X86_64) != base
+    assert layer_hash(pins, platform=LayerPlatform.HOST) != base
+
+
+def test_bytecode_must_be_compiled_by_the_target_python_version():
+    with pytest.raises(
+        BundlingError, match=r"Python 3\.12 must be compiled by Python 3\.12, but synth runs on"
+    ):
+        require_interpreter("3.12")
+
+
+def test_a_package_without_a_matching_wheel_fails_synth_naming_it(tmp_path: Path):
+    stack = Stack(App(outdir=str(tmp_path)), "NoWheel")
+
+    with pytest.raises(RuntimeError, match=r"no wheel of docopt==0\.6\.2 for manylinux2014_aarch64"):
+        DependencyLayer(stack, "Layer", requirements_file=FIXTURES / "requirements" / "no-wheel.txt")

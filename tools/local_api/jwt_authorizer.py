@@ -43,9 +43,9 @@ class AuthorizationError(Exception):
         return "Unauthorized" if self.status == 401 else "Forbidden"
 
     def www_authenticate(self, scopes: tuple[str, ...]) -> str:
-        return (
-            f'Bearer scope="{" ".join(scopes)}" error="{self.error}" error_description="{self.description}"'
-        )
+        """The ``www-authenticate`` header API Gateway sends with the denial."""
+        description = self.description.replace('"', "'")
+        return f'Bearer scope="{" ".join(scopes)}" error="{self.error}" error_description="{description}"'
 
 
 @dataclass(frozen=True)

@@ -127,14 +127,13 @@ class PreconditionRequiredError(ApiError):
 
 
 class ServiceUnavailableError(ApiError):
-    """A dependency (DynamoDB, Secrets Manager) throttled or could not be reached."""
+    """A dependency (DynamoDB, Secrets Manager) throttled or could not be reached; logged where raised."""
 
     status_code = 503
     code = ErrorCode.SERVICE_UNAVAILABLE
 
-    def __init__(self, dependency: str) -> None:
+    def __init__(self) -> None:
         super().__init__(
             "The service is temporarily unavailable; retry later.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-        self.dependency = dependency

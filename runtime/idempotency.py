@@ -79,7 +79,7 @@ def create_once(
         if error.__cause__ is None or not is_unavailable(error.__cause__):
             raise
         logger.warning("Idempotency store unavailable", extra={"dependency": "dynamodb", "error": str(error)})
-        raise ServiceUnavailableError("dynamodb") from error
+        raise ServiceUnavailableError from error
     return CreateOutcome(item=Item.model_validate(outcome["item"]), replayed=bool(outcome.get("replayed")))
 
 

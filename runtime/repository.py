@@ -227,7 +227,7 @@ def _dynamodb_errors() -> Iterator[None]:
         if not is_unavailable(error):
             raise
         logger.warning("DynamoDB unavailable", extra={"dependency": "dynamodb", "error": str(error)})
-        raise ServiceUnavailableError("dynamodb") from error
+        raise ServiceUnavailableError from error
 
 
 @contextmanager

@@ -28,7 +28,7 @@ def cursor_signing_key(secret_name: str) -> bytes:
         logger.warning(
             "Secrets Manager unavailable", extra={"dependency": "secretsmanager", "error": str(exc)}
         )
-        raise ServiceUnavailableError("secretsmanager") from exc
+        raise ServiceUnavailableError from exc
     key = value.encode() if isinstance(value, str) else value
     if not isinstance(key, bytes) or len(key) < CURSOR_SECRET_MIN_LENGTH:
         raise SigningKeyError(f"the cursor secret must hold at least {CURSOR_SECRET_MIN_LENGTH} bytes")

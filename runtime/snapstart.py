@@ -1,0 +1,29 @@
+"""SnapStart runtime hooks: what must not outlive a snapshot is dropped when Lambda restores one.
+
+With SnapStart, Lambda runs the init code once per published version, snapshots the process, and starts
+every execution environment of that version from the snapshot. Anything created before the snapshot is
+shared by all of them: the AWS session (its credentials), clients with their connection pools, and the
+cached cursor secret. :func:`runtime.aws.reset` forgets all of these, so registering it to run after a
+restore makes each environment build its own on first use.
+
+The registry, ``snapshot_restore_py``, is part of Lambda's managed Python runtimes; where it is absent
+(a local run without it) there is nothing to restore from and nothing is registered.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from runtime import aws
+
+RUNTIME_HOOKS_MODULE = "snapshot_restore_py"
+
+
+def register_restore_hooks() -> bool:
+    """Have Lambda call :func:`runtime.aws.reset` after every restore; False where there are no hooks."""
+    try:
+        hooks = importlib.import_module(RUNTIME_HOOKS_MODULE)
+    except ModuleNotFoundError:
+        return False
+    hooks.register_after_restore(aws.reset)
+    return True

@@ -58,8 +58,8 @@ fmt: setup ## Apply ruff's fixes and formatting
 lock: setup ## Re-resolve requirements.txt and runtime/requirements.txt from the .in files
 	$(VENV_PY) tools/lock_requirements.py
 
-synth: setup ## Synthesize every environment (offline, no AWS credentials) into cdk.out/
-	$(CDK) synth --quiet '**'
+synth: setup ## Synthesize every environment (offline, no AWS credentials) into cdk.out/; CDK_ARGS="-c k=v"
+	$(CDK) synth --quiet '**' $(CDK_ARGS)
 
 snapshot-update: setup ## Regenerate the syrupy snapshots of the synthesized templates (tests/infra)
 	$(VENV)/bin/pytest tests/infra --snapshot-update

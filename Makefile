@@ -12,7 +12,7 @@ SCAN_VENV   := .venv-scan
 export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup scan diff deploy
+.PHONY: help setup run token test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup scan diff deploy
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -36,8 +36,14 @@ $(SCAN_VENV)/.installed: tools/scan/requirements.txt tools/find_python313.sh
 
 scan-setup: $(SCAN_VENV)/.installed ## Create .venv-scan with the pinned checkov and cfn-lint
 
-run: setup ## Run the service locally on the embedded defaults
-	$(VENV_PY) -m tools.local_dev
+PORT ?= 8000
+
+run: setup ## Synthesize dev and serve it like API Gateway + Lambda on http://127.0.0.1:8000 (PORT=...)
+	@$(VENV_PY) -m tools.local_api serve --port $(PORT)
+
+token: ## Print a token for USER=<name> (default: your login) from the running `make run`
+	@test -x $(VENV_PY) || { echo "error: no .venv yet: start the API with make run first" >&2; exit 1; }
+	@$(VENV_PY) -m tools.local_api token "$(or $(USER),developer)"
 
 test: setup lint typecheck pytest ## Lint, type-check and run every test
 
@@ -70,7 +76,7 @@ scan: setup scan-setup synth ## cfn-lint (+ serverless rules) and checkov over c
 diff: setup ## Diff every stack against BASE=<git ref> (default: merge base with main); writes cdk.out/diff.md
 	$(VENV_PY) -m tools.stack_diff $(if $(BASE),--base $(BASE)) $(DIFF_ARGS)
 
-deploy: setup ## Deploy ENV=dev|staging|prod after checking AWS credentials and the CDK bootstrap
+deploy: setup synth ## Deploy ENV=dev|staging|prod after checking AWS credentials and the CDK bootstrap
 	$(VENV_PY) -m tools.deploy $(ENV)
 
 clean: ## Remove build output (keeps .venv and node_modules)

@@ -7,10 +7,11 @@ in, so outside Lambda (uvicorn, tests without an event) every authenticated rout
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
 
 from runtime.errors import UnauthorizedError
 
@@ -24,6 +25,23 @@ def caller_id(request: Request) -> str:
     if not isinstance(sub, str) or not sub.strip() or len(sub) > MAX_SUB_LENGTH:
         raise UnauthorizedError
     return sub
+
+
+class AuthenticatedRoute(APIRoute):
+    """A route that answers 401 before anything else about the request is looked at.
+
+    FastAPI reads and validates the body before it runs dependencies, so a dependency alone would
+    let a caller without identity learn that their body is malformed (422) before being refused.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def authenticated(request: Request) -> Response:
+            caller_id(request)
+            return await handle(request)
+
+        return authenticated
 
 
 def _path(value: Any, *keys: str) -> Any:

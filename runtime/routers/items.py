@@ -12,7 +12,7 @@ from runtime.cursors import decode_cursor, encode_cursor
 from runtime.dependencies import app_settings, item_repository, require_json
 from runtime.errors import ItemNotFoundError, PreconditionRequiredError
 from runtime.idempotency import create_once
-from runtime.identity import caller_id
+from runtime.identity import AuthenticatedRoute, caller_id
 from runtime.ids import is_item_id
 from runtime.observability import count
 from runtime.preconditions import etag, parse_if_match
@@ -35,7 +35,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-router = APIRouter(prefix="/items", tags=["items"], dependencies=[Depends(caller_id)])
+router = APIRouter(prefix="/items", tags=["items"], route_class=AuthenticatedRoute)
 
 Caller = Annotated[str, Depends(caller_id)]
 Repository = Annotated[ItemRepository, Depends(item_repository)]

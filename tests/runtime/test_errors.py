@@ -52,6 +52,18 @@ def test_item_routes_without_claims_are_401(api: LambdaApi, method: str, path: s
 
 
 @pytest.mark.parametrize(
+    ("body", "content_type"),
+    [('{"name": ', "application/json"), ("name=x", "text/plain"), ('{"name": ""}', "application/json")],
+)
+def test_without_claims_the_401_comes_before_any_look_at_the_body(
+    api: LambdaApi, body: str, content_type: str
+) -> None:
+    response = api.post("/items", body=body, headers={"content-type": content_type})
+
+    assert response.status == 401
+
+
+@pytest.mark.parametrize(
     "claims", [{"scope": "openid"}, {"sub": ""}, {"sub": "   "}, {"sub": "s" * 257}], ids=str
 )
 def test_claims_without_a_usable_sub_are_401(api: LambdaApi, claims: dict[str, str]) -> None:

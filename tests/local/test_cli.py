@@ -114,6 +114,8 @@ def test_serve_prints_what_to_run_mints_tokens_and_stops_cleanly_on_ctrl_c(
         assert "TOKEN=$(make -s token USER=alice)" in banner
         assert f"curl -s {url.group(1)}/health" in banner
         assert f'curl -s -H "authorization: Bearer $TOKEN" {url.group(1)}/items' in banner
+        assert f"""-d '{{"name": "example"}}' {url.group(1)}/items""" in banner
+        assert f"Every operation, with its parameters: {url.group(1)}/docs" in banner
         assert json.loads((tmp_path / "run.json").read_text())["url"] == url.group(1)
 
         minted = _run("token", "zoe", state_dir=tmp_path)

@@ -2,13 +2,12 @@
 
 The commands come from the service's own OpenAPI document when a public route serves it (fetched
 through the emulator, so one execution environment is already warm when the banner appears), and
-from the template's route keys otherwise.
+from the template's route keys otherwise; operations with path parameters are left to the docs page.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +19,8 @@ if TYPE_CHECKING:
     from tools.local_api.emulator import Emulator
 
 OPENAPI_PATH = "/openapi.json"
+DOCS_PATH = "/docs"
 _METHODS = ("get", "post", "put", "patch", "delete")
-_PARAMETER = re.compile(r"{([^}+]+)\+?}")
 
 
 def fetch_openapi(emulator: Emulator) -> dict[str, Any] | None:
@@ -62,7 +61,7 @@ def _curl(method: str, url: str, *, token: bool, body: Any = None) -> str:
         parts.append('-H "authorization: Bearer $TOKEN"')
     if body is not None:
         parts += ["-H 'content-type: application/json'", "-d " + shlex.quote(json.dumps(body))]
-    parts.append(shlex.quote(url) if "$" not in url else f'"{url}"')
+    parts.append(shlex.quote(url))
     return " ".join(parts)
 
 
@@ -84,12 +83,11 @@ def _commands(emulator: Emulator, openapi: dict[str, Any] | None) -> list[str]:
                 operations.append(("GET" if method == "ANY" else method, path, None))
     commands = []
     for method, path, body in operations:
-        concrete = _PARAMETER.sub(lambda found: "$" + found.group(1).upper(), path)
-        match = select_route(routes, method, concrete)
-        if match is None:
+        match = select_route(routes, method, path)
+        if "{" in path or match is None:
             continue
         commands.append(
-            _curl(method, emulator.url + concrete, token=match.route.authorizer is not None, body=body)
+            _curl(method, emulator.url + path, token=match.route.authorizer is not None, body=body)
         )
     return commands
 
@@ -113,10 +111,12 @@ def banner(emulator: Emulator) -> str:
     if issuers:
         lines.append(f"  issuer    {emulator.issuer.url} (stands in for {', '.join(issuers)})")
         lines += ["", "Get a token (valid 1 hour, while this runs):", "  TOKEN=$(make -s token USER=alice)"]
-    commands = _commands(emulator, fetch_openapi(emulator))
+    openapi = fetch_openapi(emulator)
+    commands = _commands(emulator, openapi)
     if commands:
         lines += ["", "Try:"] + [f"  {command}" for command in commands]
-        if any("$" in command.replace("$TOKEN", "") for command in commands):
-            lines.append("  (set the $UPPERCASE variables to ids the API returned first)")
+    docs = select_route(app.api.routes, "GET", DOCS_PATH)
+    if openapi is not None and docs is not None and docs.route.authorizer is None:
+        lines.append(f"Every operation, with its parameters: {emulator.url}{DOCS_PATH}")
     lines += ["", "Ctrl-C stops.", ""]
     return "\n".join(lines)

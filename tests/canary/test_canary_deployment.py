@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
+from aws_cdk.assertions import Template
 
-from cdk_app.constructs.canary_deployment import ENV_TARGET_VERSION_ARN, RollbackThresholds, alarm_name
+from cdk_app.constructs.canary_deployment import (
+    ENV_TARGET_VERSION_ARN,
+    RollbackThresholds,
+    alarm_name,
+    traffic_shifting,
+)
 from runtime import contract
 
 from .conftest import (
@@ -415,3 +422,50 @@ def test_acknowledgements_are_narrow_and_explained(scaffold_app: ScaffoldApp):
         "/Default/Monitoring/NotificationDeadLetters": ["AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"],
     }
     assert all(len(reason) > 40 for rules in ours.values() for reason in rules.values())
+
+
+# --- traffic shifting styles --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("shift", "percentage", "interval", "config_name"),
+    [
+        ("all_at_once", 100, 0, "CodeDeployDefault.LambdaAllAtOnce"),
+        ("canary", 10, 5, "CodeDeployDefault.LambdaCanary10Percent5Minutes"),
+        ("canary", 10, 30, "CodeDeployDefault.LambdaCanary10Percent30Minutes"),
+        ("linear", 10, 1, "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"),
+        ("linear", 10, 10, "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes"),
+    ],
+)
+def test_styles_codedeploy_predefines_use_its_config(
+    shift: str, percentage: int, interval: int, config_name: str
+):
+    stack = cdk.Stack(cdk.App())
+    config = traffic_shifting(stack, "Shift", shift=shift, percentage=percentage, interval_minutes=interval)
+    assert stack.resolve(config.deployment_config_name) == config_name
+    assert Template.from_stack(stack).to_json().get("Resources", {}) == {}
+
+
+@pytest.mark.parametrize(
+    ("shift", "routing"),
+    [
+        (
+            "canary",
+            {"Type": "TimeBasedCanary", "TimeBasedCanary": {"CanaryInterval": 7, "CanaryPercentage": 20}},
+        ),
+        (
+            "linear",
+            {"Type": "TimeBasedLinear", "TimeBasedLinear": {"LinearInterval": 7, "LinearPercentage": 20}},
+        ),
+    ],
+)
+def test_other_styles_get_a_custom_config(shift: str, routing: dict[str, Any]):
+    stack = cdk.Stack(cdk.App())
+    traffic_shifting(stack, "Shift", shift=shift, percentage=20, interval_minutes=7)
+    (config,) = Template.from_stack(stack).find_resources("AWS::CodeDeploy::DeploymentConfig").values()
+    assert config["Properties"] == {"ComputePlatform": "Lambda", "TrafficRoutingConfig": routing}
+
+
+def test_unknown_style_is_refused():
+    with pytest.raises(ValueError, match="shift must be all_at_once, linear or canary"):
+        traffic_shifting(cdk.Stack(cdk.App()), "Shift", shift="blue_green")

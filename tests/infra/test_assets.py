@@ -6,15 +6,17 @@ import marshal
 import sys
 from pathlib import Path
 from types import CodeType
+from typing import Any
 
 import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_lambda as lambda_
 
 from cdk_app.bundling import BundlingError, require_interpreter
-from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
+from cdk_app.constructs.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, DependencyLayer, LayerPlatform
 
-from .conftest import FIXTURES, ROOT, SynthesizedApp, logical_id
+from .conftest import ENVIRONMENTS, FIXTURES, ROOT, STACK_KINDS, SynthesizedApp, logical_id, synthesize_app
+from .test_snapshots import normalise
 
 PYC_TAG = f"cpython-{sys.version_info.major}{sys.version_info.minor}"
 HASH_BASED = 0b01
@@ -146,3 +148,34 @@ def test_a_package_without_a_matching_wheel_fails_synth_naming_it(tmp_path: Path
 
     with pytest.raises(RuntimeError, match=r"no wheel of docopt==0\.6\.2 for manylinux2014_aarch64"):
         DependencyLayer(stack, "Layer", requirements_file=FIXTURES / "requirements" / "no-wheel.txt")
+
+
+def without_asset_paths(template: dict[str, Any]) -> Any:
+    """The normalised template minus where assets were staged (unbundled synthesis records the source)."""
+    normalised = normalise(template)
+    for resource in normalised["Resources"].values():
+        resource.get("Metadata", {}).pop("aws:asset:path", None)
+    return normalised
+
+
+def test_the_host_layer_platform_changes_nothing_but_the_layer_asset(
+    synthesized_app: SynthesizedApp, tmp_path: Path
+):
+    host = synthesize_app(tmp_path, **{LAYER_PLATFORM_CONTEXT_KEY: "host", "aws:cdk:bundling-stacks": []})
+
+    for environment in ENVIRONMENTS:
+        for kind in STACK_KINDS:
+            lambda_template = synthesized_app.template_json(environment, kind)
+            host_template = host.template_json(environment, kind)
+            assert without_asset_paths(host_template) == without_asset_paths(lambda_template), (
+                environment,
+                kind,
+            )
+        layer_id = logical_id(synthesized_app.stages[environment].stateless.layer)
+        keys = [
+            app.template_json(environment, "Stateless")["Resources"][layer_id]["Properties"]["Content"][
+                "S3Key"
+            ]
+            for app in (synthesized_app, host)
+        ]
+        assert keys[0] != keys[1]

@@ -21,14 +21,11 @@ def resolve(requirements_in: Path, *extra: str) -> list[str]:
     """Return sorted `name==version` pins that pip resolves for `requirements_in`."""
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
-        subprocess.run(  # noqa: S603
-            [
-                sys.executable, "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed",
-                "--report", str(report), "-r", str(requirements_in), *extra,
-            ],
-            check=True,
-            cwd=requirements_in.parent,
-        )
+        command = [
+            sys.executable, "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed",
+            "--report", str(report), "-r", str(requirements_in), *extra,
+        ]  # fmt: skip
+        subprocess.run(command, check=True, cwd=requirements_in.parent)  # noqa: S603
         installed = json.loads(report.read_text())["install"]
     pins = {
         f"{item['metadata']['name'].lower().replace('_', '-')}=={item['metadata']['version']}"
@@ -47,7 +44,7 @@ def main() -> None:
         ROOT / "runtime" / "requirements.in",
         *LAMBDA_PLATFORM, "--only-binary=:all:", "--python-version", "3.13", "--implementation", "cp",
         "--target", tempfile.gettempdir(),
-    )
+    )  # fmt: skip
     write(
         ROOT / "runtime" / "requirements.txt",
         "Full pinned set resolved from requirements.in for Lambda: Python 3.13, manylinux (make lock).",

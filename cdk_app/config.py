@@ -56,7 +56,10 @@ class CorsSettings:
 
     allow_origins: tuple[str, ...] = ()
     """Exact origins (``https://app.example.com``), ``http://localhost[:port]`` or ``*``."""
-    allow_headers: tuple[str, ...] = ("authorization", "content-type")
+    allow_headers: tuple[str, ...] = ("authorization", "content-type", "idempotency-key", "if-match")
+    """Request headers browsers may send: the token, JSON bodies, Idempotency-Key and If-Match."""
+    expose_headers: tuple[str, ...] = ("etag", "location", "idempotent-replayed")
+    """Response headers browser code may read (the runtime's ETag, Location and replay marker)."""
     max_age_seconds: int = 600
 
     def __post_init__(self) -> None:

@@ -102,6 +102,7 @@ class ServiceHttpApi(Construct):
         access_log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         cors_allow_origins: Sequence[str] = (),
         cors_allow_headers: Sequence[str] = ("authorization", "content-type"),
+        cors_expose_headers: Sequence[str] = (),
         cors_max_age: Duration = DEFAULT_CORS_MAX_AGE,
         api_name: str | None = None,
     ) -> None:
@@ -121,6 +122,8 @@ class ServiceHttpApi(Construct):
         :param cors_allow_origins: browser origins allowed to call the API. Default: none (CORS off).
         :param cors_allow_headers: request headers allowed from those origins.
             Default: ``authorization``, ``content-type``.
+        :param cors_expose_headers: response headers browser code may read. Default: none beyond the
+            CORS-safelisted ones.
         :param cors_max_age: how long browsers cache a preflight answer. Default: 10 minutes.
         :param api_name: Default: generated from the construct path.
         """
@@ -139,6 +142,7 @@ class ServiceHttpApi(Construct):
                 allow_origins=list(cors_allow_origins),
                 allow_methods=list(CORS_METHODS),
                 allow_headers=list(cors_allow_headers),
+                expose_headers=list(cors_expose_headers) or None,
                 max_age=cors_max_age,
             )
             if cors_allow_origins

@@ -26,14 +26,13 @@ METRICS_NAMESPACE = "ItemsService"
 """``POWERTOOLS_METRICS_NAMESPACE`` of the application metrics (``runtime.contract.METRIC_*``)."""
 
 TABLE_ACTIONS = (
-    "dynamodb:ConditionCheckItem",
     "dynamodb:DeleteItem",
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
     "dynamodb:UpdateItem",
 )
-"""Item-level reads and writes the service performs (items and idempotency records); no scans."""
+"""The item operations the runtime and Powertools idempotency perform (no scans, batches or transactions)."""
 SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
 
 PUBLIC_ROUTES = {
@@ -157,6 +156,7 @@ class StatelessStack(Stack):
             access_log_removal_policy=config.removal_policy,
             cors_allow_origins=config.cors.allow_origins,
             cors_allow_headers=config.cors.allow_headers,
+            cors_expose_headers=config.cors.expose_headers,
             cors_max_age=Duration.seconds(config.cors.max_age_seconds),
             api_name=f"items-{config.name}",
         )

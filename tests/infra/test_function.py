@@ -159,7 +159,6 @@ def test_function_role_grants_exactly_its_logs_traces_table_and_secret(synthesiz
         },
         {
             "Action": [
-                "dynamodb:ConditionCheckItem",
                 "dynamodb:DeleteItem",
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",

@@ -128,7 +128,8 @@ def test_cors_allows_only_the_configured_origins(template, environment):
             "ProtocolType": "HTTP",
             "CorsConfiguration": {
                 "AllowOrigins": CORS_ORIGINS[environment],
-                "AllowHeaders": ["authorization", "content-type"],
+                "AllowHeaders": ["authorization", "content-type", "idempotency-key", "if-match"],
+                "ExposeHeaders": ["etag", "location", "idempotent-replayed"],
                 "AllowMethods": ["GET", "POST", "PUT", "PATCH", "DELETE"],
                 "MaxAge": 600,
             },

@@ -16,12 +16,14 @@ from mangum.types import LambdaContext
 
 from runtime.main import create_app
 from runtime.observability import logger, metrics, tracer
+from runtime.snapstart import register_restore_hooks
 
 # Reads add no metric; Powertools would warn about an empty metric set after each of them.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 app = create_app()
 _asgi_adapter = Mangum(app, lifespan="off")
+register_restore_hooks()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

@@ -1,0 +1,57 @@
+"""SnapStart: after a restore, the runtime builds its AWS session, clients and cached secret afresh.
+
+The registry is the real ``snapshot_restore_py`` (pinned for the tests; Lambda's Python runtimes ship it).
+A restore is played the way Lambda's runtime does it: every registered callable is called in order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+from types import ModuleType
+
+import pytest
+
+from runtime.snapstart import RUNTIME_HOOKS_MODULE, register_restore_hooks
+from tests.support.aws_emulator import Emulator
+
+Registration = tuple[Callable[..., object], tuple[object, ...], dict[str, object]]
+
+
+def after_restore_hooks() -> list[Registration]:
+    registry: list[Registration] = importlib.import_module(RUNTIME_HOOKS_MODULE).get_after_restore()
+    return registry
+
+
+def restore() -> None:
+    """What Lambda does when it resumes an execution environment from a snapshot."""
+    for hook, args, kwargs in after_restore_hooks():
+        hook(*args, **kwargs)
+
+
+def test_importing_the_handler_registers_the_reset(runtime_handler: ModuleType):
+    from runtime import aws
+
+    assert (aws.reset, (), {}) in after_restore_hooks()
+
+
+def test_a_restore_replaces_clients_and_secrets_made_before_the_snapshot(
+    runtime_handler: ModuleType, runtime_backend: Emulator
+):
+    from runtime import aws
+
+    before_snapshot = (aws.dynamodb(), aws.secrets_provider())
+
+    restore()
+
+    after_restore = (aws.dynamodb(), aws.secrets_provider())
+    assert after_restore[0] is not before_snapshot[0]
+    assert after_restore[1] is not before_snapshot[1]
+    assert "TableNames" in after_restore[0].list_tables()
+
+
+def test_without_the_registry_nothing_is_registered_and_nothing_breaks(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setitem(sys.modules, RUNTIME_HOOKS_MODULE, None)
+
+    assert register_restore_hooks() is False

@@ -1,4 +1,7 @@
-"""``make run``: serve the service on 127.0.0.1 against an embedded AWS emulator.
+"""Serve the bare FastAPI app on 127.0.0.1 against an embedded AWS emulator.
+
+The interim ``make run``, before ``tools/local_api`` put an API Gateway emulator in front; still the
+quickest way to run the app alone (``.venv/bin/python -m tools.local_dev``).
 
 Starts moto's server on a free loopback port, creates the table and the cursor secret in it from
 ``runtime.contract`` (as the tests do), and serves the FastAPI app with uvicorn on

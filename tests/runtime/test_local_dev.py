@@ -1,4 +1,4 @@
-"""``make run`` (tools/local_dev.py) serves the service on localhost against the embedded emulator."""
+"""tools/local_dev.py serves the bare app on localhost against the embedded emulator."""
 
 from __future__ import annotations
 

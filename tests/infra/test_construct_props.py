@@ -1,0 +1,82 @@
+"""Constructs refuse props that cannot work, naming the prop, before anything is synthesized."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_lambda as lambda_
+
+from cdk_app.bundling import BundlingError
+from cdk_app.constructs.api_function import ApiFunction
+from cdk_app.constructs.http_api import ServiceHttpApi
+
+from .conftest import FIXTURES
+
+
+def stack() -> Stack:
+    return Stack(App(context={"aws:cdk:bundling-stacks": []}), "Props")
+
+
+def function(**props: object) -> ApiFunction:
+    defaults: dict[str, object] = {
+        "package_dir": FIXTURES / "tiny_service",
+        "handler": "tiny_service.orders.handle",
+        "service_name": "orders",
+        "metrics_namespace": "Orders",
+    }
+    return ApiFunction(stack(), "Fn", **{**defaults, **props})  # type: ignore[arg-type]
+
+
+def test_function_rejects_snap_start_with_provisioned_concurrency():
+    with pytest.raises(ValueError, match="snap_start and provisioned_concurrency are mutually exclusive"):
+        function(snap_start=True, provisioned_concurrency=2)
+
+
+def test_function_rejects_an_unknown_log_level():
+    with pytest.raises(ValueError, match=r"ApiFunction\.log_level: 'TRACE'"):
+        function(log_level="TRACE")
+
+
+def test_function_rejects_a_missing_package_folder():
+    with pytest.raises(BundlingError, match=r"ApiFunction\.package_dir: .*missing is not a folder"):
+        function(package_dir=FIXTURES / "missing")
+
+
+def test_provisioned_concurrency_goes_on_the_alias():
+    alias = function(provisioned_concurrency=3).alias.node.default_child
+
+    assert isinstance(alias, lambda_.CfnAlias)
+    assert Stack.of(alias).resolve(alias.provisioned_concurrency_config) == {
+        "provisionedConcurrentExecutions": 3
+    }
+
+
+def api(**props: object) -> ServiceHttpApi:
+    scope = stack()
+    handler = lambda_.Function(
+        scope,
+        "Handler",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return None\n"),
+    )
+    defaults: dict[str, object] = {
+        "handler": handler,
+        "jwt_issuer": "https://issuer.example.com/",
+        "jwt_audience": ["a"],
+    }
+    return ServiceHttpApi(scope, "Api", **{**defaults, **props})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"jwt_audience": []}, r"jwt_audience: at least one audience"),
+        ({"protected_routes": ["GET /health"]}, r"both public and protected: \['GET /health'\]"),
+        ({"protected_routes": ["FETCH /items"]}, r"'FETCH /items' is not a route key"),
+        ({"protected_routes": ["GET items"]}, r"'GET items' is not a route key"),
+    ],
+)
+def test_http_api_rejects_impossible_routes_and_audiences(props: dict[str, object], message: str):
+    with pytest.raises(ValueError, match=message):
+        api(**props)

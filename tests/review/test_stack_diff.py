@@ -105,14 +105,18 @@ def test_a_layer_only_change_is_a_change_not_a_danger(
 
 
 def test_the_base_is_synthesized_in_a_temporary_worktree(baseline_assembly: Path, tmp_path: Path) -> None:
-    """The one test of the git path: HEAD checked out and synthesized with the pinned CLI, then removed."""
+    """The one test of the git path: the HEAD commit checked out and synthesized with the pinned CLI.
+
+    The commit is resolved once, so that another commit landing meanwhile does not change the base.
+    """
     worktrees_before = git(ROOT, "worktree", "list")
-    head = git(ROOT, "rev-parse", "--short", "HEAD")
+    commit = git(ROOT, "rev-parse", "HEAD")
+    short = git(ROOT, "rev-parse", "--short", commit)
     markdown = tmp_path / "diff.md"
 
     completed = subprocess.run(  # noqa: S603
         [
-            sys.executable, "-m", "tools.stack_diff", "--base", "HEAD",
+            sys.executable, "-m", "tools.stack_diff", "--base", commit,
             "--new-assembly", str(baseline_assembly), "--markdown", str(markdown), "--no-cdk-text",
         ],
         cwd=ROOT,
@@ -124,7 +128,7 @@ def test_the_base_is_synthesized_in_a_temporary_worktree(baseline_assembly: Path
 
     assert completed.returncode == 0, completed.stderr
     text = markdown.read_text()
-    assert text.startswith(f"# Stack diff: `HEAD ({head})` → ")
+    assert text.startswith(f"# Stack diff: `{commit} ({short})` → ")
     summary = text.split("## Summary", 1)[1].split("## Security", 1)[0]
     for environment in ENVIRONMENTS:
         for kind in ("Stateful", "Stateless"):

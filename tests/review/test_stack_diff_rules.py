@@ -201,3 +201,16 @@ def test_markdown_puts_danger_first_and_escapes_wildcards() -> None:
     assert "| dev/Stateless (new stack) | 1 | 0 | 0 | 1 | 0 |" in markdown
     assert "Allow s3:\\* on \\*" in markdown
     assert "Allow s3:* on *" in render_text(report)
+
+
+def test_an_action_added_to_a_statement_is_shown_as_the_action_alone() -> None:
+    scope = {"Effect": "Allow", "Resource": {"Fn::GetAtt": ["T", "Arn"]}}
+    old = template(P={"Type": "AWS::IAM::Policy", "Properties": {"PolicyDocument": {"Statement": [
+        {**scope, "Action": ["dynamodb:GetItem", "dynamodb:Query"]}]}}})  # fmt: skip
+    new = template(P={"Type": "AWS::IAM::Policy", "Properties": {"PolicyDocument": {"Statement": [
+        {**scope, "Action": ["dynamodb:GetItem", "dynamodb:Scan"]}]}}})  # fmt: skip
+
+    found = find_security_changes(diff_templates("s", "dev", old, new))
+    assert [item.summary for item in found] == [
+        "Properties.PolicyDocument: ~ Allow on T.Arn: + dynamodb:Scan; - dynamodb:Query"
+    ]

@@ -74,20 +74,56 @@ def _statement_findings(change: ResourceChange) -> Iterator[tuple[SecurityCatego
     for location in sorted(before.keys() | after.keys()):
         old = {_canonical(statement): statement for statement in before.get(location, [])}
         new = {_canonical(statement): statement for statement in after.get(location, [])}
-        for key in sorted(new.keys() - old.keys()):
-            statement = new[key]
+        added = [new[key] for key in sorted(new.keys() - old.keys())]
+        removed = [old[key] for key in sorted(old.keys() - new.keys())]
+        for statement in added:
             if _is_public(statement):
                 yield (
                     SecurityCategory.PUBLIC,
                     f"{location}: + {describe_statement(statement)} (ANY principal)",
                 )
+        for before_statement, after_statement in _same_scope_pairs(removed, added):
+            yield category, f"{location}: ~ {_describe_action_change(before_statement, after_statement)}"
+        for statement in added:
             yield category, f"{location}: + {describe_statement(statement)}"
-        for key in sorted(old.keys() - new.keys()):
-            yield category, f"{location}: - {describe_statement(old[key])}"
+        for statement in removed:
+            yield category, f"{location}: - {describe_statement(statement)}"
     if change.resource_type == "AWS::IAM::Role":
         for prop in change.changes:
             if prop.top_level_property in ("ManagedPolicyArns", "PermissionsBoundary"):
                 yield category, f"{prop.path}: {short(prop.old)} -> {short(prop.new)}"
+
+
+SCOPE_KEYS = ("Effect", "Principal", "NotPrincipal", "Resource", "NotResource", "Condition")
+"""What a statement applies to; two statements with the same scope differ only in their actions."""
+
+
+def _same_scope_pairs(removed: list[Statement], added: list[Statement]) -> list[tuple[Statement, Statement]]:
+    """Pairs (old, new) of statements whose scope is unchanged, taken out of ``removed`` and ``added``."""
+    pairs = []
+    for old in list(removed):
+        scope = _canonical({key: old.get(key) for key in SCOPE_KEYS})
+        match = next(
+            (new for new in added if _canonical({key: new.get(key) for key in SCOPE_KEYS}) == scope), None
+        )
+        if match is not None and "Action" in old and "Action" in match:
+            pairs.append((old, match))
+            removed.remove(old)
+            added.remove(match)
+    return pairs
+
+
+def _describe_action_change(old: Statement, new: Statement) -> str:
+    """``Allow on Table.Arn: + dynamodb:Scan; - dynamodb:Query``."""
+    before = {short(action) for action in _as_list(old["Action"])}
+    after = {short(action) for action in _as_list(new["Action"])}
+    scope = describe_statement({key: value for key, value in new.items() if key != "Action"}).replace(
+        " ?", "", 1
+    )
+    changes = [f"+ {action}" for action in sorted(after - before)] + [
+        f"- {a}" for a in sorted(before - after)
+    ]
+    return f"{scope}: {'; '.join(changes)}"
 
 
 def _statements(resource: Mapping[str, Any] | None) -> dict[str, list[Statement]]:
@@ -120,12 +156,12 @@ def _canonical(statement: Statement) -> str:
     return json.dumps(statement, sort_keys=True)
 
 
-def describe_statement(statement: Statement) -> str:
-    """``Allow dynamodb:GetItem, dynamodb:PutItem on Table.Arn [principal ...] [if ...]``."""
-    effect = statement.get("Effect", "?")
-    actions = statement.get("Action", statement.get("NotAction", "?"))
+def describe_statement(statement: Statement, *, with_actions: bool = True) -> str:
+    """``Allow dynamodb:GetItem, dynamodb:PutItem on Table.Arn [to principal] [if condition]``."""
+    parts = [str(statement.get("Effect", "?"))]
+    if with_actions:
+        parts.append(_listed(statement.get("Action", statement.get("NotAction", "?"))))
     resources = statement.get("Resource", statement.get("NotResource"))
-    parts = [f"{effect} {_listed(actions)}"]
     if resources is not None:
         parts.append(f"on {_listed(resources)}")
     if "Principal" in statement:

@@ -214,3 +214,10 @@ def test_an_action_added_to_a_statement_is_shown_as_the_action_alone() -> None:
     assert [item.summary for item in found] == [
         "Properties.PolicyDocument: ~ Allow on T.Arn: + dynamodb:Scan; - dynamodb:Query"
     ]
+
+
+def test_a_retained_resource_that_leaves_the_stack_is_reported_as_orphaned() -> None:
+    (danger,) = dangers(template(T=table(policy="Retain")), template())
+
+    assert danger.kind is DangerKind.DELETION
+    assert danger.detail.endswith("kept but orphaned from the stack (Retain)")

@@ -165,10 +165,7 @@ def _removal_danger(
     stack: str, removed: ResourceChange, successor: tuple[StackDiff, ResourceChange] | None
 ) -> Danger:
     stateful = STATEFUL_TYPES[removed.resource_type]
-    retained = (removed.old or {}).get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate")
-    fate = (
-        "retained by its DeletionPolicy but orphaned from the stack" if retained else "DELETED with its data"
-    )
+    fate = _fate((removed.old or {}).get("DeletionPolicy"))
     if successor is None:
         return _danger(DangerKind.DELETION, stack, removed, f"{stateful.label} is removed: {fate}")
     new_stack, new = successor

@@ -11,6 +11,8 @@ import pytest
 
 from tests.support.aws_emulator import Emulator, running_emulator, use_fake_aws_credentials
 
+pytest_plugins = ("tests.support.cdk_synthesis",)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     use_fake_aws_credentials()

@@ -1,7 +1,7 @@
 """Safe delivery as each environment of the real app deploys it (the app's session synthesis).
 
-The fixtures come from tests/infra/conftest.py: ``synthesized_app`` synthesizes app.py once per session with
-cdk.json's context, and ``environment`` runs a test for dev, staging and prod.
+The fixtures come from tests/support/cdk_synthesis.py: ``synthesized_app`` synthesizes app.py once per
+session with cdk.json's context, and ``environment`` runs a test for dev, staging and prod.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ from typing import Any
 from cdk_app.config import ENVIRONMENTS, EnvironmentConfig
 from cdk_app.constructs.canary_deployment import ENV_TARGET_VERSION_ARN
 from runtime import contract
-from tests.infra.conftest import SynthesizedApp, environment, logical_id, synthesized_app
+from tests.support.cdk_synthesis import SynthesizedApp, logical_id
 
 from .test_canary_deployment import assert_no_dependency_cycle, dimensions
-
-__all__ = ["environment", "synthesized_app"]
 
 CONFIGS = {config.name: config for config in ENVIRONMENTS}
 DEPLOYMENT_CONFIG = {

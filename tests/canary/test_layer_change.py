@@ -19,7 +19,7 @@ from aws_cdk import aws_lambda as lambda_
 
 from cdk_app.constructs.api_function import ApiFunction
 from cdk_app.constructs.canary_deployment import ENV_TARGET_VERSION_ARN, CanaryDeployment
-from tests.infra.conftest import FIXTURES, cdk_json_context, logical_id
+from tests.support.cdk_synthesis import FIXTURES, cdk_json_context, logical_id
 
 FLAG = "@aws-cdk/aws-lambda:recognizeLayerVersion"
 

@@ -7,8 +7,7 @@ from aws_cdk import App
 
 import app as cdk_entry
 from cdk_app.constructs.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, LayerPlatform
-
-from .conftest import ENVIRONMENTS, cdk_json_context
+from tests.support.cdk_synthesis import ENVIRONMENTS, cdk_json_context
 
 
 def test_one_stage_per_environment_with_a_stateful_and_a_stateless_stack(synthesized_app):

@@ -14,8 +14,16 @@ from aws_cdk import aws_lambda as lambda_
 
 from cdk_app.bundling import BundlingError, require_interpreter
 from cdk_app.constructs.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, DependencyLayer, LayerPlatform
+from tests.support.cdk_synthesis import (
+    ENVIRONMENTS,
+    FIXTURES,
+    ROOT,
+    STACK_KINDS,
+    SynthesizedApp,
+    logical_id,
+    synthesize_app,
+)
 
-from .conftest import ENVIRONMENTS, FIXTURES, ROOT, STACK_KINDS, SynthesizedApp, logical_id, synthesize_app
 from .test_snapshots import normalise
 
 PYC_TAG = f"cpython-{sys.version_info.major}{sys.version_info.minor}"

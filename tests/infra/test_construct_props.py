@@ -9,8 +9,7 @@ from aws_cdk import aws_lambda as lambda_
 from cdk_app.bundling import BundlingError
 from cdk_app.constructs.api_function import ApiFunction
 from cdk_app.constructs.http_api import ServiceHttpApi
-
-from .conftest import FIXTURES
+from tests.support.cdk_synthesis import FIXTURES
 
 
 def stack() -> Stack:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import SynthesizedApp, synthesize_app
+from tests.support.cdk_synthesis import SynthesizedApp, synthesize_app
 
 
 def assembly_files(app: SynthesizedApp) -> dict[str, bytes]:

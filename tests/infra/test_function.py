@@ -8,8 +8,7 @@ import pytest
 
 import app as cdk_entry
 from runtime import contract
-
-from .conftest import SynthesizedApp, logical_id, resources_of_type
+from tests.support.cdk_synthesis import SynthesizedApp, logical_id, resources_of_type
 
 RETENTION_DAYS = {"dev": 7, "staging": 30, "prod": 365}
 MEMORY_MB = {"dev": 512, "staging": 1024, "prod": 1024}

@@ -11,8 +11,7 @@ from aws_cdk import App
 import app as cdk_entry
 from cdk_app.config import DEV, JwtIssuerSettings
 from cdk_app.stage import ServiceStage
-
-from .conftest import SynthesizedApp, cdk_json_context, logical_id, resources_of_type
+from tests.support.cdk_synthesis import SynthesizedApp, cdk_json_context, logical_id, resources_of_type
 
 PUBLIC_ROUTES = {
     "dev": {"GET /health", "GET /docs", "GET /openapi.json"},

@@ -16,8 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 import app as cdk_entry
-
-from .conftest import SynthesizedApp, cdk_json_context
+from tests.support.cdk_synthesis import SynthesizedApp, cdk_json_context
 
 FINDING_ID = re.compile(r"^(AwsSolutions|Serverless)-[A-Za-z0-9]+(\[[^\]]+\])?$")
 

@@ -20,8 +20,7 @@ from cdk_app.constructs.api_function import ApiFunction
 from cdk_app.constructs.dependency_layer import DependencyLayer
 from cdk_app.constructs.http_api import ServiceHttpApi
 from cdk_app.constructs.service_table import ServiceTable
-
-from .conftest import FIXTURES, ROOT, cdk_json_context, logical_id, resources_of_type
+from tests.support.cdk_synthesis import FIXTURES, ROOT, cdk_json_context, logical_id, resources_of_type
 
 REQUIREMENTS = FIXTURES / "requirements"
 ISSUER = "https://auth.orders.example.com/"

@@ -15,7 +15,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from .conftest import ENVIRONMENTS, STACK_KINDS, SynthesizedApp
+from tests.support.cdk_synthesis import ENVIRONMENTS, STACK_KINDS, SynthesizedApp
 
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
 VERSION_ID = re.compile(r"\b(\w+CurrentVersion[0-9A-F]{8})[0-9a-f]{32}\b")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from runtime import contract
-
-from .conftest import SynthesizedApp, logical_id
+from tests.support.cdk_synthesis import SynthesizedApp, logical_id
 
 RETAINED = {"dev": False, "staging": True, "prod": True}
 DELETION_PROTECTED = {"dev": False, "staging": False, "prod": True}

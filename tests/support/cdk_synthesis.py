@@ -1,6 +1,7 @@
 """Session fixtures: the real CDK app (app.py) synthesized once per test session, offline.
 
-Other test folders may reuse them: ``synthesized_app`` (the assembly and its stages),
+A pytest plugin (registered in tests/conftest.py), so every test folder shares one synthesis:
+``synthesized_app`` (the assembly and its stages),
 ``template_json`` / ``template`` (one stack's template by environment and stack kind), and the
 ``synthesize_app`` helper for an extra synthesis into a given folder.
 """
@@ -21,7 +22,7 @@ import app as cdk_entry
 from cdk_app.stage import ServiceStage
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = ROOT / "tests" / "infra" / "fixtures"
 ENVIRONMENTS = ("dev", "staging", "prod")
 STACK_KINDS = ("Stateful", "Stateless")
 

@@ -8,6 +8,16 @@ NODE_BIN    := $(CURDIR)/node_modules/.bin
 CDK         := $(NODE_BIN)/cdk
 SCAN_VENV   := .venv-scan
 
+# The PATH this make was started with: Python 3.13 is looked up there, never in the project's own venvs.
+HOST_PATH   := $(PATH)
+# A venv is created once with a Python 3.13 found outside it and then only updated in place, so
+# overlapping make runs never delete an interpreter another one is using.
+define ensure-venv
+@$(1)/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null || { \
+  python=$$(PATH="$(HOST_PATH)" tools/find_python313.sh) && echo "creating $(1) with $$python" && \
+  rm -rf $(1) && "$$python" -m venv $(1); }
+endef
+
 # jsii (under aws-cdk-lib) runs on the pinned, supported Node from package.json, not the system one.
 export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
@@ -18,7 +28,7 @@ help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt tools/find_python313.sh
-	@python=$$(tools/find_python313.sh) && echo "using $$python" && "$$python" -m venv --clear $(VENV)
+	$(call ensure-venv,$(VENV))
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
@@ -30,7 +40,7 @@ setup: $(VENV)/.installed node_modules/.installed ## Create .venv (Python 3.13) 
 
 # The IaC scanners live in their own venv: checkov's and cfn-lint's dependencies never meet the project's.
 $(SCAN_VENV)/.installed: tools/scan/requirements.txt tools/find_python313.sh
-	@python=$$(tools/find_python313.sh) && "$$python" -m venv --clear $(SCAN_VENV)
+	$(call ensure-venv,$(SCAN_VENV))
 	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/scan/requirements.txt
 	@touch $@
 

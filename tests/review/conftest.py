@@ -10,7 +10,6 @@ mutation, a shared constant, or CDK context), the way a pull request would chang
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,22 +21,12 @@ from aws_cdk import aws_iam as iam
 import app as cdk_entry
 from cdk_app.stage import ServiceStage
 from runtime import contract
+from tests.support.cdk_synthesis import SynthesizedApp, cdk_json_context
 
-ROOT = Path(__file__).resolve().parents[2]
-ENVIRONMENTS = ("dev", "staging", "prod")
 ADDED_BUCKET_ARN = "arn:aws:s3:::review-fixture-reports/daily.json"
 RENAMED_PARTITION_KEY = "id"
 
-CLI_CONTEXT = {"aws:cdk:enable-path-metadata": True, "aws:cdk:enable-asset-metadata": True}
-"""What the CDK CLI adds to cdk.json's context (path metadata pairs renamed resources in the diff)."""
-
 type Mutation = Callable[[dict[str, ServiceStage]], None]
-
-
-def cdk_json_context() -> dict[str, Any]:
-    """The context ``make synth`` runs with: cdk.json's feature flags plus the CLI's defaults."""
-    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
-    return {**context, **CLI_CONTEXT}
 
 
 def synthesize(outdir: Path, *, mutate: Mutation | None = None, **context: Any) -> Path:
@@ -51,9 +40,9 @@ def synthesize(outdir: Path, *, mutate: Mutation | None = None, **context: Any) 
 
 
 @pytest.fixture(scope="session")
-def baseline_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every environment of the app as committed in the working tree."""
-    return synthesize(tmp_path_factory.mktemp("baseline"))
+def baseline_assembly(synthesized_app: SynthesizedApp) -> Path:
+    """Every environment of the app as it is in the working tree: the session's shared synthesis."""
+    return synthesized_app.outdir
 
 
 def _grant_s3_read(stages: dict[str, ServiceStage]) -> None:

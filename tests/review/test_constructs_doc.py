@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aws_cdk import App
 
-from tests.review.conftest import ROOT
+from tests.support.cdk_synthesis import ROOT
 
 DOC = ROOT / "docs" / "constructs.md"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "orders_service"

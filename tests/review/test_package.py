@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.review.conftest import ROOT
+from tests.support.cdk_synthesis import ROOT
 
 PUBLIC_API = (
     "ApiFunction", "ApiUserPool", "CanaryDeployment", "DependencyLayer", "LayerPlatform",

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.review.conftest import ENVIRONMENTS
+from tests.support.cdk_synthesis import ENVIRONMENTS
 from tools.scan.__main__ import main as scan_main
 from tools.scan.__main__ import report
 from tools.scan.findings import acknowledgements

@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.review.conftest import ADDED_BUCKET_ARN, ENVIRONMENTS, RENAMED_PARTITION_KEY, ROOT
+from tests.review.conftest import ADDED_BUCKET_ARN, RENAMED_PARTITION_KEY
+from tests.support.cdk_synthesis import ENVIRONMENTS, ROOT
 from tools.stack_diff.__main__ import EXIT_DANGER, main
 from tools.stack_diff.analysis import DiffReport, build_report
 from tools.stack_diff.assembly import load_assembly

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.review.conftest import ENVIRONMENTS
+from tests.support.cdk_synthesis import ENVIRONMENTS
 from tools.stack_diff.assembly import load_assembly
 from tools.stack_diff.stateful import is_stateful
 

@@ -20,8 +20,9 @@ from tools.scan.findings import (
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCANNER_BIN = ROOT / ".venv-scan" / "bin"
 SERVERLESS_RULES = "cfn_lint_serverless.rules"
-OFFLINE_ENV = {"BC_SKIP_MAPPING": "TRUE", "CHECKOV_SKIP_DOWNLOAD": "TRUE", "NO_COLOR": "1"}
-"""checkov downloads nothing (no platform mappings, no guidelines) and prints no colour codes."""
+OFFLINE_ENV = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "TRUE", "NO_COLOR": "1"}
+"""checkov asks no server anything (no platform mappings, no new-version check; ``--skip-download``
+does the rest) and prints no colour codes."""
 
 
 class ScannerError(RuntimeError):

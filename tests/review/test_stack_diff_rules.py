@@ -221,3 +221,11 @@ def test_a_retained_resource_that_leaves_the_stack_is_reported_as_orphaned() -> 
 
     assert danger.kind is DangerKind.DELETION
     assert danger.detail.endswith("kept but orphaned from the stack (Retain)")
+
+
+def test_a_stateful_resource_changing_type_is_replaced() -> None:
+    as_table_v1 = {**table(policy="Delete"), "Type": "AWS::DynamoDB::Table"}
+
+    (danger,) = dangers(template(T=as_table_v1), template(T=table(policy="Delete")))
+    assert danger.kind is DangerKind.REPLACEMENT
+    assert "AWS::DynamoDB::Table -> AWS::DynamoDB::GlobalTable" in danger.detail

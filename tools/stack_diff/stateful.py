@@ -90,9 +90,12 @@ def _environment_dangers(stacks: list[StackDiff]) -> list[Danger]:
     ]
     for stack in stacks:
         for change in stack.resources:
-            if not is_stateful(change.resource_type):
+            old_type = (change.old or {}).get("Type", change.resource_type)
+            if not (is_stateful(change.resource_type) or is_stateful(old_type)):
                 continue
-            if change.kind is ChangeKind.CHANGED:
+            if change.kind is ChangeKind.CHANGED and old_type != change.resource_type:
+                dangers.append(_type_change_danger(stack.name, change, old_type))
+            elif change.kind is ChangeKind.CHANGED:
                 dangers.extend(_changed_dangers(stack.name, change))
             elif change.kind is ChangeKind.REMOVED:
                 successor = _successor(change, added)
@@ -128,6 +131,17 @@ def _changed_dangers(stack: str, change: ResourceChange) -> list[Danger]:
             _danger(DangerKind.PROTECTION_WEAKENED, stack, change, f"{stateful.label}: {'; '.join(weakened)}")
         )
     return dangers
+
+
+def _type_change_danger(stack: str, change: ResourceChange, old_type: str) -> Danger:
+    label = STATEFUL_TYPES[old_type].label if is_stateful(old_type) else old_type
+    return _danger(
+        DangerKind.REPLACEMENT,
+        stack,
+        change,
+        f"{label} changes type {old_type} -> {change.resource_type}: CloudFormation replaces it, and the old "
+        f"one is {_fate((change.old or {}).get('UpdateReplacePolicy'))}",
+    )
 
 
 def _weakened_protection(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from runtime.contract import TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE
+from tools.moto_server import LinearizableMotoServer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -57,12 +57,15 @@ class Emulator:
 
 @contextmanager
 def running_emulator() -> Iterator[Emulator]:
-    """Run moto's server on 127.0.0.1 and a port the OS picks, for the duration of the block."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    """Run moto's server on 127.0.0.1 and a port the OS picks, for the duration of the block.
+
+    The server handles one request at a time, so conditional writes are linearizable as in DynamoDB
+    (:mod:`tools.moto_server`).
+    """
+    server = LinearizableMotoServer()
     server.start()
     try:
-        host, port = server.get_host_and_port()
-        yield Emulator(endpoint_url=f"http://{host}:{port}")
+        yield Emulator(endpoint_url=server.endpoint_url)
     finally:
         server.stop()
 

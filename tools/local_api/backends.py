@@ -15,10 +15,10 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from tools.local_api.intrinsics import Physical
 from tools.local_api.model import SecretSpec, TableSpec
+from tools.moto_server import LinearizableMotoServer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -38,18 +38,21 @@ _INDEX_KEYS = ("IndexName", "KeySchema", "Projection")
 
 
 class LocalAws:
-    """moto on a free loopback port, holding the stage's tables and secrets."""
+    """moto on a free loopback port, holding the stage's tables and secrets.
+
+    Linearizable like DynamoDB (:mod:`tools.moto_server`); ``stop()`` then ``start()`` brings it back
+    on the same port with its data.
+    """
 
     def __init__(self, region: str) -> None:
         self.region = region
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server = LinearizableMotoServer()
         self.endpoint_url = ""
 
     def start(self) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.endpoint_url = f"http://{host}:{port}"
+        self.endpoint_url = self._server.endpoint_url
 
     def stop(self) -> None:
         self._server.stop()

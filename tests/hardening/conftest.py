@@ -1,0 +1,176 @@
+"""Session fixtures of the hardening suite: the deployed dev stage, served by the local API emulator.
+
+``hardened_api`` serves the dev stage as ``make run`` does, with two platform limits raised so that
+the figures measure the service rather than dev's cost guards: the stage's throttle (20 requests/s)
+is lifted and the function may run :data:`ENVIRONMENTS` execution environments at once instead of 5
+(prod reserves 100 and throttles at 500/s, both above anything these tests send). Its environments
+are started in waves before the first test, since 2 cores cannot start 32 interpreters at once
+within Lambda's 10 s INIT limit.
+
+``fault_api`` serves the same stage with the handler behind ``fixtures/fault_function``, which
+injects the AWS errors a test writes into its plan (``fault_plan``), and one environment.
+
+Figures the tests measure are collected with ``figures`` and printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.hardening.clients import Caller
+from tests.support.local_api import RunningApi, running_api
+from tools.local_api.model import FunctionSpec, LocalApp
+
+ROOT = Path(__file__).resolve().parents[2]
+ENVIRONMENTS = 32
+"""Execution environments the hardened API may run at once (the load test's concurrency)."""
+WARM_UP_WAVES = (8, 16, 24, 32)
+FAULT_FUNCTION = Path(__file__).resolve().parent / "fixtures" / "fault_function"
+FIGURES_FILE = ROOT / "build" / "reliability" / "figures.json"
+
+
+def _replace_functions(app: LocalApp, change: Callable[[FunctionSpec], FunctionSpec]) -> LocalApp:
+    routes = tuple(dataclasses.replace(route, function=change(route.function)) for route in app.api.routes)
+    return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+
+
+def with_headroom(app: LocalApp) -> LocalApp:
+    """The stage without its throttle, its function allowed :data:`ENVIRONMENTS` environments."""
+    app = dataclasses.replace(app, api=dataclasses.replace(app.api, throttle=None))
+    return _replace_functions(
+        app, lambda function: dataclasses.replace(function, reserved_concurrency=ENVIRONMENTS)
+    )
+
+
+def _warm_up(api: RunningApi) -> None:
+    for wave in WARM_UP_WAVES:
+        with ThreadPoolExecutor(max_workers=wave) as pool:
+            statuses = list(pool.map(lambda _: api.client.get("/health").status_code, range(wave)))
+        assert set(statuses) == {200}, f"warming up the API failed: {statuses}"
+
+
+@pytest.fixture(scope="session")
+def hardened_api(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApi]:
+    with running_api(dev_assembly_dir, tmp_path_factory.mktemp("hardened-state"), with_headroom) as api:
+        _warm_up(api)
+        yield api
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """The faults the fault-injection function applies to each invocation from now on."""
+
+    path: Path
+
+    def inject(self, *faults: dict[str, Any], empty_secret_cache: bool = False) -> None:
+        self.path.write_text(json.dumps({"faults": list(faults), "empty_secret_cache": empty_secret_cache}))
+
+    def clear(self) -> None:
+        self.path.write_text("{}")
+
+
+def dynamodb_error(
+    operation: str, code: str, *, status: int = 400, body_contains: str = ""
+) -> dict[str, Any]:
+    fault: dict[str, Any] = {"service": "dynamodb", "operation": operation, "code": code, "status": status}
+    if body_contains:
+        fault["body_contains"] = body_contains
+    return fault
+
+
+def _fault_code_dir(code_dir: Path, destination: Path) -> Path:
+    """The deployed code asset plus the fault-injection handler and the fault helper it imports."""
+    for entry in code_dir.iterdir():
+        (destination / entry.name).symlink_to(entry)
+    (destination / "fault_injection.py").symlink_to(FAULT_FUNCTION / "fault_injection.py")
+    support = destination / "tests" / "support"
+    support.mkdir(parents=True)
+    (support / "faults.py").symlink_to(ROOT / "tests" / "support" / "faults.py")
+    return destination
+
+
+@dataclass
+class FaultApi:
+    api: RunningApi
+    plan: FaultPlan
+
+
+@pytest.fixture(scope="session")
+def fault_api(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultApi]:
+    plan = FaultPlan(tmp_path_factory.mktemp("fault-plan") / "plan.json")
+    plan.clear()
+    code_root = tmp_path_factory.mktemp("fault-code")
+
+    def with_fault_injection(app: LocalApp) -> LocalApp:
+        def wrap(function: FunctionSpec) -> FunctionSpec:
+            return dataclasses.replace(
+                function,
+                code_dir=_fault_code_dir(function.code_dir, code_root),
+                handler="fault_injection.handler",
+                environment={**function.environment, "FAULT_PLAN_FILE": str(plan.path)},
+                reserved_concurrency=1,
+            )
+
+        (function,) = app.functions()
+        wrapped = wrap(function)
+        app = dataclasses.replace(app, api=dataclasses.replace(app.api, throttle=None))
+        return _replace_functions(app, lambda _: wrapped)
+
+    with running_api(dev_assembly_dir, tmp_path_factory.mktemp("fault-state"), with_fault_injection) as api:
+        yield FaultApi(api=api, plan=plan)
+
+
+@pytest.fixture
+def fault_plan(fault_api: FaultApi) -> Iterator[FaultPlan]:
+    """The fault API's plan, emptied again after the test."""
+    yield fault_api.plan
+    fault_api.plan.clear()
+
+
+@dataclass
+class Figures:
+    """Measured figures, printed at the end of the run and written to ``build/reliability/``."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+    def record(self, name: str, value: object) -> None:
+        self.values[name] = str(value)
+
+
+_FIGURES = Figures()
+
+
+@pytest.fixture(scope="session")
+def figures() -> Figures:
+    return _FIGURES
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _FIGURES.values:
+        return
+    terminalreporter.section("reliability figures")
+    for name, value in _FIGURES.values.items():
+        terminalreporter.write_line(f"{name}: {value}")
+    FIGURES_FILE.parent.mkdir(parents=True, exist_ok=True)
+    FIGURES_FILE.write_text(json.dumps(_FIGURES.values, indent=2) + "\n")
+    terminalreporter.write_line(f"(written to {os.path.relpath(FIGURES_FILE)})")
+
+
+@pytest.fixture
+def new_caller(hardened_api: RunningApi) -> Callable[[str], Caller]:
+    """A signed-in user of the hardened API, with a name unique to this run."""
+    from uuid import uuid4
+
+    def make(name: str) -> Caller:
+        return Caller(hardened_api, f"{name}-{uuid4()}")
+
+    return make

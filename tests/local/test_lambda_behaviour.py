@@ -55,7 +55,8 @@ def test_the_module_path_is_the_code_then_the_layer_then_the_standard_library_on
 
 
 def test_the_process_environment_is_lambdas_not_the_developers(probe_api: RunningApi) -> None:
-    environ = _whoami(probe_api)["environ"]
+    probe = _whoami(probe_api)
+    environ = probe["environ"]
     function = probe_api.emulator.app.functions()[0]
     assert environ["AWS_LAMBDA_FUNCTION_NAME"] == function.name
     assert environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"
@@ -63,7 +64,10 @@ def test_the_process_environment_is_lambdas_not_the_developers(probe_api: Runnin
     assert environ["TABLE_NAME"] == probe_api.emulator.app.tables[0].name
     assert environ["CURSOR_SECRET_NAME"].startswith("arn:aws:secretsmanager:")
     assert environ["AWS_ENDPOINT_URL"] == probe_api.emulator.aws.endpoint_url
-    assert environ["_X_AMZN_TRACE_ID"].startswith("Root=1-")
+    trace_root = probe["event"]["headers"]["x-amzn-trace-id"]
+    assert trace_root.startswith("Root=1-")
+    assert environ["_X_AMZN_TRACE_ID"].startswith(f"{trace_root};Parent=")
+    assert environ["_X_AMZN_TRACE_ID"].endswith(";Sampled=1")
     leaked = {"HOME", "VIRTUAL_ENV", "PYTEST_CURRENT_TEST", "JSII_NODE"} & set(environ)
     assert not leaked
     assert set(os.environ) - set(environ)

@@ -11,6 +11,7 @@ stage's own access log format.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import secrets
 import threading
@@ -285,7 +286,9 @@ class Gateway:
         with anyio.move_on_after(route.integration_timeout_seconds):
             try:
                 invocation = await anyio.to_thread.run_sync(
-                    pool.invoke, event, abandon_on_cancel=True, limiter=self._limiter
+                    functools.partial(pool.invoke, event, trace_root=trace_id),
+                    abandon_on_cancel=True,
+                    limiter=self._limiter,
                 )
             except ThrottledError:
                 record.values["integrationErrorMessage"] = "Rate Exceeded. (TooManyRequestsException)"

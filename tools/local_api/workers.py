@@ -57,9 +57,6 @@ class Invocation:
     outcome: Outcome
     payload: str | None = None
     error: dict[str, Any] | None = None
-    environment: str
-    pid: int
-    cold_start: bool
 
 
 class ThrottledError(Exception):
@@ -347,14 +344,15 @@ class FunctionPool:
             self._environments.discard(environment)
         environment.kill()
 
-    def invoke(self, event: dict[str, Any]) -> Invocation:
-        """Invoke the function synchronously; :class:`ThrottledError` when no environment is free."""
+    def invoke(self, event: dict[str, Any], *, trace_root: str) -> Invocation:
+        """Invoke the function synchronously; :class:`ThrottledError` when no environment is free.
+
+        ``trace_root`` is the X-Ray trace the request belongs to (``Root=1-...``).
+        """
         environment = self._acquire()
         request_id = str(uuid.uuid4())
-        trace_id = (
-            f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};"
-            f"Sampled={1 if self.function.tracing_active else 0}"
-        )
+        sampled = 1 if self.function.tracing_active else 0
+        trace_id = f"{trace_root};Parent={secrets.token_hex(8)};Sampled={sampled}"
         console = self.platform.console
         cold = environment.init_ms is None
         try:
@@ -380,9 +378,6 @@ class FunctionPool:
             outcome=outcome,
             payload=result.get("payload") if outcome is Outcome.SUCCESS else None,
             error=None if outcome is Outcome.SUCCESS else result,
-            environment=environment.label,
-            pid=environment.pid,
-            cold_start=cold,
         )
 
     def _report(

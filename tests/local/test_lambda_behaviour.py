@@ -142,6 +142,19 @@ def test_parallel_requests_run_in_separate_environments(probe_api: RunningApi) -
     assert len(streams) == 2
 
 
+def test_log_lines_reach_the_console_while_the_invocation_runs(probe_api: RunningApi) -> None:
+    headers = probe_api.auth("lena")
+    offset = len(probe_api.console())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(_sleep, probe_api, 2, headers)
+        deadline = time.monotonic() + 1.5
+        while "sleeps 2 s" not in probe_api.console()[offset:] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "sleeps 2 s" in probe_api.console()[offset:]
+        assert not pending.done()
+        assert pending.result().status_code == 200
+
+
 def test_no_more_environments_than_the_reserved_concurrency(probe_api: RunningApi) -> None:
     limit = probe_api.emulator.app.functions()[0].reserved_concurrency
     assert limit == 5

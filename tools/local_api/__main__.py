@@ -130,6 +130,9 @@ def main(argv: list[str]) -> int:
     except (PrerequisiteError, TemplateError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

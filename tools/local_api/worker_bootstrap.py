@@ -7,7 +7,8 @@ development environment is importable, so a package missing from the layer fails
 It imports only the standard library for the same reason.
 
 Invocations arrive as JSON lines on one pipe and results leave on another; the handler's stdout and
-stderr are the function's log stream. After each invocation a marker line (``\\x1e`` + request id)
+stderr are the function's log stream, line-buffered (Lambda's runtime does not buffer them) so lines
+reach the console as they are written. After each invocation a marker line (``\\x1e`` + request id)
 on both streams tells the emulator that the invocation's logs are complete.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import decimal
 import importlib
+import io
 import json
 import logging
 import os
@@ -199,6 +201,8 @@ def main() -> int:
     for layer in config["layers"]:
         layer_paths += [f"{layer}/python/lib/{version}/site-packages", f"{layer}/python"]
     sys.path[:0] = [config["taskRoot"], *layer_paths]
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     inbox = os.fdopen(config["requestFd"], "rb")
     outbox = os.fdopen(config["responseFd"], "wb")
     _configure_root_logger()

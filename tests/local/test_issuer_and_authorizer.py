@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,3 +109,18 @@ def test_scp_lists_count_as_scopes(issuer: LocalIssuer) -> None:
 )
 def test_claims_are_stringified_as_api_gateway_passes_them(value: object, text: str) -> None:
     assert claim_string(value) == text
+
+
+def test_an_unreachable_issuer_denies_instead_of_failing(issuer: LocalIssuer) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    authorizer = JwtAuthorizer(
+        issuer=nowhere,
+        audience=("client-1",),
+        identity_source="$request.header.Authorization",
+        jwks=JwksClient(nowhere),
+    )
+    with pytest.raises(AuthorizationError, match="keys could not be fetched") as denied:
+        authorizer.authorize(_request(issuer.mint("gus")), ())
+    assert denied.value.status == 401

@@ -175,7 +175,10 @@ class JwtAuthorizer:
         if algorithm not in RSA_ALGORITHMS:
             raise AuthorizationError(401, f"the token's signing algorithm {algorithm!r} is not supported")
         kid = header.get("kid")
-        jwk = self._jwks.key(str(kid)) if kid else None
+        try:
+            jwk = self._jwks.key(str(kid)) if kid else None
+        except (httpx.HTTPError, ValueError, KeyError) as error:
+            raise AuthorizationError(401, f"the issuer's keys could not be fetched: {error}") from error
         if jwk is None:
             raise AuthorizationError(401, "the token's kid does not match a key of the issuer")
         try:

@@ -123,6 +123,9 @@ def test_the_event_is_payload_format_2_0(probe_api: RunningApi) -> None:
     assert context["apiId"] == probe_api.emulator.app.api.api_id
     assert context["accountId"] == "123456789012"
     assert abs(context["timeEpoch"] / 1000 - time.time()) < 60
+    assert context["time"] == time.strftime(
+        "%d/%b/%Y:%H:%M:%S +0000", time.gmtime(context["timeEpoch"] / 1000)
+    )
 
 
 def test_warm_invocations_reuse_the_environment(probe_api: RunningApi) -> None:

@@ -176,7 +176,7 @@ class Gateway:
             "identity.sourceIp": request.source_ip,
             "identity.userAgent": request.header("user-agent") or "-",
             "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "requestTimeEpoch": str(int(now)),
+            "requestTimeEpoch": str(int(now * 1000)),
             "httpMethod": request.method,
             "path": request.raw_path,
             "protocol": request.protocol,
@@ -276,7 +276,7 @@ class Gateway:
             path_parameters=match.path_parameters,
             claims=authorization.claims if authorization else None,
             scopes=authorization.scopes if authorization else None,
-            time_epoch_ms=int(float(record.values["requestTimeEpoch"]) * 1000),
+            time_epoch_ms=int(record.values["requestTimeEpoch"]),
         )
         trace_id = f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}"
         event = build_event(request, context, trace_id=trace_id)

@@ -86,6 +86,7 @@ def test_unknown_routes_of_the_catch_all_still_need_a_token(dev_api: RunningApi)
     response = dev_api.client.get("/nowhere")
     assert response.status_code == 401
     assert response.json() == {"message": "Unauthorized"}
+    assert response.headers["content-length"] == str(len(response.content))
     with_token = dev_api.client.get("/nowhere", headers=dev_api.auth(_user("erin")))
     assert with_token.status_code == 404
     assert with_token.json()["error"]["code"] == "route_not_found"

@@ -191,11 +191,12 @@ class Gateway:
             response = await self._handle(request, record)
         if self.api.cors is not None and request.header("origin") is not None and response.status != 204:
             response = _with_cors(self.api.cors, request, response)
-        response = HttpResponse(
-            status=response.status,
-            headers=[*response.headers, ("apigw-requestid", record.values["requestId"])],
-            body=response.body,
-        )
+        headers = [(name, value) for name, value in response.headers if name != "content-length"]
+        headers += [
+            ("content-length", str(len(response.body))),
+            ("apigw-requestid", record.values["requestId"]),
+        ]
+        response = HttpResponse(status=response.status, headers=headers, body=response.body)
         await send(
             {
                 "type": "http.response.start",

@@ -92,9 +92,7 @@ def serve(arguments: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     emulator.start()
     try:
-        state_file.write_text(
-            json.dumps({"url": emulator.url, "issuer": emulator.issuer.url, "pid": os.getpid()})
-        )
+        state_file.write_text(json.dumps({"url": emulator.url, "issuer": emulator.issuer.url}))
         console.info(banner(emulator))
         stop.wait()
         console.info("Stopping ...")

@@ -31,9 +31,15 @@ class PortInUseError(PrerequisiteError):
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host:port``, or :class:`PortInUseError` saying what to do."""
+    """A listening socket on ``host:port``, or :class:`PortInUseError` saying what to do.
+
+    Connections accepted on it inherit TCP_NODELAY: uvicorn sends a response's head and body in two
+    writes, and asyncio only disables Nagle's algorithm itself on sockets it created, so without it
+    every response waited for the client's delayed ACK (about 40 ms on Linux).
+    """
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         listener.bind((host, port))
     except OSError as error:

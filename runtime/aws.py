@@ -1,21 +1,25 @@
 """AWS clients, created on first use and reused by every later invocation.
 
-Nothing here runs at import: boto3 itself is imported by the first call, so requests that need no
-AWS service (health, docs) never pay for it. :func:`reset` drops every client and cache; call it
-after a SnapStart restore (or between tests) so that connections and cached secrets are rebuilt.
+Nothing here runs at import: botocore itself is imported by the first call, so requests that need no
+AWS service (health, docs) never pay for it. Clients come from botocore directly: a boto3 session
+would only add its resource layer and S3 transfer manager, which the service never uses, to every
+cold start that reaches DynamoDB (``make bench`` measures it). :func:`reset` drops every client and
+cache; call it after a SnapStart restore (or between tests) so that connections and cached secrets
+are rebuilt.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters.secrets import SecretsProvider
-    from boto3.session import Session
     from botocore.config import Config
+    from botocore.session import Session
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_secretsmanager.client import SecretsManagerClient
 
 CONNECT_TIMEOUT_SECONDS = 1
 READ_TIMEOUT_SECONDS = 2
@@ -35,7 +39,8 @@ _cache = _Cache()
 def dynamodb() -> DynamoDBClient:
     with _lock:
         if _cache.dynamodb is None:
-            _cache.dynamodb = _session().client("dynamodb", config=_client_config())
+            client = _session().create_client("dynamodb", config=_client_config())
+            _cache.dynamodb = cast("DynamoDBClient", client)
         return _cache.dynamodb
 
 
@@ -45,8 +50,8 @@ def secrets_provider() -> SecretsProvider:
         if _cache.secrets_provider is None:
             from aws_lambda_powertools.utilities.parameters.secrets import SecretsProvider
 
-            client = _session().client("secretsmanager", config=_client_config())
-            _cache.secrets_provider = SecretsProvider(boto3_client=client)
+            client = _session().create_client("secretsmanager", config=_client_config())
+            _cache.secrets_provider = SecretsProvider(boto3_client=cast("SecretsManagerClient", client))
         return _cache.secrets_provider
 
 
@@ -58,9 +63,9 @@ def reset() -> None:
 
 def _session() -> Session:
     if _cache.session is None:
-        import boto3
+        from botocore.session import Session
 
-        _cache.session = boto3.session.Session()
+        _cache.session = Session()
     return _cache.session
 
 

@@ -1,0 +1,6 @@
+"""``make bench``: cold start, warm path, artifact size and developer loop, written to docs/benchmarks.md.
+
+Every figure compares variants measured in the same run: this project's deployed artifact, a baseline
+built the way the tutorials build it, a floor (the least a FastAPI + Mangum + botocore function can
+do) and a bare handler. Nothing here is deployed; ``runtime/`` stays exactly what Lambda runs.
+"""

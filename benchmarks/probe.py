@@ -1,0 +1,207 @@
+"""Runs inside a fresh interpreter with only an unpacked artifact on its module path; standard library only.
+
+Started as ``python -I -S [-B] probe.py <config.json>``: isolated mode and no ``site`` leave only the
+standard library on ``sys.path``; the probe puts the function's code and then its layers' ``python/``
+folders in front, the order Lambda uses. Then, depending on the config's ``mode``:
+
+- ``cold``: import the handler (the INIT phase), then invoke it with each event in turn;
+- ``warm``: invoke the handler and call its ASGI app directly, interleaved, many times.
+
+It writes its measurements as JSON to the config's ``result`` path (the handler owns stdout).
+Modules of the artifact compiled from source instead of loaded from bytecode are recorded through the
+import system's ``source_to_code`` hook.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import os
+import resource
+import secrets
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from importlib.machinery import SourceFileLoader
+from typing import Any
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+class LambdaContext:
+    """The attributes of the Lambda Python runtime's context object that handlers read."""
+
+    def __init__(self) -> None:
+        self.aws_request_id = str(uuid.uuid4())
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "bench")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.memory_limit_in_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024"))
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = "bench"
+        self._deadline = time.monotonic() + 10
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self._deadline - time.monotonic()) * 1000)
+
+
+def record_source_compiles(roots: list[str]) -> list[str]:
+    """From now on, append to the returned list every module under ``roots`` compiled from source."""
+    compiled: list[str] = []
+    original = SourceFileLoader.source_to_code
+
+    def recording(self: SourceFileLoader, data: Any, path: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(path, str) and path.startswith(tuple(roots)):
+            compiled.append(path)
+        return original(self, data, path, *args, **kwargs)
+
+    setattr(SourceFileLoader, "source_to_code", recording)  # noqa: B010 - replacing a method
+    return compiled
+
+
+def peak_rss_kib() -> int:
+    """The process's peak resident set size since exec (``VmHWM``).
+
+    ``ru_maxrss`` would not do: Linux carries it over from the forked parent across ``exec``.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:  # noqa: PTH123 - pathlib costs an import
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def load(spec: str) -> Any:
+    """``"package.module.name"`` -> that attribute of the imported module."""
+    module_name, _, attribute = spec.rpartition(".")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def invoke(handler: Handler, event: dict[str, Any]) -> dict[str, Any]:
+    """One invocation, with the per-invocation trace header Lambda sets."""
+    os.environ["_X_AMZN_TRACE_ID"] = (
+        f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=1"
+    )
+    return handler(event, LambdaContext())
+
+
+def asgi_scope(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The ASGI scope Mangum builds from a payload 2.0 event, for calling the app without Mangum."""
+    headers = {name.lower(): value for name, value in event.get("headers", {}).items()}
+    http = event["requestContext"]["http"]
+    return {
+        "type": "http",
+        "method": http["method"],
+        "http_version": "1.1",
+        "headers": [[name.encode(), value.encode()] for name, value in headers.items()],
+        "path": http["path"],
+        "raw_path": None,
+        "root_path": "",
+        "scheme": headers.get("x-forwarded-proto", "https"),
+        "query_string": event.get("rawQueryString", "").encode(),
+        "server": (headers.get("host", "mangum"), int(headers.get("x-forwarded-port", "443"))),
+        "client": (http["sourceIp"], 0),
+        "asgi": {"version": "3.0", "spec_version": "2.0"},
+        "aws.event": event,
+        "aws.context": context,
+    }
+
+
+class AsgiCaller:
+    """Calls an ASGI app with one request on one event loop, as a server would; returns the status."""
+
+    def __init__(self, app: Any) -> None:
+        import asyncio
+
+        self._app = app
+        self._loop = asyncio.new_event_loop()
+
+    def __call__(self, event: dict[str, Any]) -> int:
+        body = event.get("body", "").encode()
+        sent = False
+        status = 0
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+
+        self._loop.run_until_complete(self._app(asgi_scope(event, LambdaContext()), receive, send))
+        return status
+
+
+def _handler_status(handler: Handler, event: dict[str, Any]) -> int:
+    return int(invoke(handler, event)["statusCode"])
+
+
+def cold(config: dict[str, Any]) -> dict[str, Any]:
+    compiled = record_source_compiles(config["path"])
+    started = time.perf_counter()
+    handler: Handler = load(config["handler"])
+    initialised = time.perf_counter()
+    requests = []
+    for event in config["events"]:
+        before = time.perf_counter()
+        response = invoke(handler, event)
+        requests.append(
+            {
+                "ms": (time.perf_counter() - before) * 1000,
+                "status": response.get("statusCode"),
+                "body": response.get("body"),
+            }
+        )
+    return {
+        "init_ms": (initialised - started) * 1000,
+        "requests": requests,
+        "peak_rss_kib": peak_rss_kib(),
+        "compiled_from_source": compiled,
+        "modules": len(sys.modules),
+    }
+
+
+def warm(config: dict[str, Any]) -> dict[str, Any]:
+    handler: Handler = load(config["handler"])
+    call_app = AsgiCaller(load(config["asgi_app"]))
+    series: dict[str, Callable[[], int]] = {}
+    for name, event in config["events"].items():
+        series[f"handler {name}"] = functools.partial(_handler_status, handler, event)
+        series[f"asgi {name}"] = functools.partial(call_app, event)
+    for _ in range(config["warmup"]):
+        for call in series.values():
+            call()
+    latencies: dict[str, list[float]] = {name: [] for name in series}
+    statuses: dict[str, set[int]] = {name: set() for name in series}
+    names = list(series)
+    for round_number in range(config["invocations"]):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            before = time.perf_counter_ns()
+            statuses[name].add(series[name]())
+            latencies[name].append((time.perf_counter_ns() - before) / 1e6)
+    return {
+        "latencies_ms": latencies,
+        "statuses": {name: sorted(codes) for name, codes in statuses.items()},
+    }
+
+
+def main() -> int:
+    with open(sys.argv[1], encoding="utf-8") as config_file:  # noqa: PTH123 - pathlib costs an import
+        config = json.load(config_file)
+    sys.path[:0] = config["path"]
+    result = cold(config) if config["mode"] == "cold" else warm(config)
+    with open(config["result"], "w", encoding="utf-8") as result_file:  # noqa: PTH123
+        json.dump(result, result_file)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -31,6 +31,10 @@ METRIC_UNHANDLED_ERRORS: Final = "UnhandledErrors"
 METRIC_SERVICE_DIMENSION: Final = "service"
 """Dimension Powertools Metrics adds to every metric, valued with POWERTOOLS_SERVICE_NAME."""
 
+AWS_SERVICES: Final = ("dynamodb", "secretsmanager")
+"""botocore names of every AWS service the runtime calls (:mod:`runtime.aws`); the dependency layer
+keeps only their SDK models, so a client of any other service fails, locally as in Lambda."""
+
 HANDLER: Final = "runtime.handler.handler"
 """Lambda handler path, relative to the root of the function's code asset."""
 

@@ -2,12 +2,15 @@
 
 pip downloads wheels for the target platform (``--platform manylinux2014_aarch64`` or ``_x86_64``,
 ``--only-binary=:all:``, ``--python-version``, ``--implementation cp``) into ``python/``; the bundler then
-strips what Lambda never reads and compiles hash-based bytecode with the target Python version.
+strips what Lambda never reads (plus the caller's ``exclude`` patterns), optionally keeps only the AWS
+SDK models of the services the function calls (``aws_sdk_services``, see :mod:`cdk_app.sdk_models`),
+and compiles hash-based bytecode with the target Python version.
 
 The asset hash is derived from the pinned requirements' content, the architecture, the Python version,
-the wheel platform, the bytecode invalidation mode and :data:`BUNDLER_VERSION`, never from build
-output, so synth is deterministic and a build happens only when one of those changes. Given a
-``cache_dir``, built layers are kept there under that hash and reused by every later synthesis.
+the wheel platform, the bytecode invalidation mode, the exclusions, the AWS SDK services kept and
+:data:`BUNDLER_VERSION`, never from build output, so synth is deterministic and a build happens only
+when one of those changes. Given a ``cache_dir``, built layers are kept there under that hash and
+reused by every later synthesis.
 
 CDK context key ``layer_platform`` (read by ``app.py``, see :data:`LAYER_PLATFORM_CONTEXT_KEY`):
 ``cdk synth -c layer_platform=host`` builds the layer with wheels for the machine running synth
@@ -24,6 +27,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+from collections.abc import Collection, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -43,6 +47,7 @@ from cdk_app.bundling import (
     remove_bytecode_caches,
     require_interpreter,
 )
+from cdk_app.sdk_models import keep_sdk_models
 
 BUNDLER_VERSION = "1"
 """Bump when the build steps below change what ends up in the layer."""
@@ -93,6 +98,19 @@ def _strip(site: Path) -> None:
                 entry.unlink()
 
 
+def _exclude(site: Path, patterns: Sequence[str]) -> None:
+    """Delete what each glob pattern (relative to ``site``) matches; each must match something."""
+    for pattern in patterns:
+        matches = sorted(site.glob(pattern), reverse=True)
+        if not matches:
+            raise BundlingError(f"dependency layer: exclude pattern {pattern!r} matches nothing in the layer")
+        for match in matches:
+            if match.is_dir():
+                shutil.rmtree(match)
+            elif match.exists():
+                match.unlink()
+
+
 @jsii.implements(ILocalBundling)
 class _PipLayerBundler:
     """Builds the layer on the machine running synth; CDK calls :meth:`try_bundle` instead of Docker."""
@@ -104,12 +122,16 @@ class _PipLayerBundler:
         wheel_platform: str | None,
         python_version: str,
         invalidation_mode: py_compile.PycInvalidationMode,
+        exclude: Sequence[str],
+        aws_sdk_services: Collection[str] | None,
         cache_entry: Path | None,
     ) -> None:
         self._requirements_file = requirements_file
         self._wheel_platform = wheel_platform
         self._python_version = python_version
         self._invalidation_mode = invalidation_mode
+        self._exclude = exclude
+        self._aws_sdk_services = aws_sdk_services
         self._cache_entry = cache_entry
 
     def try_bundle(self, output_dir: str, *_options: Any, **_keywords: Any) -> bool:
@@ -138,6 +160,9 @@ class _PipLayerBundler:
         site = destination / "python"
         self._pip_install(site)
         _strip(site)
+        _exclude(site, self._exclude)
+        if self._aws_sdk_services is not None:
+            keep_sdk_models(site, self._aws_sdk_services)
         compile_tree(site, deployed_at=LAYER_ROOT, invalidation_mode=self._invalidation_mode)
 
     def _pip_install(self, site: Path) -> None:
@@ -184,6 +209,8 @@ class DependencyLayer(Construct):
         runtime: lambda_.Runtime = lambda_.Runtime.PYTHON_3_13,
         platform: LayerPlatform = LayerPlatform.LAMBDA,
         invalidation_mode: py_compile.PycInvalidationMode = DEFAULT_INVALIDATION_MODE,
+        exclude: Sequence[str] = (),
+        aws_sdk_services: Collection[str] | None = None,
         cache_dir: Path | None = None,
         description: str | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
@@ -202,6 +229,14 @@ class DependencyLayer(Construct):
             ``UNCHECKED_HASH`` trusts them (layers are immutable), ``CHECKED_HASH`` re-hashes each
             source on import. Timestamp-based bytecode is not offered: zip files do not keep mtimes.
             Default: ``UNCHECKED_HASH``.
+        :param exclude: glob patterns, relative to the layer's ``python/`` folder, of files or folders
+            the function never reads (e.g. a library's bundled web assets); each must match something.
+            Default: none.
+        :param aws_sdk_services: botocore names of every AWS service the function calls (e.g.
+            ``("dynamodb", "secretsmanager")``): the layer keeps only their SDK models, which makes it
+            ~20 MB smaller unzipped and the first client of a cold start faster; a client of any other
+            service fails with ``UnknownServiceError``. A name botocore does not know fails synth.
+            Default: none, every model is kept.
         :param cache_dir: folder that keeps built layers keyed by asset hash, reused across syntheses
             (keep it out of version control). Default: none, every synthesis that needs the asset builds it.
         :param description: layer description. Default: names the requirements file.
@@ -226,6 +261,8 @@ class DependencyLayer(Construct):
                 python_version,
                 platform_id,
                 invalidation_mode.name,
+                "\n".join(exclude),
+                "*" if aws_sdk_services is None else ",".join(sorted(set(aws_sdk_services))),
             ]
         )
         bundler = _PipLayerBundler(
@@ -233,6 +270,8 @@ class DependencyLayer(Construct):
             wheel_platform=wheel_platform,
             python_version=python_version,
             invalidation_mode=invalidation_mode,
+            exclude=exclude,
+            aws_sdk_services=aws_sdk_services,
             cache_entry=cache_dir / self.asset_hash if cache_dir is not None else None,
         )
         self.layer: lambda_.LayerVersion = lambda_.LayerVersion(

@@ -24,6 +24,12 @@ SERVICE_NAME = "items-api"
 """``POWERTOOLS_SERVICE_NAME``: the ``service`` dimension of every application metric."""
 METRICS_NAMESPACE = "ItemsService"
 """``POWERTOOLS_METRICS_NAMESPACE`` of the application metrics (``runtime.contract.METRIC_*``)."""
+LAYER_EXCLUDE = (
+    "aws_lambda_powertools/event_handler/openapi/swagger_ui/*.js",
+    "aws_lambda_powertools/event_handler/openapi/swagger_ui/*.css",
+)
+"""Layer files the service never reads: the Swagger UI bundle that Powertools' own event handler can
+serve (the service's docs are FastAPI's, which load Swagger UI from a CDN)."""
 
 TABLE_ACTIONS = (
     "dynamodb:DeleteItem",
@@ -98,6 +104,8 @@ class StatelessStack(Stack):
             "Dependencies",
             requirements_file=sources.requirements_file,
             platform=sources.layer_platform,
+            exclude=LAYER_EXCLUDE,
+            aws_sdk_services=contract.AWS_SERVICES,
             cache_dir=sources.layer_cache_dir,
         ).layer
         self.api_function = ApiFunction(

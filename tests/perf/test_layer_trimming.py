@@ -1,0 +1,156 @@
+"""The dependency layer keeps only the AWS SDK models the runtime calls, and leaves out excluded files.
+
+Unit cases run :func:`keep_sdk_models` on a stand-in botocore tree; the others read the real Lambda
+layer of the session's synthesis (``synthesized_app``, arm64 wheels: botocore is pure Python, so this
+machine can still create clients from it).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack
+
+from benchmarks.assembly import function_assets
+from cdk_app.bundling import BundlingError
+from cdk_app.constructs.dependency_layer import DependencyLayer
+from cdk_app.sdk_models import keep_sdk_models
+from cdk_app.stacks.stateless import LAYER_EXCLUDE
+from runtime.contract import AWS_SERVICES, HANDLER
+from tests.support.cdk_synthesis import FIXTURES, SynthesizedApp
+
+
+def write_model(data: Path, service: str, version: str, prefix: str, *, compressed: bool) -> None:
+    folder = data / service / version
+    folder.mkdir(parents=True)
+    model = json.dumps({"metadata": {"endpointPrefix": prefix}}).encode()
+    if compressed:
+        (folder / "service-2.json.gz").write_bytes(gzip.compress(model))
+    else:
+        (folder / "service-2.json").write_bytes(model)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A stand-in layer: three botocore models (one filed under another endpoint prefix), boto3 data."""
+    data = tmp_path / "botocore" / "data"
+    write_model(data, "dynamodb", "2011-12-05", "dynamodb-old", compressed=True)
+    write_model(data, "dynamodb", "2012-08-10", "dynamodb", compressed=True)
+    write_model(data, "dynamodbstreams", "2012-08-10", "streams.dynamodb", compressed=False)
+    write_model(data, "s3", "2006-03-01", "s3", compressed=True)
+    (data / "_retry.json").write_text("{}")
+    services: dict[str, Any] = {"dynamodb": {"endpoints": {}}, "streams.dynamodb": {}, "s3": {}}
+    (data / "endpoints.json").write_text(
+        json.dumps({"partitions": [{"partition": "aws", "services": services}], "version": 3})
+    )
+    for service in ("dynamodb", "s3"):
+        (tmp_path / "boto3" / "data" / service).mkdir(parents=True)
+    return tmp_path
+
+
+def test_only_the_named_services_models_and_endpoints_are_kept(site: Path):
+    keep_sdk_models(site, ["dynamodb", "dynamodbstreams"])
+
+    data = site / "botocore" / "data"
+    endpoints = json.loads((data / "endpoints.json").read_text())
+    assert sorted(entry.name for entry in data.iterdir()) == [
+        "_retry.json",
+        "dynamodb",
+        "dynamodbstreams",
+        "endpoints.json",
+    ]
+    assert sorted(entry.name for entry in (data / "dynamodb").iterdir()) == ["2011-12-05", "2012-08-10"]
+    kept: dict[str, Any] = {"dynamodb": {"endpoints": {}}, "streams.dynamodb": {}}
+    assert endpoints == {"partitions": [{"partition": "aws", "services": kept}], "version": 3}
+    assert [entry.name for entry in (site / "boto3" / "data").iterdir()] == ["dynamodb"]
+
+
+def test_a_service_botocore_does_not_know_fails_naming_it(site: Path):
+    with pytest.raises(BundlingError, match="botocore has no service named dynamo, sqs"):
+        keep_sdk_models(site, ["dynamo", "sqs", "s3"])
+
+
+def test_a_layer_without_botocore_cannot_be_trimmed(tmp_path: Path):
+    with pytest.raises(BundlingError, match="holds no botocore"):
+        keep_sdk_models(tmp_path, ["dynamodb"])
+
+
+@pytest.fixture(scope="module")
+def lambda_layer(synthesized_app: SynthesizedApp) -> Path:
+    (layer,) = function_assets(synthesized_app.outdir, "dev", HANDLER).layer_dirs
+    return layer / "python"
+
+
+def test_the_lambda_layer_keeps_the_models_of_the_services_the_runtime_calls(lambda_layer: Path):
+    data = lambda_layer / "botocore" / "data"
+    endpoints: dict[str, Any] = json.loads((data / "endpoints.json").read_text())
+    (aws,) = [partition for partition in endpoints["partitions"] if partition["partition"] == "aws"]
+
+    assert sorted(entry.name for entry in data.iterdir() if entry.is_dir()) == sorted(AWS_SERVICES)
+    assert sorted(aws["services"]) == sorted(AWS_SERVICES)
+    assert {entry.name for entry in (lambda_layer / "boto3" / "data").iterdir()} <= set(AWS_SERVICES)
+
+
+CLIENT_PROBE = """
+import sys
+from botocore.exceptions import UnknownServiceError
+from botocore.session import Session
+session = Session()
+for service in sys.argv[1:]:
+    try:
+        client = session.create_client(service, region_name="eu-west-1")
+        print(service, client.meta.endpoint_url)
+    except UnknownServiceError:
+        print(service, "unknown")
+"""
+
+
+def test_clients_of_the_kept_services_work_and_any_other_is_unknown(lambda_layer: Path):
+    script = f"import sys; sys.path[:0] = [{str(lambda_layer)!r}]\n{CLIENT_PROBE}"
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "-I", "-S", "-c", script, "dynamodb", "secretsmanager", "s3"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"},
+    )
+
+    assert result.stdout.splitlines() == [
+        "dynamodb https://dynamodb.eu-west-1.amazonaws.com",
+        "secretsmanager https://secretsmanager.eu-west-1.amazonaws.com",
+        "s3 unknown",
+    ]
+
+
+def test_the_excluded_files_are_not_in_the_lambda_layer(lambda_layer: Path):
+    assert [pattern for pattern in LAYER_EXCLUDE if list(lambda_layer.glob(pattern))] == []
+    assert (lambda_layer / "aws_lambda_powertools" / "event_handler" / "openapi" / "swagger_ui").is_dir()
+
+
+def test_an_excluded_module_is_left_out_before_compiling(tmp_path: Path):
+    DependencyLayer(
+        Stack(App(outdir=str(tmp_path)), "Excluded"),
+        "Layer",
+        requirements_file=FIXTURES / "requirements" / "six-1.17.0.txt",
+        exclude=["six.py"],
+    )
+    (staged,) = [asset / "python" for asset in tmp_path.glob("asset.*") if (asset / "python").is_dir()]
+
+    assert list(staged.glob("six*")) == [staged / "six-1.17.0.dist-info"]
+    assert list(staged.rglob("*.pyc")) == []
+
+
+def test_an_exclude_pattern_matching_nothing_fails_synth(tmp_path: Path):
+    with pytest.raises(RuntimeError, match=r"exclude pattern 'six/missing/\*' matches nothing"):
+        DependencyLayer(
+            Stack(App(outdir=str(tmp_path)), "Stale"),
+            "Layer",
+            requirements_file=FIXTURES / "requirements" / "six-1.17.0.txt",
+            exclude=["six/missing/*"],
+        )

@@ -58,7 +58,7 @@ IfMatchHeader = Annotated[str | None, Header(alias="If-Match", description='The 
     status_code=201,
     summary="Create an item",
     dependencies=[Depends(require_json)],
-    responses=_errors(409, 413, 415, 422),
+    responses=_errors(400, 409, 413, 415, 422),
 )
 def create_item(
     fields: ItemWrite,

@@ -77,7 +77,7 @@ def test_docs_can_be_turned_off() -> None:
 
 
 def test_served_without_lambda_every_item_route_is_401() -> None:
-    """Outside Lambda (uvicorn, ``make run``) there is no authorizer, hence no identity: no way in."""
+    """Served directly over ASGI (uvicorn) there is no authorizer, hence no identity: no way in."""
     client = TestClient(create_app(Settings(table_name="t", cursor_secret_name="s")))
 
     assert client.get("/items").status_code == 401

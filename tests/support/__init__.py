@@ -1,4 +1,4 @@
-"""Helpers shared by every test suite (and by ``tools/local_dev.py``).
+"""Helpers shared by every test suite.
 
 - :mod:`tests.support.aws_emulator`: moto's server on a loopback port, and the service's table and
   secret created in it from :mod:`runtime.contract`.

@@ -54,7 +54,8 @@ def project(host_assembly: Path) -> Variant:
     (layer,) = assets.layer_dirs
     return Variant(
         name="project",
-        description="this project: runtime/ and its layer as synthesized (hash-based bytecode)",
+        description="this project: `runtime/` and its layer as `make run` synthesizes them (dev stage, "
+        "`layer_platform=host`)",
         handler=HANDLER,
         code_dir=assets.code_dir,
         layer_dir=layer,

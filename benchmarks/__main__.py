@@ -1,0 +1,221 @@
+"""``python -m benchmarks`` (``make bench``): measure everything, write docs/benchmarks.md and its chart."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from benchmarks import variants
+from benchmarks.artifacts import modules_without_usable_bytecode, python_sources, remove_tree
+from benchmarks.assembly import function_assets
+from benchmarks.chart import Bar, cold_path_chart
+from benchmarks.devloop import CommandTiming, time_command
+from benchmarks.machine import commit, load_average, this_machine
+from benchmarks.measure import cold_path, warm_path
+from benchmarks.report import ArtifactFigures, Results, RunSettings, render
+from benchmarks.runner import Deployment, deploy, lambda_environment, package, xray_sink
+from runtime.contract import HANDLER
+from runtime.repository import ItemRepository
+from runtime.schemas.items import ItemWrite
+from tests.support.apigw import http_api_event
+from tests.support.aws_emulator import (
+    create_cursor_secret,
+    create_items_table,
+    running_emulator,
+    use_fake_aws_credentials,
+)
+from tools.local_api.synth import synthesize
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUIREMENTS = ROOT / "runtime" / "requirements.txt"
+TABLE_NAME = "bench-items"
+CURSOR_SECRET_NAME = "bench/cursor-signing-key"  # noqa: S105 - a secret's name
+USER = "bench-user"
+ITEM = ItemWrite(name="benchmark item", price=Decimal("9.90"), tags=["bench"])
+SERVICE_SETTINGS = {
+    "TABLE_NAME": TABLE_NAME,
+    "CURSOR_SECRET_NAME": CURSOR_SECRET_NAME,
+    "APP_VERSION": "bench",
+    "POWERTOOLS_SERVICE_NAME": "items-api",
+    "POWERTOOLS_METRICS_NAMESPACE": "ItemsService",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+}
+EXPECTED_STATUS = {"GET": 200, "POST": 201}
+
+
+def arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=15, help="fresh processes per variant (default 15)")
+    parser.add_argument("--warmup-rounds", type=int, default=1, help="discarded rounds first (default 1)")
+    parser.add_argument("--warm-invocations", type=int, default=1000, help="warm calls per kind (1000)")
+    parser.add_argument("--synth-runs", type=int, default=3, help="timed `make synth` runs (default 3)")
+    parser.add_argument("--make-test", action="store_true", help="also time one `make test` (minutes)")
+    parser.add_argument("--work", type=Path, default=ROOT / "build" / "bench", help="scratch folder")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--chart", type=Path, default=ROOT / "docs" / "benchmarks-cold-path.png")
+    return parser.parse_args(argv)
+
+
+@dataclass(frozen=True)
+class Backend:
+    endpoint_url: str
+    xray_address: str
+    item_id: str
+
+    def environment(self, deployment: Deployment) -> dict[str, str]:
+        return lambda_environment(
+            deployment,
+            aws_endpoint_url=self.endpoint_url,
+            xray_daemon_address=self.xray_address,
+            service=SERVICE_SETTINGS,
+        )
+
+    def check_cold(self, deployment: Deployment, result: dict[str, Any]) -> None:
+        """Every cold start must have served the stored item (or the bare handler's constant)."""
+        (request,) = result["requests"]
+        served = request["status"] == EXPECTED_STATUS["GET"]
+        if served and deployment.variant.serves_items:
+            served = json.loads(request["body"]).get("id") == self.item_id
+        if not served:
+            raise RuntimeError(f"{deployment.variant.name} answered {request['status']}: {request['body']}")
+
+
+def audit(label: str, size_and_tree: tuple[Any, Path]) -> ArtifactFigures:
+    size, tree = size_and_tree
+    return ArtifactFigures(
+        label=label,
+        size=size,
+        modules=len(python_sources(tree)),
+        without_bytecode=len(modules_without_usable_bytecode(tree)),
+    )
+
+
+def lambda_artifacts(work: Path) -> tuple[ArtifactFigures, ArtifactFigures]:
+    """The dev function's code and layer as ``make synth`` staged them in cdk.out/ for Lambda."""
+    assets = function_assets(ROOT / "cdk.out", "dev", HANDLER)
+    (layer,) = assets.layer_dirs
+    folder = work / "lambda"
+    remove_tree(folder)
+    return (
+        audit("Lambda layer (arm64, cdk.out)", package(layer, folder, "layer")),
+        audit("Lambda function code (cdk.out)", package(assets.code_dir, folder, "code")),
+    )
+
+
+def variant_artifacts(deployments: list[Deployment]) -> list[ArtifactFigures]:
+    figures = []
+    for deployment in deployments:
+        name = deployment.variant.name
+        if deployment.opt is not None and deployment.layer_size is not None:
+            figures.append(
+                audit(f"{name}: layer (this machine's wheels)", (deployment.layer_size, deployment.opt))
+            )
+        figures.append(audit(f"{name}: function code", (deployment.code_size, deployment.task)))
+    return figures
+
+
+def main(argv: list[str]) -> int:
+    options = arguments(argv)
+    use_fake_aws_credentials()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    started = time.perf_counter()
+    started_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load_before = load_average()
+    work: Path = options.work
+
+    print("timing make synth ...", flush=True)
+    devloop = [time_command(ROOT, ["make", "synth"], options.synth_runs)]
+    lambda_layer, lambda_code = lambda_artifacts(work)
+
+    print("synthesizing the dev stage for this machine, building the variants ...", flush=True)
+    host_assembly = work / "host-cdk.out"
+    synthesize(ROOT, host_assembly, "dev")
+    chosen = [
+        variants.project(host_assembly),
+        variants.baseline(work, REQUIREMENTS),
+        variants.floor(work, REQUIREMENTS),
+        variants.bare(work),
+    ]
+    deployments = [deploy(variant, work / "run" / variant.name) for variant in chosen]
+
+    with running_emulator() as emulator, xray_sink() as xray_address:
+        create_items_table(emulator.dynamodb(), TABLE_NAME)
+        create_cursor_secret(emulator.secretsmanager(), CURSOR_SECRET_NAME)
+        item = ItemRepository(emulator.dynamodb(), TABLE_NAME).create(USER, ITEM)
+        backend = Backend(endpoint_url=emulator.endpoint_url, xray_address=xray_address, item_id=item.id)
+        print(f"cold path: {options.runs} rounds of {len(deployments)} variants ...", flush=True)
+        cold = cold_path(
+            deployments,
+            event=http_api_event("GET", f"/items/{item.id}", sub=USER),
+            environment_for=backend.environment,
+            check=backend.check_cold,
+            runs=options.runs,
+            warmup_rounds=options.warmup_rounds,
+        )
+        print("warm path ...", flush=True)
+        project = deployments[0]
+        warm = warm_path(
+            project,
+            asgi_app="runtime.handler.app",
+            events={
+                "GET": http_api_event("GET", f"/items/{item.id}", sub=USER),
+                "POST": http_api_event("POST", "/items", sub=USER, body=ITEM.model_dump(mode="json")),
+            },
+            expected_statuses=EXPECTED_STATUS,
+            environment=backend.environment(project),
+            invocations=options.warm_invocations,
+            warmup=max(options.warm_invocations // 20, 10),
+        )
+
+    make_test: CommandTiming | None = None
+    if options.make_test:
+        print("timing make test ...", flush=True)
+        make_test = time_command(ROOT, ["make", "test"], 1)
+
+    results = Results(
+        settings=RunSettings(
+            command=shlex.join(["make", "bench", *([f"BENCH_ARGS={shlex.join(argv)}"] if argv else [])]),
+            cold_runs=options.runs,
+            warmup_rounds=options.warmup_rounds,
+            warm_invocations=options.warm_invocations,
+            synth_runs=options.synth_runs,
+        ),
+        machine=this_machine(),
+        commit=commit(ROOT),
+        started_at=started_at,
+        minutes=(time.perf_counter() - started) / 60,
+        load_before=load_before,
+        load_after=load_average(),
+        variants=chosen,
+        cold=cold,
+        warm=warm,
+        lambda_layer=lambda_layer,
+        lambda_code=lambda_code,
+        other_artifacts=variant_artifacts(deployments),
+        devloop=devloop,
+        make_test=make_test,
+    )
+    chart = cold_path_chart(
+        [Bar(variant.name, cold[variant.name].init_ms, cold[variant.name].total_ms) for variant in chosen],
+        f"COLD PATH, MEDIAN OF {options.runs} FRESH PROCESSES (MS)",
+    )
+    options.chart.parent.mkdir(parents=True, exist_ok=True)
+    chart.save(options.chart)
+    notes = (Path(__file__).resolve().parent / "NOTES.md").read_text()
+    chart_link = options.chart.relative_to(options.output.parent).as_posix()
+    options.output.write_text(render(results, chart_file=chart_link, notes=notes))
+    print(f"wrote {options.output} and {options.chart}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

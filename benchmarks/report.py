@@ -1,0 +1,231 @@
+"""docs/benchmarks.md: every figure of one ``make bench`` run, with the command behind it and the machine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from benchmarks.artifacts import ArchiveSize
+from benchmarks.devloop import CommandTiming
+from benchmarks.machine import Machine
+from benchmarks.measure import ColdSummary, WarmSeries
+from benchmarks.variants import Variant
+
+MIB = 1024 * 1024
+LAMBDA_UNZIPPED_LIMIT_MIB = 250
+"""Function code plus all its layers, unzipped (AWS's "250 MB" is 250 MiB)."""
+
+
+@dataclass(frozen=True)
+class ArtifactFigures:
+    """One asset as deployed: sizes, and how many of its modules would compile at a cold start."""
+
+    label: str
+    size: ArchiveSize
+    modules: int
+    without_bytecode: int
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    command: str
+    cold_runs: int
+    warmup_rounds: int
+    warm_invocations: int
+    synth_runs: int
+
+
+@dataclass(frozen=True)
+class Results:
+    settings: RunSettings
+    machine: Machine
+    commit: str
+    started_at: str
+    minutes: float
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float]
+    variants: Sequence[Variant]
+    cold: dict[str, ColdSummary]
+    warm: dict[str, WarmSeries]
+    lambda_layer: ArtifactFigures
+    lambda_code: ArtifactFigures
+    other_artifacts: Sequence[ArtifactFigures]
+    devloop: Sequence[CommandTiming]
+    make_test: CommandTiming | None
+
+
+def render(results: Results, *, chart_file: str, notes: str) -> str:
+    sections = [
+        _header(results),
+        _targets(results),
+        _cold(results, chart_file),
+        _warm(results),
+        _artifacts(results),
+        _devloop(results),
+        "## What was tried\n\n(benchmarks/NOTES.md, copied here by `make bench`)\n\n" + notes.strip(),
+    ]
+    return "\n\n".join(section.strip() for section in sections) + "\n"
+
+
+def _header(results: Results) -> str:
+    before = ", ".join(f"{value:.2f}" for value in results.load_before)
+    after = ", ".join(f"{value:.2f}" for value in results.load_after)
+    return f"""
+# Benchmarks
+
+Written by `{results.settings.command}` on {results.started_at} (commit {results.commit}), in
+{results.minutes:.1f} minutes. Every figure below comes from that one run; rerun the command to refresh
+this file and the chart beside it.
+
+- **Machine**: {results.machine.describe()}.
+- **Load average** (1, 5, 15 min): {before} before the run, {after} after. The machine is shared
+  with other work, so absolute times are noisy; variants are interleaved in every round, so the load
+  weighs on all of them alike, and the ratios are the figures to compare.
+"""
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else float("inf")
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def _targets(results: Results) -> str:
+    project, baseline, floor = (results.cold[name] for name in ("project", "baseline", "floor"))
+    versus_baseline = _ratio(project.total_ms, baseline.total_ms)
+    versus_floor = _ratio(project.total_ms, floor.total_ms)
+    warm_ratio = _ratio(results.warm["handler GET"].p50_ms, results.warm["asgi GET"].p50_ms)
+    layer_mib = results.lambda_layer.size.zipped_bytes / MIB
+    without = results.lambda_layer.without_bytecode + results.lambda_code.without_bytecode
+    rows = [
+        ("cold path total <= 0.35x baseline", f"{versus_baseline:.3f}x", versus_baseline <= 0.35),
+        ("cold path total <= 1.2x floor", f"{versus_floor:.3f}x", versus_floor <= 1.2),
+        ("warm GET through the handler <= 1.3x plain ASGI (p50)", f"{warm_ratio:.3f}x", warm_ratio <= 1.3),
+        ("Lambda layer <= 10 MB zipped", f"{layer_mib:.2f} MiB", layer_mib <= 10),
+        ("0 deployed modules without usable bytecode", str(without), without == 0),
+        (
+            "cold peak RSS <= baseline",
+            f"{project.peak_rss_mib:.1f} vs {baseline.peak_rss_mib:.1f} MiB",
+            project.peak_rss_mib <= baseline.peak_rss_mib,
+        ),
+    ]
+    lines = ["## Targets", "", "| target | this run | |", "| --- | --- | --- |"]
+    lines += [f"| {target} | {figure} | {_verdict(met)} |" for target, figure, met in rows]
+    return "\n".join(lines)
+
+
+def _cold(results: Results, chart_file: str) -> str:
+    settings = results.settings
+    lines = [
+        "## Cold path",
+        "",
+        f"![Cold path per variant: INIT and first request, median ms]({chart_file})",
+        "",
+        f"Median of {settings.cold_runs} fresh processes per variant ({settings.warmup_rounds} warm-up "
+        "round discarded first); in each round every variant starts once, in an order that rotates from "
+        "round to round. Each process is `python -I -S -B benchmarks/probe.py <config>`: only the unpacked "
+        "artifact on `sys.path` (function code, then the layer's `python/`), Lambda's environment "
+        "variables, tracing active (X-Ray segments to a local UDP sink), `-B` standing in for Lambda's "
+        "read-only file system. The artifact is zipped as the CDK CLI zips assets (every entry dated "
+        "1980-01-01) and unpacked read-only with those dates. INIT is the handler's import; the first "
+        "request is one authenticated `GET /items/{id}` (API Gateway payload 2.0) answered from moto's "
+        "DynamoDB on loopback; peak RSS is the process's high-water mark (`VmHWM`).",
+        "",
+        "| variant | INIT ms | first request ms | total ms | total vs baseline | total vs floor "
+        "| peak RSS MiB | modules compiled from source | modules loaded |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    baseline, floor = results.cold["baseline"].total_ms, results.cold["floor"].total_ms
+    for variant in results.variants:
+        summary = results.cold[variant.name]
+        lines.append(
+            f"| {variant.name} | {summary.init_ms:.1f} | {summary.first_request_ms:.1f} | "
+            f"{summary.total_ms:.1f} | {_ratio(summary.total_ms, baseline):.3f}x | "
+            f"{_ratio(summary.total_ms, floor):.3f}x | {summary.peak_rss_mib:.1f} | "
+            f"{summary.compiled_from_source} | {summary.modules} |"
+        )
+    lines += ["", "Variants:", ""]
+    lines += [f"- **{variant.name}**: {variant.description}." for variant in results.variants]
+    return "\n".join(lines)
+
+
+def _warm(results: Results) -> str:
+    settings = results.settings
+    lines = [
+        "## Warm path",
+        "",
+        f"One warm process of the project's artifact (same set-up as the cold path) making "
+        f"{settings.warm_invocations} calls of each kind after a warm-up, the four kinds interleaved: "
+        "`handler` is the Lambda handler (Powertools logger, tracer and metrics, Mangum, the app) with a "
+        "payload 2.0 event; `asgi` calls the same FastAPI app, middleware included, as a plain ASGI "
+        "server would, one event loop for all calls. `GET /items/{id}` reads an item, `POST /items` "
+        "creates one; both reach moto's DynamoDB on loopback, which dominates the latency. Calls per "
+        "second are for one process calling serially.",
+        "",
+        "| call | p50 ms | p99 ms | calls/s | p50 vs plain ASGI |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, series in results.warm.items():
+        kind, method = name.split()
+        relative = _ratio(series.p50_ms, results.warm[f"asgi {method}"].p50_ms)
+        lines.append(
+            f"| {kind} {method} | {series.p50_ms:.2f} | {series.p99_ms:.2f} | {series.per_second:.0f} | "
+            f"{relative:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
+def _artifact_row(figures: ArtifactFigures) -> str:
+    size = figures.size
+    return (
+        f"| {figures.label} | {size.zipped_bytes / MIB:.2f} | {size.unzipped_bytes / MIB:.2f} | "
+        f"{size.files} | {figures.modules} | {figures.without_bytecode} |"
+    )
+
+
+def _artifacts(results: Results) -> str:
+    deployed = results.lambda_layer.size.unzipped_bytes + results.lambda_code.size.unzipped_bytes
+    lines = [
+        "## Artifact",
+        "",
+        "The first two rows are what `make synth` stages in `cdk.out/` for Lambda (dev stage, arm64 "
+        "wheels); the others are the variants of the cold path. Each asset is zipped as the CDK CLI "
+        "zips it; a module without usable bytecode is a `.py` file that would be compiled at every cold "
+        "start once unpacked (no `.pyc` for Python 3.13, or a timestamp `.pyc` that the 1980 entry "
+        "dates invalidate). MiB = 1024 x 1024 bytes, the unit of Lambda's limits.",
+        "",
+        "| asset | zipped MiB | unzipped MiB | files | `.py` modules | without usable bytecode |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        _artifact_row(results.lambda_layer),
+        _artifact_row(results.lambda_code),
+        *(_artifact_row(figures) for figures in results.other_artifacts),
+        "",
+        f"Function code and layer together unpack to {deployed / MIB:.1f} MiB of Lambda's "
+        f"{LAMBDA_UNZIPPED_LIMIT_MIB} MiB.",
+    ]
+    return "\n".join(lines)
+
+
+def _devloop(results: Results) -> str:
+    lines = [
+        "## Developer loop",
+        "",
+        "Wall time of the commands, run from the repository root with warm caches (`.venv`, "
+        "`node_modules` and the layer cache `build/layers/` in place, as after `make test`'s set-up).",
+        "",
+        "| command | median s | runs |",
+        "| --- | ---: | ---: |",
+    ]
+    timings = [*results.devloop, *([results.make_test] if results.make_test else [])]
+    lines += [
+        f"| `{timing.command}` | {timing.median_seconds:.1f} | {len(timing.seconds)} |" for timing in timings
+    ]
+    if results.make_test is None:
+        lines += [
+            "",
+            "`make test` was not timed in this run (it takes several minutes): "
+            "`make bench BENCH_ARGS=--make-test` times it once.",
+        ]
+    return "\n".join(lines)

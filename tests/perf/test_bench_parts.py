@@ -1,0 +1,166 @@
+"""Parts of ``make bench`` that shape its figures: interleaving, statistics, the chart, the verdicts."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+from benchmarks.artifacts import ArchiveSize
+from benchmarks.chart import INIT_COLOR, REQUEST_COLOR, Bar, cold_path_chart
+from benchmarks.devloop import CommandTiming
+from benchmarks.machine import Machine
+from benchmarks.measure import ColdSample, ColdSummary, WarmSeries, rotated
+from benchmarks.raster import Raster
+from benchmarks.report import MIB, ArtifactFigures, Results, RunSettings, render
+from benchmarks.variants import Variant
+
+
+def test_every_variant_leads_a_round_in_turn():
+    rounds = [rotated(["project", "baseline", "floor", "bare"], shift) for shift in range(5)]
+
+    assert [order[0] for order in rounds] == ["project", "baseline", "floor", "bare", "project"]
+    assert all(sorted(order) == ["bare", "baseline", "floor", "project"] for order in rounds)
+
+
+def test_cold_figures_are_medians_and_the_total_is_per_process():
+    samples = tuple(
+        ColdSample(init_ms=init, first_request_ms=first, peak_rss_kib=rss, compiled_from_source=0, modules=1)
+        for init, first, rss in [(100, 50, 2048), (300, 10, 4096), (200, 90, 3072)]
+    )
+    summary = ColdSummary(samples)
+
+    assert (summary.init_ms, summary.first_request_ms, summary.peak_rss_mib) == (200, 50, 3.0)
+    assert summary.total_ms == 290
+
+
+def test_warm_percentiles_and_throughput():
+    series = WarmSeries(tuple(float(value) for value in range(1, 101)))
+
+    assert series.p50_ms == 50.5
+    assert series.p99_ms == 99.01
+    assert round(series.per_second, 3) == round(100 / 5.05, 3)
+
+
+def decode_png(data: bytes) -> tuple[int, int, bytes]:
+    """Width, height and RGB rows of an 8-bit RGB PNG without filtering; every chunk's CRC checked."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    offset, chunks = 8, {}
+    while offset < len(data):
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        kind, body = data[offset + 4 : offset + 8], data[offset + 8 : offset + 8 + length]
+        (crc,) = struct.unpack(">I", data[offset + 8 + length : offset + 12 + length])
+        assert zlib.crc32(kind + body) == crc
+        chunks[kind] = body
+        offset += 12 + length
+    width, height, depth, color_type, _, _, _ = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
+    assert (depth, color_type) == (8, 2)
+    assert b"IEND" in chunks
+    return width, height, zlib.decompress(chunks[b"IDAT"])
+
+
+def pixel(image: tuple[int, int, bytes], x: int, y: int) -> tuple[int, int, int]:
+    width, _, rows = image
+    start = y * (width * 3 + 1) + 1 + x * 3
+    red, green, blue = rows[start : start + 3]
+    return red, green, blue
+
+
+def test_the_raster_is_a_valid_png_with_what_was_drawn():
+    raster = Raster(8, 4)
+    raster.fill(2, 1, 3, 2, (10, 20, 30))
+
+    image = decode_png(raster.png())
+
+    assert image[:2] == (8, 4)
+    assert pixel(image, 2, 1) == pixel(image, 4, 2) == (10, 20, 30)
+    assert pixel(image, 5, 1) == pixel(image, 2, 3) == (255, 255, 255)
+
+
+def test_the_chart_scales_bars_to_the_longest_total():
+    chart = cold_path_chart([Bar("LONG", 300, 400), Bar("SHORT", 50, 100)], "TITLE")
+    image = decode_png(chart.png())
+    width, height, _ = image
+    colors = [[pixel(image, x, y) for x in range(width)] for y in range(height)]
+
+    def bar_lengths(color: tuple[int, int, int]) -> list[int]:
+        return sorted({row.count(color) for row in colors} - {0}, reverse=True)
+
+    long_init, short_init = bar_lengths(INIT_COLOR)[:2]
+    long_request, short_request = bar_lengths(REQUEST_COLOR)[:2]
+    assert long_init + long_request > 3.9 * (short_init + short_request)
+    assert abs(long_init - 3 * long_request) <= 2
+
+
+def cold(total_ms: float, rss_mib: float) -> ColdSummary:
+    rss_kib = int(rss_mib * 1024)
+    sample = ColdSample(total_ms - 10, 10, peak_rss_kib=rss_kib, compiled_from_source=0, modules=1)
+    return ColdSummary((sample,))
+
+
+def artifact(label: str, zipped_mib: float, without_bytecode: int) -> ArtifactFigures:
+    size = ArchiveSize(zipped_bytes=int(zipped_mib * MIB), unzipped_bytes=int(3 * zipped_mib * MIB), files=1)
+    return ArtifactFigures(label=label, size=size, modules=10, without_bytecode=without_bytecode)
+
+
+def results(*, project_ms: float, layer_mib: float, code_without_bytecode: int) -> Results:
+    variants = [
+        Variant(name=name, description=name, handler="h.h", code_dir=Path(name), layer_dir=None)
+        for name in ("project", "baseline", "floor", "bare")
+    ]
+    return Results(
+        settings=RunSettings("make bench", cold_runs=15, warmup_rounds=1, warm_invocations=10, synth_runs=3),
+        machine=Machine(cpu="CPU", cores=2, memory_gib=4, system="Linux", python="3.13.0"),
+        commit="abc1234",
+        started_at="2026-01-01 00:00 UTC",
+        minutes=3,
+        load_before=(1, 1, 1),
+        load_after=(2, 2, 2),
+        variants=variants,
+        cold={
+            "project": cold(project_ms, 60),
+            "baseline": cold(1000, 70),
+            "floor": cold(300, 50),
+            "bare": cold(1, 10),
+        },
+        warm={
+            "handler GET": WarmSeries((5.0, 5.0)),
+            "asgi GET": WarmSeries((4.0, 4.0)),
+            "handler POST": WarmSeries((6.0, 6.0)),
+            "asgi POST": WarmSeries((5.0, 5.0)),
+        },
+        lambda_layer=artifact("layer", layer_mib, 0),
+        lambda_code=artifact("code", 0.1, code_without_bytecode),
+        other_artifacts=[],
+        devloop=[CommandTiming(command="make synth", seconds=(7.0, 8.0, 9.0))],
+        make_test=None,
+    )
+
+
+def target_rows(markdown: str) -> dict[str, str]:
+    section = markdown.split("## Targets", 1)[1].split("##", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
+    return {target: f"{figure} {verdict}" for target, figure, verdict in rows}
+
+
+def test_the_report_judges_each_target_from_the_run():
+    good = results(project_ms=340, layer_mib=9.5, code_without_bytecode=0)
+    bad = results(project_ms=400, layer_mib=10.5, code_without_bytecode=2)
+    met = target_rows(render(good, chart_file="c.png", notes=""))
+    missed = target_rows(render(bad, chart_file="c.png", notes=""))
+
+    assert met == {
+        "cold path total <= 0.35x baseline": "0.340x met",
+        "cold path total <= 1.2x floor": "1.133x met",
+        "warm GET through the handler <= 1.3x plain ASGI (p50)": "1.250x met",
+        "Lambda layer <= 10 MB zipped": "9.50 MiB met",
+        "0 deployed modules without usable bytecode": "0 met",
+        "cold peak RSS <= baseline": "60.0 vs 70.0 MiB met",
+    }
+    assert {target: verdict for target, verdict in missed.items() if verdict.endswith("**missed**")} == {
+        "cold path total <= 0.35x baseline": "0.400x **missed**",
+        "cold path total <= 1.2x floor": "1.333x **missed**",
+        "Lambda layer <= 10 MB zipped": "10.50 MiB **missed**",
+        "0 deployed modules without usable bytecode": "2 **missed**",
+    }

@@ -13,20 +13,23 @@ from pathlib import Path
 class CommandTiming:
     command: str
     seconds: tuple[float, ...]
+    exit_codes: tuple[int, ...] = ()
 
     @property
     def median_seconds(self) -> float:
         return statistics.median(self.seconds)
 
 
-def time_command(root: Path, arguments: list[str], runs: int) -> CommandTiming:
-    """Run ``arguments`` in ``root`` ``runs`` times; each run must succeed."""
+def time_command(root: Path, arguments: list[str], runs: int, *, must_succeed: bool = True) -> CommandTiming:
+    """Run ``arguments`` in ``root`` ``runs`` times; a failure raises unless ``must_succeed`` is false."""
     seconds = []
+    exit_codes = []
     for _ in range(runs):
         started = time.perf_counter()
         result = subprocess.run(arguments, cwd=root, capture_output=True, text=True, check=False)  # noqa: S603
         seconds.append(time.perf_counter() - started)
-        if result.returncode != 0:
+        exit_codes.append(result.returncode)
+        if result.returncode != 0 and must_succeed:
             output = (result.stdout + result.stderr).strip().splitlines()
             raise RuntimeError(f"{' '.join(arguments)} failed:\n" + "\n".join(output[-40:]))
-    return CommandTiming(command=" ".join(arguments), seconds=tuple(seconds))
+    return CommandTiming(command=" ".join(arguments), seconds=tuple(seconds), exit_codes=tuple(exit_codes))

@@ -208,6 +208,11 @@ def _artifacts(results: Results) -> str:
     return "\n".join(lines)
 
 
+def _failures(timing: CommandTiming) -> str:
+    failed = [code for code in timing.exit_codes if code != 0]
+    return f" ({len(failed)} failed, exit {', '.join(map(str, failed))})" if failed else ""
+
+
 def _devloop(results: Results) -> str:
     lines = [
         "## Developer loop",
@@ -220,7 +225,8 @@ def _devloop(results: Results) -> str:
     ]
     timings = [*results.devloop, *([results.make_test] if results.make_test else [])]
     lines += [
-        f"| `{timing.command}` | {timing.median_seconds:.1f} | {len(timing.seconds)} |" for timing in timings
+        f"| `{timing.command}` | {timing.median_seconds:.1f} | {len(timing.seconds)}{_failures(timing)} |"
+        for timing in timings
     ]
     if results.make_test is None:
         lines += [

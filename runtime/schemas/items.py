@@ -11,10 +11,19 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_seri
 MAX_TAGS = 20
 _CENT = Decimal("0.01")
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
-Description = Annotated[str, StringConstraints(max_length=2000)]
+_NO_CONTROL = r"[^\x00-\x1f\x7f-\x9f]*"
+"""Text without Unicode's control characters (category Cc: NUL, escape, the C1 controls...)."""
+_NO_CONTROL_BUT_TAB_AND_LINE_BREAKS = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*"
+_VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f]"
+_TEXT = rf"^{_NO_CONTROL}{_VISIBLE}{_NO_CONTROL}$"
+"""At least one visible character and no control character."""
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_TEXT)]
+Description = Annotated[
+    str, StringConstraints(max_length=2000, pattern=rf"^{_NO_CONTROL_BUT_TAB_AND_LINE_BREAKS}$")
+]
 Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"\S")]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=_TEXT)]
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -33,13 +42,17 @@ class ItemWrite(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name = Field(description="1 to 200 characters, not only blanks.")
-    description: Description | None = Field(default=None, description="Up to 2000 characters.")
+    name: Name = Field(description="1 to 200 characters, not only blanks, no control characters.")
+    description: Description | None = Field(
+        default=None, description="Up to 2000 characters; no control characters but tab and line breaks."
+    )
     price: Price | None = Field(
         default=None, description="At least 0, at most two decimals; a JSON number or a decimal string."
     )
     tags: list[Tag] = Field(
-        default_factory=list, max_length=MAX_TAGS, description="Up to 20 unique tags of 1 to 50 characters."
+        default_factory=list,
+        max_length=MAX_TAGS,
+        description="Up to 20 unique tags of 1 to 50 characters, no control characters.",
     )
 
     @field_validator("price")

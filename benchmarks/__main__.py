@@ -54,7 +54,7 @@ EXPECTED_STATUS = {"GET": 200, "POST": 201}
 
 def arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
-    parser.add_argument("--runs", type=int, default=15, help="fresh processes per variant (default 15)")
+    parser.add_argument("--runs", type=int, default=21, help="fresh processes per variant (default 21)")
     parser.add_argument("--warmup-rounds", type=int, default=1, help="discarded rounds first (default 1)")
     parser.add_argument("--warm-invocations", type=int, default=1000, help="warm calls per kind (1000)")
     parser.add_argument("--synth-runs", type=int, default=3, help="timed `make synth` runs (default 3)")

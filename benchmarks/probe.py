@@ -145,22 +145,24 @@ def _handler_status(handler: Handler, event: dict[str, Any]) -> int:
 
 def cold(config: dict[str, Any]) -> dict[str, Any]:
     compiled = record_source_compiles(config["path"])
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     handler: Handler = load(config["handler"])
-    initialised = time.perf_counter()
+    initialised, initialised_cpu = time.perf_counter(), time.process_time()
     requests = []
     for event in config["events"]:
-        before = time.perf_counter()
+        before, before_cpu = time.perf_counter(), time.process_time()
         response = invoke(handler, event)
         requests.append(
             {
                 "ms": (time.perf_counter() - before) * 1000,
+                "cpu_ms": (time.process_time() - before_cpu) * 1000,
                 "status": response.get("statusCode"),
                 "body": response.get("body"),
             }
         )
     return {
         "init_ms": (initialised - started) * 1000,
+        "init_cpu_ms": (initialised_cpu - started_cpu) * 1000,
         "requests": requests,
         "peak_rss_kib": peak_rss_kib(),
         "compiled_from_source": compiled,

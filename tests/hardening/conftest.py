@@ -3,9 +3,9 @@
 ``hardened_api`` serves the dev stage as ``make run`` does, with two platform limits raised so that
 the figures measure the service rather than dev's cost guards: the stage's throttle (20 requests/s)
 is lifted and the function may run :data:`ENVIRONMENTS` execution environments at once instead of 5
-(prod reserves 100 and throttles at 500/s, both above anything these tests send). Its environments
-are started in waves before the first test, since 2 cores cannot start 32 interpreters at once
-within Lambda's 10 s INIT limit.
+(prod reserves 100 and throttles at 500/s, both above anything these tests send). All its environments
+are started before the first test, a few at a time: 2 cores cannot start 32 interpreters at once
+within Lambda's 10 s INIT limit, and the figures should not depend on which test met the cold starts.
 
 ``fault_api`` serves the same stage with the handler behind ``fixtures/fault_function``, which
 injects the AWS errors a test writes into its plan (``fault_plan``), and one environment.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,13 +28,16 @@ from typing import Any
 import pytest
 
 from tests.hardening.clients import Caller
+from tests.support.apigw import http_api_event
 from tests.support.local_api import RunningApi, running_api
 from tools.local_api.model import FunctionSpec, LocalApp
+from tools.local_api.workers import FunctionPool, Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = 32
 """Execution environments the hardened API may run at once (the load test's concurrency)."""
-WARM_UP_WAVES = (8, 16, 24, 32)
+COLD_STARTS_AT_ONCE = 8
+MAX_WARM_UP_WAVES = 40
 FAULT_FUNCTION = Path(__file__).resolve().parent / "fixtures" / "fault_function"
 FIGURES_FILE = ROOT / "build" / "reliability" / "figures.json"
 
@@ -52,10 +56,34 @@ def with_headroom(app: LocalApp) -> LocalApp:
 
 
 def _warm_up(api: RunningApi) -> None:
-    for wave in WARM_UP_WAVES:
-        with ThreadPoolExecutor(max_workers=wave) as pool:
-            statuses = list(pool.map(lambda _: api.client.get("/health").status_code, range(wave)))
-        assert set(statuses) == {200}, f"warming up the API failed: {statuses}"
+    """Start all :data:`ENVIRONMENTS` environments, at most :data:`COLD_STARTS_AT_ONCE` at a time.
+
+    Each wave invokes the function (``GET /health``) from as many threads as there are environments
+    already, plus a few, released together: the warm environments serve some, the rest start. The
+    invocations go straight to the function's pool: through HTTP they would arrive one by one, and
+    the warm environments would serve them all.
+    """
+    (pool,) = api.emulator.pools.values()
+    for _ in range(MAX_WARM_UP_WAVES):
+        started = api.console().count("Init Duration")
+        if started >= ENVIRONMENTS:
+            return
+        wave = min(ENVIRONMENTS, started + COLD_STARTS_AT_ONCE)
+        outcomes = _invoke_together(pool, wave)
+        assert outcomes == {Outcome.SUCCESS}, f"warming up the API failed: {outcomes}"
+    raise AssertionError(f"{ENVIRONMENTS} environments did not start in {MAX_WARM_UP_WAVES} waves")
+
+
+def _invoke_together(pool: FunctionPool, count: int) -> set[Outcome]:
+    barrier = threading.Barrier(count)
+
+    def invoke(_: int) -> Outcome:
+        barrier.wait()
+        event = http_api_event("GET", "/health")
+        return pool.invoke(event, trace_root=event["headers"]["x-amzn-trace-id"]).outcome
+
+    with ThreadPoolExecutor(max_workers=count) as threads:
+        return set(threads.map(invoke, range(count)))
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ endef
 export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run token test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup scan diff deploy bench
+.PHONY: help setup run token test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup scan diff deploy bench fuzz-deep load
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -91,6 +91,13 @@ deploy: setup synth ## Deploy ENV=dev|staging|prod after checking AWS credential
 
 bench: setup ## Cold start, warm path, artifact size, make synth time -> docs/benchmarks.md (BENCH_ARGS=--make-test: time make test too)
 	$(VENV_PY) -m benchmarks $(BENCH_ARGS)
+
+fuzz-deep: setup ## Schemathesis against the emulated dev stage, 10x make test's examples (>= 10,000 requests)
+	FUZZ_SCALE=10 $(VENV)/bin/pytest -p no:cacheprovider tests/hardening/test_fuzz_contract.py
+
+LOAD_REQUESTS ?= 10000
+load: setup ## Bounded load through the emulated dev stage, loopback only: LOAD_REQUESTS (10000) at concurrency 32
+	LOAD_REQUESTS=$(LOAD_REQUESTS) $(VENV)/bin/pytest -p no:cacheprovider tests/hardening/test_load.py
 
 clean: ## Remove build output (keeps .venv and node_modules)
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build

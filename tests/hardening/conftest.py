@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -196,7 +197,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture
 def new_caller(hardened_api: RunningApi) -> Callable[[str], Caller]:
     """A signed-in user of the hardened API, with a name unique to this run."""
-    from uuid import uuid4
 
     def make(name: str) -> Caller:
         return Caller(hardened_api, f"{name}-{uuid4()}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -23,8 +24,7 @@ ITEM_OPERATIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")
 
 @pytest.fixture
 def caller(fault_api: FaultApi) -> Callable[[str], Caller]:
-    from uuid import uuid4
-
+    """A signed-in user of the fault API, with a name unique to this run."""
     return lambda name: Caller(fault_api.api, f"{name}-{uuid4()}")
 
 

@@ -2,7 +2,8 @@
 
 Powertools sees the Lambda context: the logger takes API Gateway's request id as correlation id and
 adds the cold-start flag, the tracer records the invocation, and metrics are flushed (as EMF) at the
-end of every invocation.
+end of every invocation. Everything the module builds at import is built with the garbage collector
+paused (:mod:`runtime.init_phase`).
 """
 
 from __future__ import annotations
@@ -10,20 +11,23 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from aws_lambda_powertools.logging import correlation_paths
-from mangum import Mangum
-from mangum.types import LambdaContext
+from runtime.init_phase import collector_paused
 
-from runtime.main import create_app
-from runtime.observability import logger, metrics, tracer
-from runtime.snapstart import register_restore_hooks
+with collector_paused():
+    from aws_lambda_powertools.logging import correlation_paths
+    from mangum import Mangum
+    from mangum.types import LambdaContext
+
+    from runtime.main import create_app
+    from runtime.observability import logger, metrics, tracer
+    from runtime.snapstart import register_restore_hooks
+
+    app = create_app()
+    _asgi_adapter = Mangum(app, lifespan="off")
+    register_restore_hooks()
 
 # Reads add no metric; Powertools would warn about an empty metric set after each of them.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
-
-app = create_app()
-_asgi_adapter = Mangum(app, lifespan="off")
-register_restore_hooks()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

@@ -6,6 +6,7 @@ service (tests/review/fixtures/orders_service); the test then checks what the co
 
 from __future__ import annotations
 
+import inspect
 import re
 import shutil
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from aws_cdk import App
 
+import cdk_app.constructs
 from tests.support.cdk_synthesis import ROOT
 
 DOC = ROOT / "docs" / "constructs.md"
@@ -67,3 +69,20 @@ def test_the_example_protects_its_routes_with_the_user_pool(orders_template: dic
     (authorizer,) = resources_of(orders_template, "AWS::ApiGatewayV2::Authorizer")
     assert authorizer["Properties"]["AuthorizerType"] == "JWT"
     assert "cognito-idp" in str(authorizer["Properties"]["JwtConfiguration"]["Issuer"])
+
+
+PROP_ROW = re.compile(r"^\| `(\w+)` \|", re.MULTILINE)
+CONSTRUCT_SECTION = re.compile(r"^## `(\w+)`\n(.*?)(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+
+
+def test_every_documented_construct_lists_exactly_its_props() -> None:
+    sections = CONSTRUCT_SECTION.findall(DOC.read_text())
+    assert sections, "docs/constructs.md has a section per construct"
+    for name, body in sections:
+        signature = inspect.signature(getattr(cdk_app.constructs, name).__init__)
+        keyword_props = {
+            parameter.name
+            for parameter in signature.parameters.values()
+            if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+        }
+        assert set(PROP_ROW.findall(body)) == keyword_props, name

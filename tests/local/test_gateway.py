@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.local_api import RunningApi, running_api
 from tools.local_api.emulator import require_runtime
-from tools.local_api.gateway import MAX_PAYLOAD_BYTES
+from tools.local_api.gateway import MAX_PAYLOAD_BYTES, MAX_REQUEST_LINE_AND_HEADERS_BYTES
 from tools.local_api.model import LocalApp, ThrottleSpec
 from tools.local_api.synth import PrerequisiteError, cdk_cli
 
@@ -73,6 +73,18 @@ def test_a_body_over_the_api_payload_limit_is_refused_before_the_function(dev_ap
     )
     assert response.status_code == 413
     assert response.json() == {"message": "Request Entity Too Large"}
+
+
+def test_request_line_and_headers_over_the_api_quota_are_refused_before_the_function(
+    dev_api: RunningApi,
+) -> None:
+    headers = dev_api.auth("uma")
+    response = dev_api.client.get(
+        "/items", headers={**headers, "x-padding": "p" * MAX_REQUEST_LINE_AND_HEADERS_BYTES}
+    )
+    assert response.status_code == 413
+    assert response.json() == {"message": "Request Entity Too Large"}
+    assert dev_api.client.get("/items", headers={**headers, "x-padding": "p" * 4096}).status_code == 200
 
 
 def test_the_stage_throttles_beyond_its_burst(dev_assembly_dir: Path, tmp_path: Path) -> None:

@@ -1,11 +1,12 @@
 """The HTTP API stand-in: an ASGI application that does what API Gateway does before and after Lambda.
 
-For each request, in API Gateway's order: stage throttling (429), CORS preflight, route selection
-(404), the route's JWT authorizer (401/403), the payload 2.0 event, a synchronous invocation with the
-integration's timeout (503 when it passes first), and the function's result turned into the HTTP
-response (500 when the function fails, times out, is throttled or returns a malformed response),
-with the CORS headers of the API's configuration. Each request then gets an access log line in the
-stage's own access log format.
+For each request, in API Gateway's order: the request size quotas (413; for the request line and
+headers quota the status is an assumption, AWS does not document it), stage throttling (429), CORS
+preflight, route selection (404), the route's JWT authorizer (401/403), the payload 2.0 event, a
+synchronous invocation with the integration's timeout (503 when it passes first), and the function's
+result turned into the HTTP response (500 when the function fails, times out, is throttled or
+returns a malformed response), with the CORS headers of the API's configuration. Each request then
+gets an access log line in the stage's own access log format.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ from tools.local_api.workers import FunctionPool, Invocation, Outcome, Throttled
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 """HTTP API's request payload limit."""
+MAX_REQUEST_LINE_AND_HEADERS_BYTES = 10240
+"""HTTP API's quota on the combined size of the request line and the header values."""
 _CONTEXT_VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_.]+)")
 
 Scope = MutableMapping[str, Any]
@@ -127,6 +130,12 @@ def _with_cors(cors: CorsSpec, request: HttpRequest, response: HttpResponse) -> 
     return HttpResponse(status=response.status, headers=headers, body=response.body)
 
 
+def _request_line_and_headers_size(request: HttpRequest) -> int:
+    target = f"{request.raw_path}?{request.raw_query}" if request.raw_query else request.raw_path
+    request_line = f"{request.method} {target} {request.protocol}"
+    return len(request_line) + sum(len(value) for _, value in request.headers)
+
+
 def _request_id() -> str:
     return base64.b64encode(secrets.token_bytes(11)).decode()
 
@@ -185,7 +194,7 @@ class Gateway:
             "domainName": (request.header("host") or "").partition(":")[0],
         }
         record.values["extendedRequestId"] = record.values["requestId"]
-        if too_large:
+        if too_large or _request_line_and_headers_size(request) > MAX_REQUEST_LINE_AND_HEADERS_BYTES:
             response = gateway_error(413, "Request Entity Too Large")
         else:
             response = await self._handle(request, record)

@@ -14,7 +14,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The service; ``settings`` default to the process environment.
 
     Paths carry no stage prefix: the HTTP API serves its ``$default`` stage at the root, so the docs
-    at ``/docs`` load ``/openapi.json`` as is.
+    at ``/docs`` load ``/openapi.json`` as is. A path with a trailing slash (``/items/``) is an unknown
+    route, answered with the 404 envelope: Starlette's default redirect would point clients at an
+    ``https://<host>`` URL built from headers, and no route of the API ends in a slash.
     """
     settings = settings or get_settings()
     docs = settings.enable_docs
@@ -26,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs" if docs else None,
         openapi_url="/openapi.json" if docs else None,
         redoc_url=None,
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.include_router(health.router)

@@ -88,6 +88,35 @@ def test_unknown_route_is_404(alice: LambdaApi) -> None:
 
 
 @pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/items/"),
+        ("POST", "/items/"),
+        ("GET", "/items/01ARZ3NDEKTSV4RRFFQ69G5FAV/"),
+        ("GET", "/health/"),
+        ("GET", "/docs/"),
+        ("GET", "/openapi.json/"),
+    ],
+)
+def test_a_trailing_slash_is_an_unknown_route_not_a_redirect(
+    alice: LambdaApi, method: str, path: str
+) -> None:
+    event = http_api_event(method, path, sub=alice.sub, body={"name": "x"} if method == "POST" else None)
+
+    response = invoke(alice.handler, event)
+
+    assert response.status == 404
+    assert "location" not in response.headers
+    assert response.json() == {
+        "error": {
+            "code": "route_not_found",
+            "message": "No route matches this path.",
+            "request_id": event["requestContext"]["requestId"],
+        }
+    }
+
+
+@pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [("PATCH", "/items", "GET, POST"), ("POST", "/items/01ARZ3NDEKTSV4RRFFQ69G5FAV", "DELETE, GET, PUT")],
 )

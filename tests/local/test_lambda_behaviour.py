@@ -2,12 +2,14 @@
 
 Most tests use the probe function (tests/local/fixtures/probe_function) in place of the service's
 code, served behind the dev stage's real routes and authorizer; the missing-dependency test serves the
-real code asset with a layer that lacks one package.
+real code asset with a layer that lacks one package, and the cold-start test starts an emulator of its
+own.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,7 +24,9 @@ from tests.local.conftest import (
     PROBE_TIMEOUT_SECONDS,
     SHORT_INTEGRATION_TIMEOUT_SECONDS,
     RunningApi,
+    with_probe_function,
 )
+from tests.support.local_api import running_api
 
 INTERNAL_SERVER_ERROR = {"message": "Internal Server Error"}
 
@@ -128,10 +132,25 @@ def test_the_event_is_payload_format_2_0(probe_api: RunningApi) -> None:
     )
 
 
-def test_warm_invocations_reuse_the_environment(probe_api: RunningApi) -> None:
-    first, second = _whoami(probe_api), _whoami(probe_api)
+def _report_line(api: RunningApi, request_id: str) -> str:
+    (line,) = (line for line in api.console().splitlines() if f"REPORT RequestId: {request_id}\t" in line)
+    return line
+
+
+def test_the_first_invocation_starts_cold_and_the_next_reuses_the_environment_warm(
+    dev_assembly_dir: Path, tmp_path: Path
+) -> None:
+    """A fresh emulator, so that no earlier test has started an environment already."""
+    with running_api(dev_assembly_dir, tmp_path, with_probe_function) as api:
+        first, second = _whoami(api), _whoami(api)
+
+        cold = _report_line(api, first["context"]["aws_request_id"])
+        warm = _report_line(api, second["context"]["aws_request_id"])
     assert first["pid"] == second["pid"]
     assert first["log_stream"] == second["log_stream"]
+    assert re.search(r"\tInit Duration: \d+\.\d\d ms", cold), cold
+    assert "Init Duration" not in warm, warm
+    assert api.console().count("Init Duration") == 1
 
 
 def test_parallel_requests_run_in_separate_environments(probe_api: RunningApi) -> None:

@@ -31,7 +31,7 @@ def report(result: ScanResult, *, relative_to: Path) -> str:
     lines = [f"Scanned {len(result.templates)} templates with cfn-lint (+ serverless rules) and checkov."]
     lines.append(f"Acknowledged findings ({len(result.acknowledgements)}):")
     for ack in result.acknowledgements:
-        where = f"{ack.template.relative_to(relative_to)} {ack.logical_id} ({ack.resource_type})"
+        where = f"{_shown(ack.template, relative_to)} {ack.logical_id} ({ack.resource_type})"
         lines.append(f"  {ack.scanner} {ack.rule} on {where}: {ack.reason or 'NO REASON GIVEN'}")
     if result.findings or result.unexplained:
         lines.append(
@@ -39,11 +39,16 @@ def report(result: ScanResult, *, relative_to: Path) -> str:
             "acknowledgement(s) without a reason:"
         )
         for finding in result.findings:
-            where = f"{finding.template.relative_to(relative_to)} {finding.logical_id}"
+            where = f"{_shown(finding.template, relative_to)} {finding.logical_id}"
             lines.append(f"  {finding.scanner} {finding.rule} on {where}: {finding.message}")
     else:
         lines.append("No unacknowledged finding.")
     return "\n".join(lines)
+
+
+def _shown(template: Path, relative_to: Path) -> Path:
+    """``template`` relative to the assembly when it lies inside it, else as the scanner named it."""
+    return template.relative_to(relative_to) if template.is_relative_to(relative_to) else template
 
 
 if __name__ == "__main__":

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+TEMPLATE_WIDE = "(template)"
+"""Where a finding that concerns no single resource is reported."""
+NO_TEMPLATE = "(no template)"
+
 
 @dataclass(frozen=True, order=True)
 class Finding:
@@ -32,14 +36,18 @@ class Acknowledgement:
 
 
 def cfn_lint_findings(report: list[dict[str, Any]]) -> list[Finding]:
-    """Findings from ``cfn-lint --format json``."""
+    """Findings from ``cfn-lint --format json``.
+
+    A match on no resource (outside ``Resources``, or a template that does not parse: its ``Path`` is
+    null) is reported on ``(template)``; one on no template (E0003, e.g. a template path that does not
+    exist: its ``Filename`` is null too) on the file ``(no template)``, its message naming the path.
+    """
     findings = []
     for match in report:
-        path = match["Location"]["Path"]
-        logical_id = path[1] if len(path) > 1 and path[0] == "Resources" else "(template)"
-        findings.append(
-            Finding(Path(match["Filename"]), logical_id, "cfn-lint", match["Rule"]["Id"], match["Message"])
-        )
+        path = match["Location"].get("Path") or []
+        logical_id = path[1] if len(path) > 1 and path[0] == "Resources" else TEMPLATE_WIDE
+        template = Path(match.get("Filename") or NO_TEMPLATE)
+        findings.append(Finding(template, logical_id, "cfn-lint", match["Rule"]["Id"], match["Message"]))
     return sorted(findings)
 
 

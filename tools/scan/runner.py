@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tools.scan.findings import (
     Acknowledgement,
@@ -23,6 +24,14 @@ SERVERLESS_RULES = "cfn_lint_serverless.rules"
 OFFLINE_ENV = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "TRUE", "NO_COLOR": "1"}
 """checkov asks no server anything (no platform mappings, no new-version check; ``--skip-download``
 does the rest) and prints no colour codes."""
+
+CFN_LINT_FINDING_CODES = frozenset({0, 2, 4, 6, 8, 10, 12, 14})
+"""cfn-lint's documented exit codes: 0 (no match) or the bitwise OR of 2 (error), 4 (warning) and
+8 (informational) matches. Any other code, 1 above all (a crash, a bad option or configuration), means
+cfn-lint did not lint."""
+
+CHECKOV_FINDING_CODES = frozenset({0, 1})
+"""checkov exits 1 on failed checks, and also when it crashes: its JSON report tells the two apart."""
 
 
 class ScannerError(RuntimeError):
@@ -60,17 +69,24 @@ def scan(templates: Sequence[Path], *, scanner_bin: Path = DEFAULT_SCANNER_BIN) 
 
 def run_cfn_lint(templates: Sequence[Path], scanner_bin: Path) -> list[Finding]:
     # The templates come before `-a`: it takes several values and would swallow them.
-    output = _run(
+    completed = _run(
         scanner_bin / "cfn-lint",
         [*map(str, templates), "-a", SERVERLESS_RULES, "--format", "json"],
-        ok_codes=range(0, 32),
+        ok_codes=CFN_LINT_FINDING_CODES,
     )
-    return cfn_lint_findings(json.loads(output or "[]"))
+    # The JSON formatter prints a list even when nothing matched (`[]`); a findings exit code with no
+    # match printed is a run that did not complete.
+    report = _json_report(completed)
+    if not isinstance(report, list) or (completed.returncode and not report):
+        raise ScannerError(
+            _failure(completed, "did not print the JSON list of matches its exit code announces")
+        )
+    return cfn_lint_findings(report)
 
 
 def run_checkov(templates: Sequence[Path], scanner_bin: Path) -> list[Finding]:
     files = [argument for template in templates for argument in ("--file", str(template))]
-    output = _run(
+    completed = _run(
         scanner_bin / "checkov",
         [
             "--framework",
@@ -82,14 +98,18 @@ def run_checkov(templates: Sequence[Path], scanner_bin: Path) -> list[Finding]:
             "--compact",
             "--skip-download",
         ],
-        ok_codes=(0, 1),
+        ok_codes=CHECKOV_FINDING_CODES,
     )
-    report = json.loads(output)
+    report = _json_report(completed)
+    if not isinstance(report, dict | list):
+        raise ScannerError(_failure(completed, "printed no JSON report"))
     # With nothing failed and --quiet, checkov prints an empty summary list.
     return checkov_findings(report) if report else []
 
 
-def _run(executable: Path, arguments: list[str], *, ok_codes: Sequence[int]) -> str:
+def _run(
+    executable: Path, arguments: list[str], *, ok_codes: Collection[int]
+) -> subprocess.CompletedProcess[str]:
     if not executable.is_file():
         raise ScannerError(
             f"{executable} is missing: `make scan-setup` creates the scanner venv "
@@ -104,8 +124,19 @@ def _run(executable: Path, arguments: list[str], *, ok_codes: Sequence[int]) -> 
         timeout=600,
     )
     if completed.returncode not in ok_codes:
-        raise ScannerError(
-            f"{executable.name} exited {completed.returncode}:\n"
-            f"{completed.stderr.strip() or completed.stdout.strip()}"
-        )
-    return completed.stdout
+        raise ScannerError(_failure(completed, "crashed or was misconfigured (not a findings exit code)"))
+    return completed
+
+
+def _json_report(completed: subprocess.CompletedProcess[str]) -> Any:
+    """The scanner's JSON report; empty or partial output is a failed run, never "no findings"."""
+    try:
+        return json.loads(completed.stdout)
+    except json.JSONDecodeError:
+        raise ScannerError(_failure(completed, "printed no JSON report")) from None
+
+
+def _failure(completed: subprocess.CompletedProcess[str], what: str) -> str:
+    name = Path(completed.args[0]).name
+    output = completed.stderr.strip() or completed.stdout.strip() or "(no output)"
+    return f"{name} exited {completed.returncode} and {what}; scan aborted:\n{output}"

@@ -1,10 +1,12 @@
-"""The console's readable log lines, and the stage's token-bucket throttling."""
+"""The console's readable log lines (alone, then the dev stage's own), and the stage's throttling."""
 
 from __future__ import annotations
 
 import io
 import json
+import re
 
+from tests.local.conftest import RunningApi
 from tools.local_api.gateway import TokenBucket
 from tools.local_api.logs import Console, readable
 from tools.local_api.model import ThrottleSpec
@@ -42,6 +44,42 @@ def test_embedded_metric_lines_are_shown_as_metrics() -> None:
         }
     )
     assert readable(line) == "METRICS ItemsCreated=[1.0]  service=items-api"
+
+
+def _xray_debug_record(entity: dict[str, str]) -> tuple[str, str]:
+    """A DEBUG record of aws_xray_sdk's UDP emitter, as the runtime's JSON log format writes it."""
+    sent = '{"format":"json","version":1}\n' + json.dumps(entity)
+    record = {
+        "timestamp": "2026-01-01T00:00:00.000Z",
+        "level": "DEBUG",
+        "message": f"sending: {sent} to 127.0.0.1:49674.",
+        "logger": "aws_xray_sdk.core.emitters.udp_emitter",
+        "requestId": "abc",
+    }
+    return json.dumps(record), sent
+
+
+def test_xray_segment_sends_are_condensed_to_the_segments_kind_name_and_size() -> None:
+    subsegment = {"id": "1", "name": "## handler", "type": "subsegment", "note": "goes to 10.0.0.1:2000."}
+    line, sent = _xray_debug_record(subsegment)
+    assert readable(line) == f'DEBUG   xray sending subsegment "## handler" ({len(sent.encode())} bytes)'
+    segment_line, segment_sent = _xray_debug_record({"id": "2", "name": "items-api"})
+    size = len(segment_sent.encode())
+    assert readable(segment_line) == f'DEBUG   xray sending segment "items-api" ({size} bytes)'
+
+
+def test_other_messages_that_mention_sending_are_left_alone() -> None:
+    record = {"level": "DEBUG", "message": "sending: a request to 127.0.0.1:8000.", "logger": "x"}
+    assert readable(json.dumps(record)) == "DEBUG   sending: a request to 127.0.0.1:8000."
+
+
+def test_the_dev_stages_debug_console_prints_no_raw_segment_json(dev_api: RunningApi) -> None:
+    response = dev_api.client.get("/items", headers=dev_api.auth("xray-reader"))
+    assert response.status_code == 200
+    console = dev_api.console()
+    assert 'DEBUG   xray sending subsegment "## handler"' in console
+    assert 'xray sending subsegment "dynamodb"' in console
+    assert not re.findall(r"^\S+ env-\d+ +\{.*$", console, re.MULTILINE)
 
 
 def test_other_lines_are_kept_as_they_are() -> None:

@@ -4,12 +4,15 @@ Powertools and the Lambda runtime write one JSON object per line when the functi
 the console each becomes ``time LEVEL [env] message key=value...``, leaving out the fields every line
 repeats (service, cold start, function name and ARN, request and trace ids); other lines are printed
 as they are, except metrics in CloudWatch's embedded metric format, shown as ``METRICS name=value``.
-Platform lines (``START``, ``END``, ``REPORT``) follow Lambda's text format.
+Platform lines (``START``, ``END``, ``REPORT``) follow Lambda's text format. The X-Ray SDK's debug line
+for each segment it sends (``sending: {header}\\n{segment JSON} to host:port.``) becomes ``xray sending
+subsegment "name" (n bytes)``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -41,6 +44,8 @@ _COLOURS = {
     "CRITICAL": "\033[31m",
 }
 _RESET = "\033[0m"
+_XRAY_SENDING = re.compile(r"sending: (?P<header>\{[^\n]*\})\n(?P<entity>\{.*\}) to \S+\.", re.DOTALL)
+"""What aws_xray_sdk's UDP emitter logs at DEBUG before sending a segment to the daemon."""
 
 
 def _metrics(record: dict[str, Any]) -> str:
@@ -53,6 +58,22 @@ def _metrics(record: dict[str, Any]) -> str:
     values = " ".join(f"{name}={record.get(name)}" for name in names)
     labels = " ".join(f"{name}={record.get(name)}" for name in sorted(dimensions))
     return f"{values}  {labels}" if labels else values
+
+
+def _xray_sending(message: str) -> str | None:
+    """The X-Ray SDK's "sending" debug message as one line naming the segment, or None if it is not one."""
+    match = _XRAY_SENDING.fullmatch(message)
+    if match is None:
+        return None
+    try:
+        entity = json.loads(match["entity"])
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(entity, dict):
+        return None
+    size = len(f"{match['header']}\n{match['entity']}".encode())
+    kind = entity.get("type", "segment")
+    return f"xray sending {kind} {json.dumps(entity.get('name'), ensure_ascii=False)} ({size} bytes)"
 
 
 def readable(line: str) -> str:
@@ -74,6 +95,7 @@ def readable(line: str) -> str:
         if name not in _REPEATED_FIELDS
     )
     message = record["message"] if isinstance(record["message"], str) else json.dumps(record["message"])
+    message = _xray_sending(message) or message
     return f"{str(record['level']).upper():<7} {message}" + (f"  {extras}" if extras else "")
 
 

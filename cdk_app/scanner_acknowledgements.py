@@ -12,6 +12,7 @@ Acknowledge only what is deliberate: a real problem is fixed in the construct in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import CfnResource
@@ -63,28 +64,43 @@ def _require_reason(finding: str, reason: str) -> str:
     return reason.strip()
 
 
-def acknowledge_function_baseline(function: IConstruct) -> None:
-    """The findings every function of this library shares, for the reasons given here.
+SERVICE_FUNCTION_AWS_SERVICES = ("DynamoDB", "Secrets Manager", "CloudWatch", "X-Ray", "Lambda")
+"""What the service's function (:class:`~cdk_app.constructs.ApiFunction` running ``runtime/``) calls."""
 
-    The constructs give each function its own log group (with retention), read secrets from Secrets
-    Manager at run time rather than from the environment, and call only AWS service endpoints.
+SERVICE_FUNCTION_ENVIRONMENT = (
+    "names, ARNs and flags, never secret values (secrets are read from Secrets Manager at run time)"
+)
+"""What the service's function keeps in its environment."""
+
+
+def acknowledge_function_baseline(
+    function: IConstruct,
+    *,
+    aws_services: Sequence[str] = SERVICE_FUNCTION_AWS_SERVICES,
+    environment: str = SERVICE_FUNCTION_ENVIRONMENT,
+) -> None:
+    """The findings every function of this library shares, with reasons true for ``function``.
+
+    Every function the constructs create has its own log group (with retention) and a role with a
+    default policy, calls only AWS service endpoints (no VPC) and keeps no secret in its environment.
+    ``aws_services`` names the services its code calls and ``environment`` what its variables hold;
+    both default to the service's function.
     """
+    if not aws_services:
+        raise ValueError("acknowledge_function_baseline needs the AWS services the function calls")
     acknowledge_checkov(
         function,
         "CKV_AWS_117",
         reason=(
-            "Calls only AWS service endpoints (DynamoDB, Secrets Manager, CloudWatch, X-Ray, Lambda) and no "
-            "private network resource; a VPC would add NAT cost and cold-start latency without narrowing "
-            "access, which the execution role already scopes"
+            f"Calls only AWS service endpoints ({', '.join(aws_services)}) and no private network resource; "
+            "a VPC would add NAT cost and cold-start latency without narrowing access, which the execution "
+            "role already scopes"
         ),
     )
     acknowledge_checkov(
         function,
         "CKV_AWS_173",
-        reason=(
-            "The environment holds names, ARNs and flags, never secret values (secrets are read from "
-            "Secrets Manager at run time); Lambda encrypts it at rest with its AWS managed key"
-        ),
+        reason=f"The environment holds {environment}; Lambda encrypts it at rest with its AWS managed key",
     )
     acknowledge_cfn_lint(
         function,

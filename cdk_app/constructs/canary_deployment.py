@@ -367,7 +367,11 @@ class CanaryDeployment(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             environment={ENV_TARGET_VERSION_ARN: version.function_arn},
         )
-        acknowledge_function_baseline(hook)
+        acknowledge_function_baseline(
+            hook,
+            aws_services=("Lambda", "CodeDeploy"),
+            environment="only the ARN of the function version it smoke-tests, no secret",
+        )
         acknowledge_log_group_encryption(log_group)
         acknowledge_checkov(hook, "CKV_AWS_116", reason=no_dlq)
         acknowledge_cfn_lint(hook, "WS1000", reason=no_tracing)

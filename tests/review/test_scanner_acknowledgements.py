@@ -6,11 +6,19 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, CfnResource, Stack
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 from constructs import Construct
 
-from cdk_app.scanner_acknowledgements import acknowledge_cfn_lint, acknowledge_checkov
+from cdk_app.constructs.canary_deployment import ENV_TARGET_VERSION_ARN
+from cdk_app.scanner_acknowledgements import (
+    SERVICE_FUNCTION_AWS_SERVICES,
+    acknowledge_cfn_lint,
+    acknowledge_checkov,
+    acknowledge_function_baseline,
+)
+from tests.support.cdk_synthesis import ENVIRONMENTS, SynthesizedApp, resources_of_type
 
 
 def queue_metadata(stack: Stack) -> dict[str, Any]:
@@ -66,3 +74,79 @@ def test_a_construct_without_a_resource_is_refused() -> None:
 
     with pytest.raises(TypeError, match="Stack/Group is not a CloudFormation resource"):
         acknowledge_checkov(group, "CKV_AWS_27", reason="nothing to attach to")
+
+
+def checkov_reasons(metadata: dict[str, Any]) -> dict[str, str]:
+    return {skip["id"]: skip["comment"] for skip in metadata["checkov"]["skip"]}
+
+
+def inline_function(stack: Stack) -> lambda_.Function:
+    return lambda_.Function(
+        stack,
+        "Fn",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return None\n"),
+    )
+
+
+def function_metadata(stack: Stack) -> dict[str, Any]:
+    (function,) = Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
+    metadata: dict[str, Any] = function["Metadata"]
+    return metadata
+
+
+def test_the_function_baseline_reasons_state_the_callers_facts() -> None:
+    stack = Stack(App(), "Stack")
+    acknowledge_function_baseline(
+        inline_function(stack), aws_services=("S3", "SQS"), environment="a bucket name only"
+    )
+
+    reasons = checkov_reasons(function_metadata(stack))
+    assert "(S3, SQS)" in reasons["CKV_AWS_117"]
+    assert reasons["CKV_AWS_173"].startswith("The environment holds a bucket name only;")
+    assert set(function_metadata(stack)["cfn-lint"]["reasons"]) == {"WS1004", "W3005"}
+
+
+def test_the_function_baseline_defaults_to_the_service_function_and_needs_a_service() -> None:
+    stack = Stack(App(), "Stack")
+    acknowledge_function_baseline(inline_function(stack))
+
+    assert (
+        f"({', '.join(SERVICE_FUNCTION_AWS_SERVICES)})"
+        in checkov_reasons(function_metadata(stack))["CKV_AWS_117"]
+    )
+    with pytest.raises(ValueError, match="AWS services the function calls"):
+        acknowledge_function_baseline(inline_function(Stack(App(), "Other")), aws_services=())
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_pre_traffic_hooks_acknowledgements_are_true_of_the_hook(
+    synthesized_app: SynthesizedApp, environment: str
+) -> None:
+    """The reasons name the services the hook's role may call and the one variable it has."""
+    template = synthesized_app.template_json(environment, "Stateless")
+    (hook,) = [
+        resource
+        for logical_id, resource in resources_of_type(template, "AWS::Lambda::Function").items()
+        if logical_id.startswith("CanaryPreTrafficHook")
+    ]
+    (policy,) = [
+        resource
+        for logical_id, resource in resources_of_type(template, "AWS::IAM::Policy").items()
+        if logical_id.startswith("CanaryPreTrafficHookRoleDefaultPolicy")
+    ]
+    granted = {
+        str(action).split(":", 1)[0]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+    }
+    reasons = checkov_reasons(hook["Metadata"])
+
+    named = reasons["CKV_AWS_117"].split("(", 1)[1].split(")", 1)[0].split(", ")
+    assert {service.lower().replace(" ", "") for service in named} == granted - {"logs"}
+    assert set(hook["Properties"]["Environment"]["Variables"]) == {ENV_TARGET_VERSION_ARN}
+    assert "ARN of the function version" in reasons["CKV_AWS_173"]
+    assert "Secrets Manager" not in reasons["CKV_AWS_173"]

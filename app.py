@@ -5,6 +5,8 @@ The only place where configuration enters. CDK context (``-c key=value``):
 
 - ``<env>:account`` / ``<env>:region`` (e.g. ``prod:account=123456789012``) deploy an environment to
   another account or region than ``cdk_app/config.py`` says;
+- ``<env>:alarm_emails`` / ``<env>:alarm_https_urls`` (comma-separated, e.g.
+  ``prod:alarm_emails=oncall@example.com``) subscribe them to the environment's alarm topic;
 - ``layer_platform=host`` builds the dependency layer for this machine instead of Lambda (local runs).
 """
 
@@ -16,7 +18,7 @@ from pathlib import Path
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
-from cdk_app.config import ENVIRONMENTS, with_target
+from cdk_app.config import ENVIRONMENTS, with_context
 from cdk_app.constructs.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, LayerPlatform
 from cdk_app.stacks.stateless import ServiceSources
 from cdk_app.stage import ServiceStage
@@ -58,11 +60,7 @@ def build(app: App) -> list[ServiceStage]:
     sources = sources_for(app)
     stages = []
     for config in ENVIRONMENTS:
-        target = with_target(
-            config,
-            account=app.node.try_get_context(f"{config.name}:account"),
-            region=app.node.try_get_context(f"{config.name}:region"),
-        )
+        target = with_context(config, app.node.try_get_context)
         stages.append(ServiceStage(app, config=target, sources=sources))
     return stages
 

@@ -3,18 +3,21 @@
 Each environment is one frozen :class:`EnvironmentConfig`. Invalid values and invalid combinations raise
 :class:`ConfigError` when the object is built, so a bad setting fails ``cdk synth`` with a message that
 names the field. ``app.py`` is the only place that reads these and the only place that applies the
-account/region overrides from CDK context (:func:`with_target`).
+overrides CDK context gives for an environment (:func:`with_context`: account, region, alarm subscribers).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from aws_cdk import RemovalPolicy
 from aws_cdk.aws_logs import RetentionDays
+
+from cdk_app.constructs.canary_deployment import RollbackThresholds
 
 LAMBDA_MEMORY_MB = range(128, 10241)
 MAX_TIMEOUT_SECONDS = 29
@@ -41,9 +44,9 @@ class ThrottleSettings:
     """Throttling of the HTTP API's ``$default`` stage (applies to every route)."""
 
     rate_limit: float
-    """Steady-state requests per second."""
+    """Steady-state requests per second, > 0. Required."""
     burst_limit: int
-    """Maximum concurrent request burst."""
+    """Maximum concurrent request burst, >= 1. Required."""
 
     def __post_init__(self) -> None:
         _require(self.rate_limit > 0, "ThrottleSettings.rate_limit", "must be > 0")
@@ -55,12 +58,14 @@ class CorsSettings:
     """Browser access to the HTTP API. No origins (the default) means CORS is off."""
 
     allow_origins: tuple[str, ...] = ()
-    """Exact origins (``https://app.example.com``), ``http://localhost[:port]`` or ``*``."""
+    """Exact origins (``https://app.example.com``), ``http://localhost[:port]`` or ``*``. Default none."""
     allow_headers: tuple[str, ...] = ("authorization", "content-type", "idempotency-key", "if-match")
-    """Request headers browsers may send: the token, JSON bodies, Idempotency-Key and If-Match."""
+    """Request headers browsers may send: the token, JSON bodies, Idempotency-Key and If-Match (the
+    default)."""
     expose_headers: tuple[str, ...] = ("etag", "location", "idempotent-replayed")
-    """Response headers browser code may read (the runtime's ETag, Location and replay marker)."""
+    """Response headers browser code may read; default the runtime's ETag, Location and replay marker."""
     max_age_seconds: int = 600
+    """How long browsers may cache a preflight answer, 0..86400 seconds. Default 600 (10 minutes)."""
 
     def __post_init__(self) -> None:
         for origin in self.allow_origins:
@@ -86,7 +91,11 @@ class JwtIssuerSettings:
     """
 
     issuer_url: str | None = None
+    """The OIDC issuer (``https://...``) whose tokens the authorizer verifies. Default ``None``: the user
+    pool of the environment's stateful stack."""
     audience: tuple[str, ...] = ()
+    """Accepted ``aud`` values; required with ``issuer_url``, empty without it (the user pool's app client
+    is then the audience). Default empty."""
 
     def __post_init__(self) -> None:
         if self.issuer_url is None:
@@ -107,9 +116,9 @@ class ColdStart:
     """How cold starts are mitigated. SnapStart and provisioned concurrency are mutually exclusive."""
 
     snap_start: bool = False
-    """SnapStart on published versions (the ``live`` alias always points at one)."""
+    """SnapStart on published versions (the ``live`` alias always points at one). Default ``False``."""
     provisioned_concurrency: int = 0
-    """Pre-initialised execution environments on the ``live`` alias; 0 = none."""
+    """Pre-initialised execution environments on the ``live`` alias. Default 0: none."""
 
     def __post_init__(self) -> None:
         _require(self.provisioned_concurrency >= 0, "ColdStart.provisioned_concurrency", "must be >= 0")
@@ -122,62 +131,42 @@ class ColdStart:
 
 @dataclass(frozen=True, kw_only=True)
 class AlarmThresholds:
-    """Thresholds of the alarms that watch the service and roll a deployment back.
+    """Thresholds of every alarm: the canary's rollback alarms and the two operational ones.
 
-    Each count is per one-minute period; an alarm fires when ``datapoints_to_alarm`` of the last
-    ``evaluation_periods`` periods breach.
+    The rollback part is :class:`RollbackThresholds`, the props type of the ``CanaryDeployment`` construct,
+    handed to it unchanged; its fields, defaults and validation are the construct's. Counts are per
+    one-minute period.
     """
 
-    function_errors: int = 1
-    """Lambda ``Errors`` of the new version (unhandled exceptions, timeouts)."""
-    api_5xx_rate_percent: float = 2.0
-    """HTTP API ``5xx`` responses in percent of requests (Mangum turns application exceptions into 500s)."""
-    unhandled_errors: int = 1
-    """The runtime's application error metric (``runtime.contract.METRIC_UNHANDLED_ERRORS``)."""
-    throttles: int = 1
-    """Lambda ``Throttles`` of the new version."""
-    p99_latency_ms: int = 1000
-    """p99 of the HTTP API stage's ``Latency`` (what clients see, cold starts included)."""
-    evaluation_periods: int = 2
-    datapoints_to_alarm: int = 1
+    rollback: RollbackThresholds = field(default_factory=RollbackThresholds)
+    """When CodeDeploy rolls a deployment back. Default ``RollbackThresholds()``, the construct's defaults."""
     table_throttled_requests: int = 1
-    """Operational (no rollback): DynamoDB ``ThrottledRequests`` of the table."""
+    """Operational (no rollback): DynamoDB ``ThrottledRequests`` of the table per minute, >= 1. Default 1."""
     concurrency_percent: int = 80
-    """Operational (no rollback): Lambda ``ConcurrentExecutions`` in percent of reserved concurrency."""
+    """Operational (no rollback): Lambda ``ConcurrentExecutions`` in percent of the reserved concurrency,
+    1..100. Default 80."""
 
     def __post_init__(self) -> None:
-        for name in (
-            "function_errors",
-            "unhandled_errors",
-            "throttles",
-            "p99_latency_ms",
-            "table_throttled_requests",
-        ):
-            _require(getattr(self, name) >= 1, f"AlarmThresholds.{name}", "must be >= 1")
         _require(
-            0 < self.api_5xx_rate_percent <= 100,
-            "AlarmThresholds.api_5xx_rate_percent",
-            "must be in (0, 100]",
+            self.table_throttled_requests >= 1, "AlarmThresholds.table_throttled_requests", "must be >= 1"
         )
         _require(
             1 <= self.concurrency_percent <= 100, "AlarmThresholds.concurrency_percent", "must be 1..100"
-        )
-        _require(self.evaluation_periods >= 1, "AlarmThresholds.evaluation_periods", "must be >= 1")
-        _require(
-            1 <= self.datapoints_to_alarm <= self.evaluation_periods,
-            "AlarmThresholds.datapoints_to_alarm",
-            "must be between 1 and evaluation_periods",
         )
 
 
 @dataclass(frozen=True, kw_only=True)
 class NotificationSettings:
-    """Who the alarm topic notifies (every alarm, rollback and operational). None by default."""
+    """Who the alarm topic notifies (every alarm, rollback and operational). None by default.
+
+    ``with_context`` adds the subscribers CDK context names (``<env>:alarm_emails``,
+    ``<env>:alarm_https_urls``) to these.
+    """
 
     emails: tuple[str, ...] = ()
-    """E-mail addresses; each must confirm the subscription SNS mails it."""
+    """E-mail addresses; each must confirm the subscription SNS mails it. Default none."""
     https_urls: tuple[str, ...] = ()
-    """HTTPS endpoints (chat webhooks, incident tools) that accept SNS notifications."""
+    """HTTPS endpoints (chat webhooks, incident tools) that accept SNS notifications. Default none."""
 
     def __post_init__(self) -> None:
         for email in self.emails:
@@ -201,8 +190,11 @@ class DeploymentStyle:
     """The traffic-shifting style of a deployment of a new function version."""
 
     shift: TrafficShift = TrafficShift.ALL_AT_ONCE
+    """All at once, linear or canary. Default ``ALL_AT_ONCE``."""
     percentage: int = 100
+    """Share of traffic per step: 100 for ``all_at_once``, 1..99 otherwise. Default 100."""
     interval_minutes: int = 0
+    """Minutes between steps: 0 for ``all_at_once``, 1..2880 otherwise. Default 0."""
 
     def __post_init__(self) -> None:
         if self.shift is TrafficShift.ALL_AT_ONCE:
@@ -224,30 +216,48 @@ class EnvironmentConfig:
     """Everything that differs between environments. One instance per environment."""
 
     name: str
-    """Stage id (``cdk deploy "<name>/*"``) and prefix of resource names."""
+    """Stage id (``cdk deploy "<name>/*"``) and prefix of resource names: lower case, at most 16
+    characters. Required."""
     region: str
+    """AWS region of both stacks (``eu-west-1``); context ``<name>:region`` overrides it. Required."""
     account: str | None = None
-    """None = the account of the credentials used by ``cdk deploy``."""
+    """12-digit account id; context ``<name>:account`` overrides it. Default ``None``: the account of the
+    credentials used by ``cdk deploy``."""
     memory_mb: int
+    """Memory of the API function, 128..10240 MB (CPU scales with it). Required."""
     timeout_seconds: int
+    """Timeout of the API function, 1..29 s (the HTTP API cuts integrations off at 30 s). Required."""
     reserved_concurrency: int
+    """Reserved concurrent executions of the API function, >= 1: its ceiling and its guaranteed share of
+    the account's concurrency. Required."""
     cold_start: ColdStart = field(default_factory=ColdStart)
+    """SnapStart or provisioned concurrency. Default ``ColdStart()``: neither."""
     throttle: ThrottleSettings
+    """Rate and burst limits of the HTTP API stage. Required."""
     log_retention: RetentionDays
+    """Retention of the function's, the hook's and the API's access log groups. Required."""
     log_level: str = "INFO"
+    """``POWERTOOLS_LOG_LEVEL`` of the function, one of ``LOG_LEVELS``. Default ``INFO``."""
     removal_policy: RemovalPolicy
-    """What CloudFormation does with stateful resources (table, user pool, secret, logs) on removal."""
+    """What CloudFormation does with stateful resources (table, user pool, secret, logs) on removal.
+    Required."""
     deletion_protection: bool
-    """DynamoDB deletion protection on the table."""
+    """DynamoDB deletion protection on the table. Required."""
     termination_protection: bool
-    """CloudFormation termination protection on the stateful stack."""
+    """CloudFormation termination protection on the stateful stack. Required."""
     enable_docs: bool
-    """Serve ``GET /docs`` and ``GET /openapi.json`` (public routes)."""
+    """Serve ``GET /docs`` and ``GET /openapi.json`` (public routes). Required."""
     cors: CorsSettings = field(default_factory=CorsSettings)
+    """Browser access to the API. Default ``CorsSettings()``: CORS off."""
     jwt: JwtIssuerSettings = field(default_factory=JwtIssuerSettings)
+    """Who issues accepted tokens. Default ``JwtIssuerSettings()``: the environment's user pool."""
     alarm_thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
+    """When alarms trip and deployments roll back. Default ``AlarmThresholds()``."""
     deployment: DeploymentStyle = field(default_factory=DeploymentStyle)
+    """How CodeDeploy shifts traffic to a new version. Default ``DeploymentStyle()``: all at once."""
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    """Who the alarm topic notifies, before context adds to it. Default ``NotificationSettings()``:
+    nobody."""
 
     def __post_init__(self) -> None:
         where = f"EnvironmentConfig({self.name!r})"
@@ -291,6 +301,67 @@ def with_target(config: EnvironmentConfig, *, account: str | None, region: str |
     )
 
 
+type ContextLookup = Callable[[str], object]
+"""``app.node.try_get_context``: a context value by key, ``None`` when it is not set."""
+
+
+def with_context(config: EnvironmentConfig, lookup: ContextLookup) -> EnvironmentConfig:
+    """``config`` with what CDK context says about its environment, under keys ``<name>:<setting>``.
+
+    - ``account`` / ``region`` replace the configured ones (see :func:`with_target`);
+    - ``alarm_emails`` / ``alarm_https_urls`` add subscribers to the alarm topic, after those of
+      ``notifications``: a comma-separated string (``-c prod:alarm_emails=a@example.com,b@example.com``)
+      or, in cdk.json, a list of strings.
+
+    A value of the wrong type or an invalid address raises :class:`ConfigError` naming the context key.
+    """
+
+    def key(setting: str) -> str:
+        return f"{config.name}:{setting}"
+
+    target = with_target(
+        config,
+        account=_context_text(lookup(key("account")), key("account")),
+        region=_context_text(lookup(key("region")), key("region")),
+    )
+    emails = _context_list(lookup(key("alarm_emails")), key("alarm_emails"))
+    https_urls = _context_list(lookup(key("alarm_https_urls")), key("alarm_https_urls"))
+    if not emails and not https_urls:
+        return target
+    try:
+        notifications = NotificationSettings(
+            emails=tuple(dict.fromkeys((*config.notifications.emails, *emails))),
+            https_urls=tuple(dict.fromkeys((*config.notifications.https_urls, *https_urls))),
+        )
+    except ConfigError as error:
+        given = ", ".join(
+            k for k, v in ((key("alarm_emails"), emails), (key("alarm_https_urls"), https_urls)) if v
+        )
+        raise ConfigError(f"context {given}: {error}") from None
+    return dataclasses.replace(target, notifications=notifications)
+
+
+def _context_text(value: object, key: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ConfigError(f"context {key}: expected a string, got {value!r}")
+
+
+def _context_list(value: object, key: str) -> tuple[str, ...]:
+    """A comma-separated string or a list of strings, as a tuple without blanks."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[object] = list(value.split(","))
+    elif isinstance(value, list):
+        items = list(value)
+    else:
+        raise ConfigError(f"context {key}: expected a comma-separated string or a list, got {value!r}")
+    if not all(isinstance(item, str) for item in items):
+        raise ConfigError(f"context {key}: every entry must be a string, got {value!r}")
+    return tuple(stripped for item in items if (stripped := str(item).strip()))
+
+
 DEV = EnvironmentConfig(
     name="dev",
     region="eu-west-1",
@@ -305,7 +376,7 @@ DEV = EnvironmentConfig(
     termination_protection=False,
     enable_docs=True,
     cors=CorsSettings(allow_origins=("http://localhost:3000",)),
-    alarm_thresholds=AlarmThresholds(p99_latency_ms=3000, api_5xx_rate_percent=5.0),
+    alarm_thresholds=AlarmThresholds(rollback=RollbackThresholds(evaluation_periods=2)),
     deployment=DeploymentStyle(shift=TrafficShift.ALL_AT_ONCE),
 )
 
@@ -323,7 +394,9 @@ STAGING = EnvironmentConfig(
     termination_protection=False,
     enable_docs=True,
     cors=CorsSettings(allow_origins=("https://staging.items.example.com",)),
-    alarm_thresholds=AlarmThresholds(p99_latency_ms=1500),
+    alarm_thresholds=AlarmThresholds(
+        rollback=RollbackThresholds(api_5xx_rate_percent=2.0, api_p99_latency_ms=1500, evaluation_periods=2)
+    ),
     deployment=DeploymentStyle(shift=TrafficShift.LINEAR, percentage=10, interval_minutes=1),
 )
 
@@ -342,7 +415,9 @@ PROD = EnvironmentConfig(
     enable_docs=False,
     cors=CorsSettings(allow_origins=("https://items.example.com",)),
     alarm_thresholds=AlarmThresholds(
-        p99_latency_ms=1000, api_5xx_rate_percent=1.0, evaluation_periods=3, datapoints_to_alarm=2
+        rollback=RollbackThresholds(
+            api_5xx_rate_percent=1.0, api_p99_latency_ms=1000, evaluation_periods=3, datapoints_to_alarm=2
+        )
     ),
     deployment=DeploymentStyle(shift=TrafficShift.CANARY, percentage=10, interval_minutes=5),
 )

@@ -27,22 +27,31 @@ from constructs import Construct
 
 from cdk_app.constructs.canary_deployment import alarm_name
 
-DEFAULT_THROTTLE_OPERATIONS: tuple[dynamodb.Operation, ...] = (
-    dynamodb.Operation.GET_ITEM,
-    dynamodb.Operation.PUT_ITEM,
-    dynamodb.Operation.UPDATE_ITEM,
-    dynamodb.Operation.DELETE_ITEM,
-    dynamodb.Operation.QUERY,
-    dynamodb.Operation.BATCH_GET_ITEM,
-    dynamodb.Operation.BATCH_WRITE_ITEM,
-    dynamodb.Operation.TRANSACT_WRITE_ITEMS,
+DYNAMODB_OPERATIONS: frozenset[str] = frozenset(
+    "".join(word.capitalize() for word in operation.name.split("_")) for operation in dynamodb.Operation
 )
-"""Item operations whose ``ThrottledRequests`` are summed (the metric only exists per operation)."""
+"""Values of the ``Operation`` dimension DynamoDB publishes ``ThrottledRequests`` under (``GetItem``,
+``Query``, ...): the API operation names, the same words as in their IAM actions."""
+
+DEFAULT_THROTTLE_OPERATIONS: tuple[str, ...] = (
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+)
+"""Item operations whose ``ThrottledRequests`` are summed when the caller does not say which it calls."""
 
 MAX_ALARM_METRICS = 10
 """CloudWatch's hard limit of metrics in one metric-math alarm."""
 
 OPERATIONAL_PERIOD = cdk.Duration.minutes(1)
+THROTTLE_EVALUATION_PERIODS = 3
+"""The throttling alarm trips when any 1 of the last 3 minutes breaches: DynamoDB's metrics arrive late and
+a ``FILL``-ed minute reads 0 until they do, so the alarm looks back past the newest minute."""
 DASHBOARD_PERIOD = cdk.Duration.minutes(1)
 WIDGET_WIDTH = 8
 WIDGET_HEIGHT = 6
@@ -67,7 +76,7 @@ class ServiceMonitoring(Construct):
         reserved_concurrency: int | None = None,
         concurrency_alarm_ratio: float = 0.8,
         throttled_requests_threshold: int = 1,
-        throttle_operations: Sequence[dynamodb.Operation] = DEFAULT_THROTTLE_OPERATIONS,
+        throttle_operations: Sequence[str] = DEFAULT_THROTTLE_OPERATIONS,
         notify_alarms: Sequence[cloudwatch.Alarm] = (),
         notification_emails: Sequence[str] = (),
         notification_https_urls: Sequence[str] = (),
@@ -86,8 +95,9 @@ class ServiceMonitoring(Construct):
             trips. Default 0.8.
         :param throttled_requests_threshold: DynamoDB ``ThrottledRequests`` per minute that trip the alarm.
             Default 1.
-        :param throttle_operations: operations whose throttles are counted (at most 10). Default: the item
-            operations in ``DEFAULT_THROTTLE_OPERATIONS``.
+        :param throttle_operations: the DynamoDB API operations the service calls on ``table`` (``GetItem``,
+            ``Query``, ...), whose ``ThrottledRequests`` are summed; 1 to 10 (CloudWatch's limit of metrics in
+            an alarm). Default: the item operations in ``DEFAULT_THROTTLE_OPERATIONS``.
         :param notify_alarms: alarms created elsewhere (e.g. ``CanaryDeployment.alarms``) that must notify the
             topic too. Default none.
         :param notification_emails: e-mail subscriptions of the topic. Default none.
@@ -123,16 +133,15 @@ class ServiceMonitoring(Construct):
             removal_policy=removal_policy,
         )
 
-        throttles = table.metric_throttled_requests_for_operations(
-            operations=list(throttle_operations), period=OPERATIONAL_PERIOD, statistic="Sum"
-        )
+        throttles = table_throttled_requests(table, throttle_operations)
         self.alarms: list[cloudwatch.Alarm] = [
             self._alarm(
                 "TableThrottledRequests",
                 description="DynamoDB throttled requests of the table",
                 metric=throttles,
                 threshold=throttled_requests_threshold,
-                evaluation_periods=1,
+                evaluation_periods=THROTTLE_EVALUATION_PERIODS,
+                datapoints_to_alarm=1,
             )
         ]
         concurrency = function.metric("ConcurrentExecutions", statistic="Maximum", period=OPERATIONAL_PERIOD)
@@ -145,6 +154,7 @@ class ServiceMonitoring(Construct):
                     metric=concurrency,
                     threshold=limit,
                     evaluation_periods=3,
+                    datapoints_to_alarm=3,
                 )
             )
 
@@ -176,6 +186,7 @@ class ServiceMonitoring(Construct):
         metric: cloudwatch.IMetric,
         threshold: float,
         evaluation_periods: int,
+        datapoints_to_alarm: int,
     ) -> cloudwatch.Alarm:
         return cloudwatch.Alarm(
             self,
@@ -186,11 +197,16 @@ class ServiceMonitoring(Construct):
             threshold=threshold,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=datapoints_to_alarm,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
 
     def _allow_cloudwatch_to_publish(self) -> None:
-        """Let CloudWatch alarms of this account, and nothing else, publish through the key and the topic."""
+        """Let CloudWatch alarms of this account, and nothing else, publish through the key and the topic.
+
+        Publishing to an encrypted topic needs exactly ``kms:GenerateDataKey`` (SNS asks for a data key to
+        encrypt the message) and ``kms:Decrypt``; no other data-key variant is granted.
+        """
         stack = cdk.Stack.of(self)
         cloudwatch_principal = iam.ServicePrincipal("cloudwatch.amazonaws.com")
         alarms_of_this_account = {
@@ -208,7 +224,7 @@ class ServiceMonitoring(Construct):
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsToUseKey",
                 principals=[cloudwatch_principal],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
                 resources=["*"],
                 conditions=alarms_of_this_account,
             )
@@ -327,6 +343,34 @@ class ServiceMonitoring(Construct):
         )
 
 
+def table_throttled_requests(
+    table: dynamodb.ITableV2, operations: Sequence[str]
+) -> cloudwatch.MathExpression:
+    """``ThrottledRequests`` of ``table`` summed over ``operations``, one value every minute.
+
+    DynamoDB publishes the metric per ``Operation`` and only for minutes in which that operation was
+    throttled, so each term is ``FILL(mN, 0)``: a minute in which only some operations were throttled (or
+    none) still yields a sum instead of depending on how CloudWatch joins sparse series.
+    """
+    terms = {
+        f"m{index}": cloudwatch.Metric(
+            namespace="AWS/DynamoDB",
+            metric_name="ThrottledRequests",
+            dimensions_map={"TableName": table.table_name, "Operation": operation},
+            statistic=cloudwatch.Stats.SUM,
+            period=OPERATIONAL_PERIOD,
+            label=operation,
+        )
+        for index, operation in enumerate(operations, start=1)
+    }
+    return cloudwatch.MathExpression(
+        expression=" + ".join(f"FILL({metric_id}, 0)" for metric_id in terms),
+        using_metrics=terms,
+        label="throttled requests",
+        period=OPERATIONAL_PERIOD,
+    )
+
+
 def _graph(
     title: str,
     metrics: Sequence[cloudwatch.IMetric],
@@ -347,7 +391,7 @@ def _validate(
     reserved_concurrency: int | None,
     concurrency_alarm_ratio: float,
     throttled_requests_threshold: int,
-    throttle_operations: Sequence[dynamodb.Operation],
+    throttle_operations: Sequence[str],
     notification_https_urls: Sequence[str],
 ) -> None:
     if reserved_concurrency is not None and reserved_concurrency < 1:
@@ -363,6 +407,11 @@ def _validate(
             f"throttle_operations must name 1 to {MAX_ALARM_METRICS} operations (CloudWatch's limit for a "
             f"metric-math alarm), got {len(throttle_operations)}"
         )
+    unknown = sorted(set(throttle_operations) - DYNAMODB_OPERATIONS)
+    if unknown:
+        raise ValueError(f"throttle_operations: {unknown} are not DynamoDB operations (e.g. GetItem, Query)")
+    if len(set(throttle_operations)) != len(throttle_operations):
+        raise ValueError(f"throttle_operations: each operation at most once, got {list(throttle_operations)}")
     for url in notification_https_urls:
         if not url.startswith("https://"):
             raise ValueError(f"notification_https_urls must be https:// URLs, got {url!r}")

@@ -14,7 +14,7 @@ from constructs import Construct
 
 from cdk_app.config import EnvironmentConfig
 from cdk_app.constructs.api_function import ApiFunction
-from cdk_app.constructs.canary_deployment import CanaryDeployment, RollbackThresholds, traffic_shifting
+from cdk_app.constructs.canary_deployment import CanaryDeployment, traffic_shifting
 from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
 from cdk_app.constructs.http_api import ServiceHttpApi
 from cdk_app.constructs.monitoring import ServiceMonitoring
@@ -31,14 +31,11 @@ LAYER_EXCLUDE = (
 """Layer files the service never reads: the Swagger UI bundle that Powertools' own event handler can
 serve (the service's docs are FastAPI's, which load Swagger UI from a CDN)."""
 
-TABLE_ACTIONS = (
-    "dynamodb:DeleteItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:UpdateItem",
-)
-"""The item operations the runtime and Powertools idempotency perform (no scans, batches or transactions)."""
+TABLE_OPERATIONS = ("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem")
+"""Every DynamoDB operation the runtime performs on the table: its repository and Powertools' idempotency
+records (no scans, batches or transactions). The function's IAM actions and the throttling alarm's
+``Operation`` dimensions both come from this one list."""
+TABLE_ACTIONS = tuple(f"dynamodb:{operation}" for operation in TABLE_OPERATIONS)
 SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
 
 PUBLIC_ROUTES = {
@@ -191,15 +188,7 @@ class StatelessStack(Stack):
                 percentage=style.percentage,
                 interval_minutes=style.interval_minutes,
             ),
-            thresholds=RollbackThresholds(
-                new_version_errors=limits.function_errors,
-                new_version_throttles=limits.throttles,
-                api_5xx_rate_percent=limits.api_5xx_rate_percent,
-                api_p99_latency_ms=limits.p99_latency_ms,
-                unhandled_errors=limits.unhandled_errors,
-                evaluation_periods=limits.evaluation_periods,
-                datapoints_to_alarm=limits.datapoints_to_alarm,
-            ),
+            thresholds=limits.rollback,
             hook_log_retention=config.log_retention,
             hook_log_removal_policy=config.removal_policy,
             alarm_name_prefix=name_prefix,
@@ -213,6 +202,7 @@ class StatelessStack(Stack):
             reserved_concurrency=config.reserved_concurrency,
             concurrency_alarm_ratio=limits.concurrency_percent / 100,
             throttled_requests_threshold=limits.table_throttled_requests,
+            throttle_operations=TABLE_OPERATIONS,
             notify_alarms=self.canary.alarms,
             notification_emails=config.notifications.emails,
             notification_https_urls=config.notifications.https_urls,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aws_cdk as cdk
@@ -380,10 +381,66 @@ def assert_no_dependency_cycle(resources: dict[str, Any]) -> None:
         done |= ready
 
 
+def documented_dependencies(resources: dict[str, Any], logical_id: str) -> set[str]:
+    """Every resource ``logical_id`` waits for through edges CloudFormation documents: ``Ref``/``GetAtt``
+    in ``Properties`` and ``DependsOn``, followed transitively. ``UpdatePolicy`` is left out."""
+    found: set[str] = set()
+    pending = [logical_id]
+    while pending:
+        resource = resources[pending.pop()]
+        direct = references(resource.get("Properties", {})) | set(resource.get("DependsOn", []))
+        new = (direct & resources.keys()) - found
+        found |= new
+        pending.extend(new)
+    return found
+
+
+def assert_alias_updates_last(resources: dict[str, Any], alias_id: str) -> None:
+    """The alias' update (CodeDeploy's deployment) waits for everything its ``UpdatePolicy`` uses.
+
+    Directly (``DependsOn``): the deployment group, every alarm it watches and the hooks. Through documented
+    edges: the group's application, service role and its policy, and the hooks' permissions.
+    """
+    alias = resources[alias_id]
+    update = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
+    group_id = update["DeploymentGroupName"]["Ref"]
+    group = resources[group_id]["Properties"]
+    alarms = {a["Name"]["Ref"] for a in group["AlarmConfiguration"]["Alarms"]}
+    hooks = {update[h]["Ref"] for h in ("BeforeAllowTrafficHook", "AfterAllowTrafficHook") if h in update}
+    assert {group_id, *alarms, *hooks} <= set(alias.get("DependsOn", []))
+
+    roles = {group["ServiceRoleArn"]["Fn::GetAtt"][0]}
+    roles |= {resources[h]["Properties"]["Role"]["Fn::GetAtt"][0] for h in hooks}
+    role_policies = {
+        logical_id
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::IAM::Policy"
+        and any({"Ref": role} in resource["Properties"]["Roles"] for role in roles)
+    }
+    assert {update["ApplicationName"]["Ref"], *roles, *role_policies} <= documented_dependencies(
+        resources, alias_id
+    )
+
+
 @pytest.mark.parametrize("stack", ["default", "custom", "no_hook"])
 def test_no_dependency_cycle(scaffold_app: ScaffoldApp, stack: str):
     """Alarms on the new version, the hook's grants and the alias update policy must not form a loop."""
     assert_no_dependency_cycle(scaffold_app.stacks[stack].resources)
+
+
+@pytest.mark.parametrize("stack", ["default", "custom", "no_hook"])
+def test_alias_is_updated_after_the_group_its_alarms_and_the_hook(scaffold_app: ScaffoldApp, stack: str):
+    scaffold = scaffold_app.stacks[stack]
+    assert_alias_updates_last(scaffold.resources, scaffold.logical_id(scaffold.alias))
+
+
+def test_alias_ordering_check_detects_a_missing_edge(scaffold: Scaffold):
+    """The control: the same template without the alias' ``DependsOn`` fails the check."""
+    resources = json.loads(json.dumps(scaffold.resources))
+    alias_id = scaffold.logical_id(scaffold.alias)
+    del resources[alias_id]["DependsOn"]
+    with pytest.raises(AssertionError):
+        assert_alias_updates_last(resources, alias_id)
 
 
 def test_cycle_check_detects_a_loop():

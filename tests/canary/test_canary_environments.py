@@ -15,7 +15,8 @@ from cdk_app.constructs.canary_deployment import ENV_TARGET_VERSION_ARN
 from runtime import contract
 from tests.support.cdk_synthesis import SynthesizedApp, logical_id
 
-from .test_canary_deployment import assert_no_dependency_cycle, dimensions
+from .test_canary_deployment import assert_alias_updates_last, assert_no_dependency_cycle, dimensions
+from .test_monitoring import assert_zero_filled_sum, throttled_requests_by_operation
 
 CONFIGS = {config.name: config for config in ENVIRONMENTS}
 DEPLOYMENT_CONFIG = {
@@ -41,6 +42,10 @@ def stateless(app: SynthesizedApp, environment: str) -> tuple[Any, dict[str, dic
 
 def of_type(resources: dict[str, dict[str, Any]], resource_type: str) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in resources.items() if v["Type"] == resource_type}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def alarms_by_name(resources: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -91,13 +96,13 @@ def test_every_alarm_is_named_for_the_environment_and_notifies_its_topic(synthes
 
 def test_rollback_thresholds_follow_the_environment(synthesized_app, environment):
     _, resources = stateless(synthesized_app, environment)
-    limits = CONFIGS[environment].alarm_thresholds
+    limits = CONFIGS[environment].alarm_thresholds.rollback
     alarms = alarms_by_name(resources)
     expected = {
-        "new-version-errors": limits.function_errors,
-        "new-version-throttles": limits.throttles,
+        "new-version-errors": limits.new_version_errors,
+        "new-version-throttles": limits.new_version_throttles,
         "api-server-error-rate": limits.api_5xx_rate_percent,
-        "api-latency-p99": limits.p99_latency_ms,
+        "api-latency-p99": limits.api_p99_latency_ms,
         "unhandled-errors": limits.unhandled_errors,
     }
     for name, threshold in expected.items():
@@ -170,6 +175,20 @@ def test_operational_alarms_follow_the_environment(synthesized_app, environment)
         if "MetricStat" in q
     }
     assert len(table_names) == 1, "every operation's throttles must be those of the one table"
+    (table_name,) = table_names
+    expression, operations = throttled_requests_by_operation(throttles["Metrics"], json.loads(table_name))
+    assert_zero_filled_sum(expression, set(operations))
+    function_actions = {
+        action
+        for policy in of_type(resources, "AWS::IAM::Policy").values()
+        if {"Ref": logical_id(stack.api_function.role)} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in as_list(statement["Action"])
+        if action.startswith("dynamodb:")
+    }
+    assert sorted(operations.values()) == sorted(a.removeprefix("dynamodb:") for a in function_actions), (
+        "the alarm must count throttles of exactly the operations the function may call"
+    )
 
 
 def test_dashboard_and_subscriptions_per_environment(synthesized_app, environment):
@@ -186,3 +205,8 @@ def test_dashboard_and_subscriptions_per_environment(synthesized_app, environmen
 def test_no_dependency_cycle_in_the_stateless_stack(synthesized_app, environment):
     _, resources = stateless(synthesized_app, environment)
     assert_no_dependency_cycle(resources)
+
+
+def test_alias_is_updated_after_the_group_its_alarms_and_the_hook(synthesized_app, environment):
+    stack, resources = stateless(synthesized_app, environment)
+    assert_alias_updates_last(resources, logical_id(stack.alias))

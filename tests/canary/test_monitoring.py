@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+import botocore.session
 import pytest
-from aws_cdk import aws_dynamodb as dynamodb
 
-from cdk_app.constructs.monitoring import DEFAULT_THROTTLE_OPERATIONS, MAX_ALARM_METRICS, _validate
+from cdk_app.constructs.monitoring import (
+    DEFAULT_THROTTLE_OPERATIONS,
+    DYNAMODB_OPERATIONS,
+    MAX_ALARM_METRICS,
+    _validate,
+)
 
 from .conftest import DASHBOARD_NAME, EMAIL, HTTPS_URL, RESERVED_CONCURRENCY, Scaffold, ScaffoldApp
 from .test_canary_deployment import alarm, dimensions, of_type, only
@@ -47,7 +53,7 @@ def test_topic_is_encrypted_with_a_rotating_key_cloudwatch_may_use(scaffold: Sca
             "Sid": "AllowCloudWatchAlarmsToUseKey",
             "Effect": "Allow",
             "Principal": {"Service": "cloudwatch.amazonaws.com"},
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
             "Resource": "*",
             "Condition": CLOUDWATCH_ALARMS_OF_THIS_ACCOUNT,
         }
@@ -93,37 +99,49 @@ def test_no_subscriptions_means_no_dead_letter_queue(scaffold_app: ScaffoldApp):
     assert of_type(bare, "AWS::SQS::Queue") == {}
 
 
-def test_table_throttles_alarm_sums_throttled_requests_per_operation(scaffold: Scaffold):
-    properties = alarm(scaffold, "TableThrottledRequests")
-    table_id = scaffold.logical_id(scaffold.table)
-    queries = properties["Metrics"]
+def throttled_requests_by_operation(
+    queries: list[dict[str, Any]], table_ref: dict[str, str]
+) -> tuple[str, dict[str, str]]:
+    """The returned expression and ``{metric id: Operation}`` of its terms, each checked to be the table's
+    ``ThrottledRequests`` summed per minute."""
     returned = [q for q in queries if q.get("ReturnData", True)]
     assert len(returned) == 1
-    metric_queries = [q for q in queries if "MetricStat" in q]
-    assert {q["Id"] for q in metric_queries} <= set(returned[0]["Expression"].replace("+", " ").split())
-    operations = []
-    for query in metric_queries:
+    operations = {}
+    for query in queries:
+        if "MetricStat" not in query:
+            continue
+        assert query["ReturnData"] is False
         stat = query["MetricStat"]
         assert stat["Metric"]["Namespace"] == "AWS/DynamoDB"
         assert stat["Metric"]["MetricName"] == "ThrottledRequests"
-        assert stat["Stat"] == "Sum"
-        assert stat["Period"] == 60
+        assert (stat["Stat"], stat["Period"]) == ("Sum", 60)
         dims = dimensions(stat["Metric"])
-        assert dims["TableName"] == {"Ref": table_id}
-        operations.append(dims["Operation"])
-    assert sorted(operations) == [
-        "BatchGetItem",
-        "BatchWriteItem",
-        "DeleteItem",
-        "GetItem",
-        "PutItem",
-        "Query",
-        "TransactWriteItems",
-        "UpdateItem",
-    ]
-    assert len(metric_queries) <= MAX_ALARM_METRICS
+        assert sorted(dims) == ["Operation", "TableName"]
+        assert dims["TableName"] == table_ref
+        operations[query["Id"]] = dims["Operation"]
+    return returned[0]["Expression"], operations
+
+
+def assert_zero_filled_sum(expression: str, metric_ids: set[str]) -> None:
+    """``FILL(m1, 0) + FILL(m2, 0) + ...``: every term filled with 0, each metric exactly once."""
+    terms = expression.split(" + ")
+    filled = [re.fullmatch(r"FILL\((m\d+), 0\)", term) for term in terms]
+    assert all(filled), expression
+    assert sorted(match.group(1) for match in filled if match) == sorted(metric_ids)
+
+
+def test_table_throttles_alarm_sums_zero_filled_throttles_per_operation(scaffold: Scaffold):
+    properties = alarm(scaffold, "TableThrottledRequests")
+    expression, operations = throttled_requests_by_operation(
+        properties["Metrics"], {"Ref": scaffold.logical_id(scaffold.table)}
+    )
+    assert_zero_filled_sum(expression, set(operations))
+    assert sorted(operations.values()) == sorted(DEFAULT_THROTTLE_OPERATIONS)
+    assert len(operations) <= MAX_ALARM_METRICS
     assert properties["Threshold"] == 1
     assert properties["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    # DynamoDB's metrics arrive late and FILL reads the newest minute as 0 until they do: look back 3.
+    assert (properties["EvaluationPeriods"], properties["DatapointsToAlarm"]) == (3, 1)
 
 
 def test_concurrency_alarm_trips_at_80_percent_of_reserved(scaffold: Scaffold):
@@ -134,7 +152,7 @@ def test_concurrency_alarm_trips_at_80_percent_of_reserved(scaffold: Scaffold):
     assert dimensions(properties) == {"FunctionName": {"Ref": scaffold.logical_id(scaffold.function)}}
     assert properties["Threshold"] == 8 == RESERVED_CONCURRENCY * 0.8
     assert properties["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert properties["EvaluationPeriods"] == 3
+    assert (properties["EvaluationPeriods"], properties["DatapointsToAlarm"]) == (3, 3)
 
 
 def test_no_reserved_concurrency_means_no_concurrency_alarm(scaffold_app: ScaffoldApp):
@@ -204,9 +222,15 @@ def test_dashboard_is_named_and_shows_every_signal(scaffold: Scaffold):
         ("AWS/DynamoDB", "ConsumedReadCapacityUnits", "Sum"),
         ("AWS/DynamoDB", "ConsumedWriteCapacityUnits", "Sum"),
     ]
-    throttles = graph_metrics(widgets["DynamoDB throttled requests"])
-    assert {m[:2] for m in throttles} == {("AWS/DynamoDB", "ThrottledRequests")}
-    assert len(throttles) == len(DEFAULT_THROTTLE_OPERATIONS)
+    throttles = widgets["DynamoDB throttled requests"]["properties"]["metrics"]
+    (shown,) = [entry[-1] for entry in throttles if "expression" in entry[-1]]
+    terms = [entry for entry in throttles if "expression" not in entry[-1]]
+    assert {tuple(entry[:2]) for entry in terms} == {("AWS/DynamoDB", "ThrottledRequests")}
+    assert all(entry[-1]["visible"] is False for entry in terms)
+    assert_zero_filled_sum(shown["expression"], {entry[-1]["id"] for entry in terms})
+    assert sorted(entry[entry.index("Operation") + 1] for entry in terms) == sorted(
+        DEFAULT_THROTTLE_OPERATIONS
+    )
     assert widgets["Alarms"]["type"] == "alarm"
     assert len(widgets["Alarms"]["properties"]["alarms"]) == 7
 
@@ -237,6 +261,17 @@ def test_valid_props_pass():
     _validate(**valid_props())
 
 
+def test_operation_names_are_those_of_the_dynamodb_api():
+    """The ``Operation`` dimension holds API operation names; botocore's models list the real ones."""
+    session = botocore.session.get_session()
+    api = {
+        *session.get_service_model("dynamodb").operation_names,
+        *session.get_service_model("dynamodbstreams").operation_names,
+    }
+    assert DYNAMODB_OPERATIONS.issubset(api)
+    assert DYNAMODB_OPERATIONS.issuperset(DEFAULT_THROTTLE_OPERATIONS)
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
@@ -244,8 +279,10 @@ def test_valid_props_pass():
         ({"concurrency_alarm_ratio": 1.5}, "concurrency_alarm_ratio"),
         ({"concurrency_alarm_ratio": 0}, "concurrency_alarm_ratio"),
         ({"throttled_requests_threshold": 0}, "throttled_requests_threshold"),
-        ({"throttle_operations": list(dynamodb.Operation)}, "throttle_operations"),
+        ({"throttle_operations": sorted(DYNAMODB_OPERATIONS)}, "throttle_operations"),
         ({"throttle_operations": ()}, "throttle_operations"),
+        ({"throttle_operations": ["GetItem", "get_item"]}, "throttle_operations"),
+        ({"throttle_operations": ["Query", "Query"]}, "throttle_operations"),
         ({"notification_https_urls": ["http://hooks.example.com"]}, "notification_https_urls"),
     ],
 )

@@ -15,12 +15,13 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def expected_thresholds(config: EnvironmentConfig) -> dict[str, str]:
     limits = config.alarm_thresholds
+    rollback = limits.rollback
     return {
-        "new-version-errors": f"{limits.function_errors}",
-        "new-version-throttles": f"{limits.throttles}",
-        "api-server-error-rate": f"{limits.api_5xx_rate_percent:g} %",
-        "api-latency-p99": f"{limits.p99_latency_ms}",
-        "unhandled-errors": f"{limits.unhandled_errors}",
+        "new-version-errors": f"{rollback.new_version_errors}",
+        "new-version-throttles": f"{rollback.new_version_throttles}",
+        "api-server-error-rate": f"{rollback.api_5xx_rate_percent:g} %",
+        "api-latency-p99": f"{rollback.api_p99_latency_ms}",
+        "unhandled-errors": f"{rollback.unhandled_errors}",
         "table-throttled-requests": f"{limits.table_throttled_requests}",
         "concurrency-near-reserved-limit": str(
             math.ceil(config.reserved_concurrency * limits.concurrency_percent / 100)

@@ -1,4 +1,8 @@
-"""Environment settings: what each environment says, and invalid settings failing with the field's name."""
+"""Environment settings: invalid settings fail with the field's name; CDK context overrides and adds.
+
+What each environment deploys (deployment style, retention, protections, docs routes) is asserted on the
+synthesized templates (tests/canary, tests/infra/test_stateful.py, test_http_api.py), not restated here.
+"""
 
 from __future__ import annotations
 
@@ -12,34 +16,22 @@ from cdk_app.config import (
     DEV,
     ENVIRONMENTS,
     PROD,
-    STAGING,
     AlarmThresholds,
     ColdStart,
     ConfigError,
     CorsSettings,
     DeploymentStyle,
     JwtIssuerSettings,
+    NotificationSettings,
     ThrottleSettings,
     TrafficShift,
+    with_context,
     with_target,
 )
 
 
 def test_environments_are_dev_staging_prod_in_deployment_order():
     assert [config.name for config in ENVIRONMENTS] == ["dev", "staging", "prod"]
-
-
-def test_deployment_style_per_environment():
-    assert DEV.deployment == DeploymentStyle(shift=TrafficShift.ALL_AT_ONCE)
-    assert STAGING.deployment == DeploymentStyle(shift=TrafficShift.LINEAR, percentage=10, interval_minutes=1)
-    assert PROD.deployment == DeploymentStyle(shift=TrafficShift.CANARY, percentage=10, interval_minutes=5)
-
-
-def test_prod_keeps_its_data_and_hides_its_docs():
-    assert PROD.removal_policy is RemovalPolicy.RETAIN
-    assert PROD.deletion_protection
-    assert PROD.termination_protection
-    assert not PROD.enable_docs
 
 
 @pytest.mark.parametrize(
@@ -75,10 +67,10 @@ def test_invalid_environment_settings_name_the_field(changes: dict[str, Any], fi
         ),
         (lambda: JwtIssuerSettings(issuer_url="https://issuer"), "JwtIssuerSettings.audience"),
         (lambda: JwtIssuerSettings(audience=("a",)), "JwtIssuerSettings.audience"),
-        (
-            lambda: AlarmThresholds(evaluation_periods=1, datapoints_to_alarm=2),
-            "AlarmThresholds.datapoints_to_alarm",
-        ),
+        (lambda: AlarmThresholds(concurrency_percent=0), "AlarmThresholds.concurrency_percent"),
+        (lambda: AlarmThresholds(table_throttled_requests=0), "AlarmThresholds.table_throttled_requests"),
+        (lambda: NotificationSettings(emails=("oncall",)), "NotificationSettings.emails"),
+        (lambda: NotificationSettings(https_urls=("http://hook",)), "NotificationSettings.https_urls"),
         (lambda: DeploymentStyle(shift=TrafficShift.CANARY, percentage=100), "DeploymentStyle.percentage"),
         (
             lambda: DeploymentStyle(shift=TrafficShift.LINEAR, percentage=10),
@@ -108,3 +100,73 @@ def test_with_target_overrides_only_what_is_given():
 
     assert (moved.account, moved.region) == ("123456789012", PROD.region)
     assert dataclasses.replace(moved, account=None) == PROD
+
+
+def context(**values: object) -> Any:
+    """A stand-in for ``app.node.try_get_context`` over ``values`` (keys with ``:`` given as ``__``)."""
+    entries = {key.replace("__", ":"): value for key, value in values.items()}
+    return entries.get
+
+
+def test_context_retargets_an_environment_like_with_target():
+    moved = with_context(PROD, context(prod__account="123456789012", prod__region="eu-central-1"))
+
+    assert (moved.account, moved.region) == ("123456789012", "eu-central-1")
+    assert with_context(PROD, context()) == PROD
+
+
+def test_context_alarm_subscribers_add_to_the_configured_ones():
+    configured = dataclasses.replace(PROD, notifications=NotificationSettings(emails=("lead@example.com",)))
+
+    given = with_context(
+        configured,
+        context(
+            prod__alarm_emails=" oncall@example.com,lead@example.com,, ops@example.com ",
+            prod__alarm_https_urls="https://hooks.example.com/alarms",
+        ),
+    )
+
+    assert given.notifications == NotificationSettings(
+        emails=("lead@example.com", "oncall@example.com", "ops@example.com"),
+        https_urls=("https://hooks.example.com/alarms",),
+    )
+
+
+def test_cdk_json_may_list_the_subscribers():
+    given = with_context(PROD, context(prod__alarm_emails=["oncall@example.com", "ops@example.com"]))
+
+    assert given.notifications.emails == ("oncall@example.com", "ops@example.com")
+
+
+def test_context_of_another_environment_does_not_apply():
+    assert (
+        with_context(DEV, context(prod__alarm_emails="oncall@example.com", prod__region="us-east-1")) == DEV
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            {"prod__alarm_emails": "oncall@example.com,not-an-address"},
+            r"context prod:alarm_emails: .*not-an-address",
+        ),
+        (
+            {"prod__alarm_https_urls": "http://hooks.example.com"},
+            r"context prod:alarm_https_urls: .*not https",
+        ),
+        (
+            {"prod__alarm_emails": 42},
+            r"context prod:alarm_emails: expected a comma-separated string or a list",
+        ),
+        (
+            {"prod__alarm_emails": ["a@example.com", 7]},
+            r"context prod:alarm_emails: every entry must be a string",
+        ),
+        ({"prod__account": 123456789012}, r"context prod:account: expected a string"),
+        ({"prod__region": "moon-1"}, r"EnvironmentConfig\('prod'\)\.region"),
+    ],
+)
+def test_invalid_context_names_the_key(values: dict[str, object], message: str):
+    with pytest.raises(ConfigError, match=message):
+        with_context(PROD, context(**values))

@@ -118,7 +118,7 @@ def cold_path(
 
 @dataclass(frozen=True)
 class WarmSeries:
-    """Latencies of one kind of call (e.g. ``handler GET``), in milliseconds."""
+    """Latencies of one kind of call (e.g. the handler serving ``GET /items/{id}``), in milliseconds."""
 
     latencies_ms: tuple[float, ...]
 
@@ -136,6 +136,24 @@ class WarmSeries:
         return len(self.latencies_ms) / (sum(self.latencies_ms) / 1000)
 
 
+@dataclass(frozen=True)
+class WarmPair:
+    """One request served through the Lambda handler and, interleaved with it, as plain ASGI."""
+
+    handler: WarmSeries
+    asgi: WarmSeries
+
+    @property
+    def ratio(self) -> float:
+        """The handler's p50 over plain ASGI's."""
+        return self.handler.p50_ms / self.asgi.p50_ms if self.asgi.p50_ms else float("inf")
+
+    @property
+    def overhead_ms(self) -> float:
+        """What the handler adds per call: its p50 minus plain ASGI's."""
+        return self.handler.p50_ms - self.asgi.p50_ms
+
+
 def warm_path(
     deployment: Deployment,
     *,
@@ -145,8 +163,9 @@ def warm_path(
     environment: dict[str, str],
     invocations: int,
     warmup: int,
-) -> dict[str, WarmSeries]:
-    """Per series (``handler GET``, ``asgi GET``, ...): ``invocations`` calls in one warm process."""
+) -> dict[str, WarmPair]:
+    """Per request of ``events`` (keyed by a label such as ``GET /health``): ``invocations`` calls
+    through the handler and as plain ASGI, every series interleaved in one warm process."""
     result = run_probe(
         deployment,
         {
@@ -160,7 +179,10 @@ def warm_path(
         environment,
     ).result
     for name, statuses in result["statuses"].items():
-        method = name.split()[-1]
-        if statuses != [expected_statuses[method]]:
-            raise RuntimeError(f"warm path {name}: answered {statuses}, expected {expected_statuses[method]}")
-    return {name: WarmSeries(tuple(values)) for name, values in result["latencies_ms"].items()}
+        label = name.split(" ", 1)[1]
+        if statuses != [expected_statuses[label]]:
+            raise RuntimeError(f"warm path {name}: answered {statuses}, expected {expected_statuses[label]}")
+    series = {name: WarmSeries(tuple(values)) for name, values in result["latencies_ms"].items()}
+    return {
+        label: WarmPair(handler=series[f"handler {label}"], asgi=series[f"asgi {label}"]) for label in events
+    }

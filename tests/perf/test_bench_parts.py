@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import struct
+import time
 import zlib
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from benchmarks.__main__ import REPORT, arguments, chart_path
 from benchmarks.artifacts import ArchiveSize
 from benchmarks.chart import INIT_COLOR, REQUEST_COLOR, Bar, cold_path_chart
-from benchmarks.devloop import CommandTiming
+from benchmarks.devloop import CommandTiming, time_command
 from benchmarks.machine import Machine
-from benchmarks.measure import ColdSample, ColdSummary, WarmSeries, rotated
+from benchmarks.measure import ColdSample, ColdSummary, WarmPair, WarmSeries, rotated
 from benchmarks.raster import Raster
 from benchmarks.report import MIB, ArtifactFigures, Results, RunSettings, render
 from benchmarks.variants import Variant
@@ -103,13 +109,34 @@ def artifact(label: str, zipped_mib: float, without_bytecode: int) -> ArtifactFi
     return ArtifactFigures(label=label, size=size, modules=10, without_bytecode=without_bytecode)
 
 
-def results(*, project_ms: float, layer_mib: float, code_without_bytecode: int) -> Results:
+def warm_pair(handler_ms: float, asgi_ms: float) -> WarmPair:
+    return WarmPair(handler=WarmSeries((handler_ms, handler_ms)), asgi=WarmSeries((asgi_ms, asgi_ms)))
+
+
+MAKE_TEST = CommandTiming(command="make test", seconds=(230.0,), exit_codes=(0,))
+
+
+def results(
+    *,
+    project_ms: float = 340,
+    layer_mib: float = 9.5,
+    code_without_bytecode: int = 0,
+    cold_runs: int = 15,
+    make_test: CommandTiming | None = MAKE_TEST,
+) -> Results:
     variants = [
         Variant(name=name, description=name, handler="h.h", code_dir=Path(name), layer_dir=None)
         for name in ("project", "baseline", "floor", "bare")
     ]
     return Results(
-        settings=RunSettings("make bench", cold_runs=15, warmup_rounds=1, warm_invocations=10, synth_runs=3),
+        settings=RunSettings(
+            "make bench",
+            cold_runs=cold_runs,
+            warmup_rounds=1,
+            warm_invocations=10,
+            synth_runs=3,
+            make_test_timeout_seconds=420,
+        ),
         machine=Machine(cpu="CPU", cores=2, memory_gib=4, system="Linux", python="3.13.0"),
         commit="abc1234",
         started_at="2026-01-01 00:00 UTC",
@@ -124,24 +151,27 @@ def results(*, project_ms: float, layer_mib: float, code_without_bytecode: int) 
             "bare": cold(1, 10),
         },
         warm={
-            "handler GET": WarmSeries((5.0, 5.0)),
-            "asgi GET": WarmSeries((4.0, 4.0)),
-            "handler POST": WarmSeries((6.0, 6.0)),
-            "asgi POST": WarmSeries((5.0, 5.0)),
+            "GET /items/{id}": warm_pair(5.0, 4.0),
+            "POST /items": warm_pair(6.0, 5.0),
+            "GET /health": warm_pair(1.5, 0.25),
         },
         lambda_layer=artifact("layer", layer_mib, 0),
         lambda_code=artifact("code", 0.1, code_without_bytecode),
         other_artifacts=[],
         devloop=[CommandTiming(command="make synth", seconds=(7.0, 8.0, 9.0))],
-        make_test=None,
+        make_test=make_test,
     )
 
 
-def target_rows(markdown: str) -> dict[str, str]:
-    section = markdown.split("## Targets", 1)[1].split("##", 1)[0]
+def table_rows(markdown: str, heading: str) -> list[list[str]]:
+    """The body rows of the first table under ``## heading``, as lists of cells."""
+    section = markdown.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
     lines = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
-    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
-    return {target: f"{figure} {verdict}" for target, figure, verdict in rows}
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
+
+
+def target_rows(markdown: str) -> dict[str, str]:
+    return {target: f"{figure} {verdict}" for target, figure, verdict in table_rows(markdown, "Targets")}
 
 
 def test_the_report_judges_each_target_from_the_run():
@@ -154,13 +184,110 @@ def test_the_report_judges_each_target_from_the_run():
         "cold path total <= 0.35x baseline": "0.340x met",
         "cold path total <= 1.2x floor": "1.133x met",
         "warm GET through the handler <= 1.3x plain ASGI (p50)": "1.250x met",
-        "Lambda layer <= 10 MB zipped": "9.50 MiB met",
+        "Lambda layer <= 10 MB zipped (MB = 10^6 bytes)": "9.96 MB (9.50 MiB) met",
         "0 deployed modules without usable bytecode": "0 met",
         "cold peak RSS <= baseline": "60.0 vs 70.0 MiB met",
     }
     assert {target: verdict for target, verdict in missed.items() if verdict.endswith("**missed**")} == {
         "cold path total <= 0.35x baseline": "0.400x **missed**",
         "cold path total <= 1.2x floor": "1.333x **missed**",
-        "Lambda layer <= 10 MB zipped": "10.50 MiB **missed**",
+        "Lambda layer <= 10 MB zipped (MB = 10^6 bytes)": "11.01 MB (10.50 MiB) **missed**",
         "0 deployed modules without usable bytecode": "2 **missed**",
     }
+
+
+def test_the_layer_target_is_judged_in_decimal_megabytes_as_the_issue_writes_it():
+    under_10_mib_over_10_mb = target_rows(render(results(layer_mib=9.6), chart_file="c.png", notes=""))
+
+    assert under_10_mib_over_10_mb["Lambda layer <= 10 MB zipped (MB = 10^6 bytes)"] == (
+        "10.07 MB (9.60 MiB) **missed**"
+    )
+
+
+def test_the_warm_table_gives_each_request_the_handlers_overhead_in_milliseconds():
+    rows = table_rows(render(results(), chart_file="c.png", notes=""), "Warm path")
+
+    assert [(call, ratio, overhead) for call, _, _, _, ratio, overhead in rows] == [
+        ("handler GET /items/{id}", "1.25x", "1.00"),
+        ("asgi GET /items/{id}", "1.00x", "0.00"),
+        ("handler POST /items", "1.20x", "1.00"),
+        ("asgi POST /items", "1.00x", "0.00"),
+        ("handler GET /health", "6.00x", "1.25"),
+        ("asgi GET /health", "1.00x", "0.00"),
+    ]
+
+
+def header(report: Results) -> str:
+    return render(report, chart_file="c.png", notes="").split("## Targets", 1)[0]
+
+
+def test_a_full_run_claims_its_figures_and_only_those_above_the_notes():
+    text = header(results())
+
+    assert 'Every figure above "What was tried" comes from that one run' in text
+    assert "Not a complete report" not in text
+
+
+@pytest.mark.parametrize(
+    ("changes", "shortfall"),
+    [
+        ({"cold_runs": 5}, "over 5 fresh processes, fewer than the issue's minimum of 15"),
+        ({"make_test": None}, "`make test` was not timed"),
+        ({"make_test": dataclasses.replace(MAKE_TEST, exit_codes=(2,))}, "`make test` failed"),
+        (
+            {"make_test": dataclasses.replace(MAKE_TEST, timed_out=True)},
+            "did not finish in the 420 s left of the run's time limit",
+        ),
+    ],
+)
+def test_a_run_short_of_the_issue_says_so_in_its_header(changes: dict[str, Any], shortfall: str):
+    text = header(results(**changes))
+
+    assert "**Not a complete report**" in text
+    assert shortfall in text
+
+
+def test_a_failing_make_test_is_reported_with_its_exit_code_not_raised():
+    failing = dataclasses.replace(MAKE_TEST, exit_codes=(2,))
+    rows = table_rows(render(results(make_test=failing), chart_file="c.png", notes=""), "Developer loop")
+
+    assert rows[-1] == ["`make test`", "230.0", "1 (1 failed, exit 2)"]
+
+
+@pytest.mark.parametrize("argv", [["--runs", "14"], ["--skip-make-test"]])
+def test_the_docs_report_refuses_a_run_short_of_the_issue(argv: list[str]):
+    with pytest.raises(SystemExit):
+        arguments(argv)
+
+
+def test_a_short_run_goes_elsewhere_with_its_chart_beside_it(tmp_path: Path):
+    options = arguments(["--runs", "3", "--skip-make-test", "--output", str(tmp_path / "quick.md")])
+
+    assert options.runs == 3
+    assert chart_path(options.output) == tmp_path / "quick-cold-path.png"
+    assert chart_path(REPORT) == REPORT.parent / "benchmarks-cold-path.png"
+
+
+def test_a_failing_command_is_recorded_with_its_output_when_it_need_not_succeed(tmp_path: Path):
+    timing = time_command(tmp_path, ["sh", "-c", "echo first; echo boom >&2; exit 3"], 2, must_succeed=False)
+
+    assert timing.exit_codes == (3, 3)
+    assert not timing.timed_out
+    assert timing.failure_output == "first\nboom"
+    with pytest.raises(RuntimeError, match="failed \\(3\\):\nfirst\nboom"):
+        time_command(tmp_path, ["sh", "-c", "echo first; echo boom >&2; exit 3"], 1)
+
+
+def test_a_timeout_stops_the_commands_whole_process_group(tmp_path: Path):
+    """The child outlives ``sh`` unless its group is stopped too: it would write the marker."""
+    marker = tmp_path / "child-survived"
+    script = f"(sleep 1.5; touch {marker}) & echo started; wait"
+
+    timing = time_command(tmp_path, ["sh", "-c", script], 3, must_succeed=False, timeout_seconds=0.5)
+    time.sleep(2)
+
+    assert timing.timed_out
+    assert len(timing.seconds) == 1
+    assert timing.seconds[0] < 1.5
+    assert timing.failure_output == "started"
+    assert not marker.exists()

@@ -1,11 +1,14 @@
-"""AWS clients, created on first use and reused by every later invocation.
+"""AWS clients, created on first use and reused by every later invocation, and how their calls fail.
 
-Nothing here runs at import: botocore itself is imported by the first call, so requests that need no
-AWS service (health, docs) never pay for it. Clients come from botocore directly: a boto3 session
-would only add its resource layer and S3 transfer manager, which the service never uses, to every
-cold start that reaches DynamoDB (``make bench`` measures it). :func:`reset` drops every client and
-cache; call it after a SnapStart restore (or between tests) so that connections and cached secrets
-are rebuilt.
+Importing this module creates nothing: the botocore session, each client (with its service model
+and endpoint rules) and its connections are made by the first call that needs them, so requests that
+need no AWS service (health, docs) never pay for them. botocore's modules themselves are already
+loaded when the handler is imported, even with tracing disabled: Powertools' Tracer imports the
+X-Ray SDK, which imports ``botocore.session`` and ``botocore.client``. Clients come from botocore
+directly: a boto3 session would only add its resource layer and S3 transfer manager, which the
+service never uses, to every cold start that reaches DynamoDB (``make bench`` measures it).
+:func:`reset` drops every client and cache; call it after a SnapStart restore (or between tests) so
+that connections and cached secrets are rebuilt.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
+
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters.secrets import SecretsProvider
@@ -23,6 +29,16 @@ if TYPE_CHECKING:
 
 CONNECT_TIMEOUT_SECONDS = 1
 READ_TIMEOUT_SECONDS = 2
+
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
 
 
 @dataclass
@@ -53,6 +69,18 @@ def secrets_provider() -> SecretsProvider:
             client = _session().create_client("secretsmanager", config=_client_config())
             _cache.secrets_provider = SecretsProvider(boto3_client=cast("SecretsManagerClient", client))
         return _cache.secrets_provider
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True for failures that a retry later may not meet: throttling, a 5xx, no connection.
+
+    Anything else (access denied, a missing table or secret, a malformed request) is a fault of the
+    deployment or of the code, which no retry cures.
+    """
+    if isinstance(error, ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return error.response.get("Error", {}).get("Code") in _UNAVAILABLE_CODES or status >= 500
+    return isinstance(error, BotocoreConnectionError | HTTPClientError)
 
 
 def reset() -> None:

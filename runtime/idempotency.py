@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from runtime.aws import is_unavailable
 from runtime.errors import IdempotencyInProgressError, IdempotencyKeyReusedError, ServiceUnavailableError
 from runtime.observability import logger
-from runtime.repository import CREATE_IDEMPOTENCY_PREFIX, ItemRepository, is_unavailable
+from runtime.repository import CREATE_IDEMPOTENCY_PREFIX, ItemRepository
 from runtime.schemas.items import Item, ItemWrite
 
 if TYPE_CHECKING:

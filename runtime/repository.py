@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
+from runtime.aws import is_unavailable
 from runtime.contract import TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE
 from runtime.errors import ItemNotFoundError, PreconditionFailedError, ServiceUnavailableError
 from runtime.ids import new_item_id
@@ -43,23 +44,7 @@ ITEM_PREFIX = "ITEM#"
 CREATE_IDEMPOTENCY_PREFIX = "IDEMPOTENCY#create-item"
 """Sort-key prefix of the idempotency records of item creation (Powertools appends ``#<hash>``)."""
 
-_UNAVAILABLE_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 _CONDITION_FAILED = "ConditionalCheckFailedException"
-
-
-def is_unavailable(error: BaseException) -> bool:
-    """True for errors that a retry later may not meet: throttling, 5xx, no connection."""
-    if isinstance(error, ClientError):
-        return error.response.get("Error", {}).get("Code") in _UNAVAILABLE_CODES
-    return isinstance(error, BotocoreConnectionError | HTTPClientError)
 
 
 class ItemRepository:

@@ -2,7 +2,9 @@
 
 The value is cached for :data:`SECRET_MAX_AGE_SECONDS` across invocations, so a rotated secret is
 picked up within that time (cursors signed with the old key then answer 400). It is fetched only
-when a request reads or issues a cursor.
+when a request reads or issues a cursor. Only an unavailable Secrets Manager (throttling, a 5xx, no
+connection) is a 503; any other failure (a missing secret, access denied) is a deployment fault and
+escapes as an unexpected error: a 500, logged with its traceback and counted.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ def cursor_signing_key(secret_name: str) -> bytes:
     try:
         value = aws.secrets_provider().get(secret_name, max_age=SECRET_MAX_AGE_SECONDS)
     except GetParameterError as exc:
+        # Powertools raises GetParameterError inside its own except block: the SDK's error is the context.
+        if exc.__context__ is None or not aws.is_unavailable(exc.__context__):
+            raise
         logger.warning(
             "Secrets Manager unavailable", extra={"dependency": "secretsmanager", "error": str(exc)}
         )

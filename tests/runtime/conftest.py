@@ -9,6 +9,7 @@ client is created.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 
@@ -59,6 +60,14 @@ def fresh_aws() -> Iterator[None]:
     aws.reset()
     yield
     aws.reset()
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port nothing listens on: an endpoint there is unreachable, at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        yield probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

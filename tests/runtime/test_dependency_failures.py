@@ -1,4 +1,4 @@
-"""503 with Retry-After when DynamoDB or Secrets Manager throttles or cannot be reached.
+"""503 with Retry-After when DynamoDB or Secrets Manager throttles or cannot be reached; 500 otherwise.
 
 Throttling is injected with botocore's event hooks (tests.support.faults), the one stub of the
 suite; unreachable endpoints are real: the runtime is pointed at a closed loopback port.
@@ -6,18 +6,19 @@ suite; unreachable endpoints are real: the runtime is pointed at a closed loopba
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from runtime import aws
+from runtime.contract import METRIC_UNHANDLED_ERRORS
 from runtime.observability import logger
 from tests.runtime.conftest import CURSOR_SECRET_NAME
 from tests.support.apigw import HttpResponse, LambdaApi, http_api_event, invoke
 from tests.support.aws_calls import recorded_responses
 from tests.support.faults import aws_error
-from tests.support.observability import captured_logs
+from tests.support.observability import LogCapture, captured_logs, emf_blobs
 
 THROTTLING_CODES = ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]
 
@@ -85,13 +86,6 @@ def test_a_throttle_that_clears_within_the_retries_is_invisible(
     assert fault.calls == 1
 
 
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        yield probe.getsockname()[1]
-
-
 def test_unreachable_dynamodb_is_503(
     alice: LambdaApi, fresh_aws: None, monkeypatch: pytest.MonkeyPatch, closed_port: int
 ) -> None:
@@ -131,12 +125,64 @@ def test_throttled_secrets_manager_is_503_only_when_a_cursor_is_involved(
     assert fault.calls == 1
 
 
-def test_a_missing_secret_is_503(alice: LambdaApi, fresh_aws: None) -> None:
-    secrets = aws.secrets_provider().client
-    with aws_error(secrets, "GetSecretValue", code="ResourceNotFoundException"):
+def test_a_secrets_manager_server_error_is_503(alice: LambdaApi, fresh_aws: None) -> None:
+    with aws_error(aws.secrets_provider().client, "GetSecretValue", code="InternalServiceError", status=500):
         response = alice.get("/items", query={"cursor": "v1.AAAA.AAAA"})
 
-    assert response.status == 503
+    assert_unavailable(response)
+
+
+def assert_unexpected_error(
+    response: HttpResponse, logs: LogCapture, capsys: pytest.CaptureFixture[str], exception: str
+) -> None:
+    """A bare 500, an error log with the traceback, and one UnhandledErrors metric."""
+    assert response.status == 500
+    assert response.error_code == "internal_error"
+    assert "retry-after" not in response.headers
+    [error_log] = [record for record in logs.records() if record["level"] == "ERROR"]
+    assert error_log["message"] == "Unhandled error"
+    assert error_log["exception_name"] == "GetParameterError"
+    assert exception in error_log["exception"]
+    assert "Traceback" in error_log["exception"]
+    [blob] = emf_blobs(capsys.readouterr().out)
+    assert blob[METRIC_UNHANDLED_ERRORS] == [1.0]
+
+
+@pytest.fixture
+def secret_name_without_secret() -> Iterator[None]:
+    """The handler's app pointed at a secret name that the emulator does not have."""
+    from runtime.handler import app
+
+    settings = app.state.settings
+    app.state.settings = replace(settings, cursor_secret_name=f"{CURSOR_SECRET_NAME}-deleted")
+    yield
+    app.state.settings = settings
+
+
+def test_a_missing_secret_is_a_deployment_fault_answered_500_and_counted(
+    alice: LambdaApi, fresh_aws: None, secret_name_without_secret: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Secrets Manager (the emulator, for real) answers ResourceNotFoundException."""
+    capsys.readouterr()
+
+    with captured_logs(logger) as logs:
+        response = alice.get("/items", query={"cursor": "v1.AAAA.AAAA"})
+
+    assert_unexpected_error(response, logs, capsys, "ResourceNotFoundException")
+
+
+def test_access_denied_to_the_secret_is_answered_500_and_counted(
+    alice: LambdaApi, fresh_aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+
+    with (
+        captured_logs(logger) as logs,
+        aws_error(aws.secrets_provider().client, "GetSecretValue", code="AccessDeniedException"),
+    ):
+        response = alice.get("/items", query={"cursor": "v1.AAAA.AAAA"})
+
+    assert_unexpected_error(response, logs, capsys, "AccessDeniedException")
 
 
 def test_the_secret_is_fetched_once_and_cached(alice: LambdaApi, fresh_aws: None) -> None:

@@ -20,6 +20,8 @@ ENV_TABLE_NAME: Final = "TABLE_NAME"
 ENV_CURSOR_SECRET_NAME: Final = "CURSOR_SECRET_NAME"  # noqa: S105 (a variable name, not a secret)
 ENV_ENABLE_DOCS: Final = "ENABLE_DOCS"
 ENV_APP_VERSION: Final = "APP_VERSION"
+ENV_METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
+"""Read by Powertools Metrics itself; the runtime's settings require it (see :mod:`runtime.settings`)."""
 
 METRIC_ITEMS_CREATED: Final = "ItemsCreated"
 METRIC_ITEMS_UPDATED: Final = "ItemsUpdated"

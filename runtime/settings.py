@@ -1,6 +1,8 @@
 """Service settings, read once from the environment.
 
-Names of the variables come from :mod:`runtime.contract`. The endpoint of AWS services is not a
+Names of the variables come from :mod:`runtime.contract`. ``POWERTOOLS_METRICS_NAMESPACE`` is read
+by Powertools, not by the service, but it is required here: without it Powertools refuses to flush
+metrics, so every write would fail after DynamoDB committed it. The endpoint of AWS services is not a
 setting: boto3 honours the standard ``AWS_ENDPOINT_URL`` variable, which local runs and tests point
 at the emulator and which is never set in Lambda.
 """
@@ -40,6 +42,8 @@ class Settings:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        """The settings ``environ`` gives; :class:`SettingsError` naming the first variable missing."""
+        _required(environ, contract.ENV_METRICS_NAMESPACE)
         return cls(
             table_name=_required(environ, contract.ENV_TABLE_NAME),
             cursor_secret_name=_required(environ, contract.ENV_CURSOR_SECRET_NAME),

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from runtime import contract
 from runtime.settings import Settings, SettingsError
+from tests.runtime.lambda_process import ROOT
 
-REQUIRED = {contract.ENV_TABLE_NAME: "items", contract.ENV_CURSOR_SECRET_NAME: "items/cursor"}
+REQUIRED = {
+    contract.ENV_TABLE_NAME: "items",
+    contract.ENV_CURSOR_SECRET_NAME: "items/cursor",
+    contract.ENV_METRICS_NAMESPACE: "ItemsService",
+}
 
 
 def test_defaults_are_secure_and_versions_optional() -> None:
@@ -44,3 +53,23 @@ def test_a_missing_required_variable_fails_naming_it(name: str, value: str | Non
 def test_enable_docs_accepts_only_true_or_false(value: str) -> None:
     with pytest.raises(SettingsError, match=contract.ENV_ENABLE_DOCS):
         Settings.from_environ({**REQUIRED, contract.ENV_ENABLE_DOCS: value})
+
+
+def test_the_handler_does_not_start_without_a_metrics_namespace() -> None:
+    """Lambda's INIT fails, naming the variable, instead of every write failing after it committed."""
+    environ = {key: value for key, value in os.environ.items() if key != contract.ENV_METRICS_NAMESPACE}
+
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import runtime.handler"],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=ROOT,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert (
+        "runtime.settings.SettingsError: environment variable POWERTOOLS_METRICS_NAMESPACE must be set"
+        in result.stderr
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from runtime.contract import (
 from runtime.ids import new_item_id
 from runtime.observability import logger
 from tests.runtime.conftest import METRICS_NAMESPACE, SERVICE_NAME, TABLE_NAME
+from tests.runtime.lambda_process import Invocation, process_environment, run_in_fresh_process
 from tests.support.apigw import LambdaApi, http_api_event, invoke
 from tests.support.aws_emulator import Emulator
 from tests.support.observability import captured_logs, emf_blobs
@@ -172,7 +174,6 @@ def test_an_unexpected_failure_is_a_bare_500_logged_with_its_traceback_and_count
     assert error_log["exception_name"] == "KeyError"
     assert "Traceback" in error_log["exception"]
     assert error_log["path"] == f"/items/{corrupt_item}"
-    assert isinstance(error_log["cold_start"], bool)
     assert (error_log["service"], error_log["function_name"]) == (SERVICE_NAME, "items-service")
 
     [blob] = emf_blobs(capsys.readouterr().out)
@@ -182,6 +183,28 @@ def test_an_unexpected_failure_is_a_bare_500_logged_with_its_traceback_and_count
     assert directive["Metrics"] == [{"Name": METRIC_UNHANDLED_ERRORS, "Unit": "Count"}]
     assert blob[METRIC_SERVICE_DIMENSION] == SERVICE_NAME
     assert blob[METRIC_UNHANDLED_ERRORS] == [1.0]
+
+
+def test_the_cold_start_flag_is_true_on_the_first_invocation_of_a_process_only(
+    tmp_path: Path, closed_port: int
+) -> None:
+    """Each request meets an unreachable DynamoDB, so each logs a warning (with the flag) in a new process."""
+    sub = f"cold-{uuid.uuid4()}"
+
+    run = run_in_fresh_process(
+        [Invocation(http_api_event("GET", "/items", sub=sub)) for _ in range(2)],
+        environ=process_environment(
+            POWERTOOLS_TRACE_DISABLED="true", AWS_ENDPOINT_URL=f"http://127.0.0.1:{closed_port}"
+        ),
+        scratch=tmp_path,
+    )
+
+    assert [response.status for response in run.responses] == [503, 503]
+    warnings = [record for record in run.log_records() if record["level"] == "WARNING"]
+    assert [(record["message"], record["cold_start"]) for record in warnings] == [
+        ("DynamoDB unavailable", True),
+        ("DynamoDB unavailable", False),
+    ]
 
 
 def test_a_listing_that_meets_a_corrupt_item_fails_the_same_way(

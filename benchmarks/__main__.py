@@ -66,7 +66,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup-rounds", type=int, default=1, help="discarded rounds first (default 1)")
     parser.add_argument("--warm-invocations", type=int, default=1000, help="warm calls per kind (1000)")
     parser.add_argument("--synth-runs", type=int, default=3, help="timed `make synth` runs (default 3)")
-    parser.add_argument("--skip-make-test", action="store_true", help="do not time `make test` (minutes)")
+    parser.add_argument("--skip-make-test", action="store_true", help="skip timing `make test` (~4 min)")
     parser.add_argument(
         "--time-limit",
         type=float,

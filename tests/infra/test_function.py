@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -176,29 +178,137 @@ def test_function_role_grants_exactly_its_logs_traces_table_and_secret(synthesiz
     }
 
 
-def _actions(document: dict[str, Any]) -> list[str]:
-    actions: list[str] = []
-    for statement in document["Statement"]:
-        action = statement.get("Action", [])
-        actions.extend([action] if isinstance(action, str) else action)
-    return actions
+ACCOUNT_ROOT = re.compile(r"^arn:(aws|\$\{AWS::Partition\}):iam::\$\{AWS::AccountId\}:root$")
+"""The stack's own account root (the partition may be a literal, per ``enablePartitionLiterals``)."""
+
+
+def is_kms_default_root_statement(resource_type: str, statement: dict[str, Any]) -> bool:
+    """The one wildcard allowed: CDK's default statement of every ``kms.Key`` policy, ``kms:*`` for the
+    key's own account root, without conditions. It makes IAM policies govern who may use the key; AWS
+    recommends keeping it, as a key policy without it can lock every principal, administrators included,
+    out of the key for good."""
+    principal = statement.get("Principal")
+    return (
+        resource_type == "AWS::KMS::Key"
+        and set(statement) <= {"Sid", "Action", "Effect", "Principal", "Resource"}
+        and (statement.get("Action"), statement.get("Effect"), statement.get("Resource"))
+        == ("kms:*", "Allow", "*")
+        and isinstance(principal, dict)
+        and list(principal) == ["AWS"]
+        and bool(ACCOUNT_ROOT.match(rendered(principal["AWS"])))
+    )
+
+
+def rendered(value: Any) -> str:
+    """A string, ``Ref`` or ``Fn::Join`` as text, references written ``${Name}``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and list(value) == ["Ref"]:
+        return f"${{{value['Ref']}}}"
+    if isinstance(value, dict) and list(value) == ["Fn::Join"]:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(rendered(part) for part in parts)
+    return json.dumps(value)
+
+
+def policy_documents(value: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every IAM policy document (a mapping with a ``Statement`` list) in a template fragment, with its path;
+    documents given as JSON strings (e.g. ``AWS::Logs::ResourcePolicy``) are parsed."""
+    if isinstance(value, str) and value.lstrip().startswith("{") and '"Statement"' in value:
+        return policy_documents(json.loads(value), where)
+    if isinstance(value, list):
+        return [
+            found for index, item in enumerate(value) for found in policy_documents(item, f"{where}[{index}]")
+        ]
+    if not isinstance(value, dict):
+        return []
+    if isinstance(value.get("Statement"), list):
+        return [(where, value)]
+    return [found for key, item in value.items() for found in policy_documents(item, f"{where}.{key}")]
+
+
+def wildcard_actions(template: dict[str, Any]) -> list[str]:
+    """``<resource>.<path>: <key> <action>`` for each ``Action``/``NotAction`` holding a ``*``, the KMS
+    default root statement excepted."""
+    found = []
+    for resource_id, resource in template["Resources"].items():
+        for where, document in policy_documents(resource.get("Properties", {}), resource_id):
+            for statement in document["Statement"]:
+                if is_kms_default_root_statement(resource["Type"], statement):
+                    continue
+                for key in ("Action", "NotAction"):
+                    actions = statement.get(key, [])
+                    for action in [actions] if isinstance(actions, str) else actions:
+                        if "*" in action:
+                            found.append(f"{where}: {key} {action}")
+    return found
 
 
 @pytest.mark.parametrize("kind", ["Stateful", "Stateless"])
-def test_no_statement_in_any_policy_allows_a_wildcard_action(synthesized_app, environment, kind):
+def test_no_policy_document_of_any_resource_allows_a_wildcard_action(synthesized_app, environment, kind):
+    """Role and managed policies, key, topic, queue and secret policies: every document in the template."""
     template = synthesized_app.template_json(environment, kind)
-    documents = [
-        policy["Properties"]["PolicyDocument"]
-        for policy in resources_of_type(template, "AWS::IAM::Policy").values()
-    ] + [
-        inline["PolicyDocument"]
-        for role in resources_of_type(template, "AWS::IAM::Role").values()
-        for inline in role["Properties"].get("Policies", [])
+
+    assert wildcard_actions(template) == []
+
+
+def test_the_wildcard_check_reads_every_kind_of_policy_document():
+    """The control: a wildcard in a key policy, a topic policy, a JSON-string policy and a role's inline
+    policy is found; only the KMS default root statement passes (not with a condition, not for another
+    account's root), and wildcard resources are not what this checks."""
+    statement = {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"}
+    root = {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":root"]]
+    }
+    kms_default = {"Action": "kms:*", "Effect": "Allow", "Principal": {"AWS": root}, "Resource": "*"}
+    template = {
+        "Resources": {
+            "Key": {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "KeyPolicy": {"Statement": [kms_default, {**statement, "Action": "kms:GenerateDataKey*"}]}
+                },
+            },
+            "TopicPolicy": {
+                "Type": "AWS::SNS::TopicPolicy",
+                "Properties": {
+                    "PolicyDocument": {"Statement": [statement, {**statement, "Action": "sns:*"}]}
+                },
+            },
+            "LogPolicy": {
+                "Type": "AWS::Logs::ResourcePolicy",
+                "Properties": {
+                    "PolicyDocument": json.dumps({"Statement": [{**statement, "Action": "logs:Put*"}]})
+                },
+            },
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "Policies": [{"PolicyDocument": {"Statement": [{**statement, "NotAction": "iam:*"}]}}]
+                },
+            },
+            "OtherKey": {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "KeyPolicy": {
+                        "Statement": [
+                            {**kms_default, "Condition": {"Bool": {"aws:ViaAWSService": "true"}}},
+                            {**kms_default, "Principal": {"AWS": "arn:aws:iam::111111111111:root"}},
+                        ]
+                    }
+                },
+            },
+        }
+    }
+
+    assert wildcard_actions(template) == [
+        "Key.KeyPolicy: Action kms:GenerateDataKey*",
+        "TopicPolicy.PolicyDocument: Action sns:*",
+        "LogPolicy.PolicyDocument: Action logs:Put*",
+        "Role.Policies[0].PolicyDocument: NotAction iam:*",
+        "OtherKey.KeyPolicy: Action kms:*",
+        "OtherKey.KeyPolicy: Action kms:*",
     ]
-
-    wildcards = [action for document in documents for action in _actions(document) if "*" in action]
-
-    assert wildcards == []
 
 
 def test_every_lambda_permission_targets_the_alias_never_latest(synthesized_app, template, environment):

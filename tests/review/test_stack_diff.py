@@ -14,7 +14,7 @@ from tests.support.cdk_synthesis import ENVIRONMENTS, ROOT
 from tools.stack_diff.__main__ import EXIT_DANGER, main
 from tools.stack_diff.analysis import DiffReport, build_report
 from tools.stack_diff.assembly import load_assembly
-from tools.stack_diff.compare import ChangeKind
+from tools.stack_diff.compare import ChangeKind, ResourceChange
 from tools.stack_diff.security import SecurityCategory
 from tools.stack_diff.stateful import DangerKind
 from tools.stack_diff.synth import git
@@ -94,15 +94,38 @@ def test_the_cdk_cli_text_is_included_offline(
 def test_a_layer_only_change_is_a_change_not_a_danger(
     baseline_assembly: Path, layer_variant: Path, tmp_path: Path
 ) -> None:
+    """The layer changes in place and the function publishes a new version (CDK's ``current_version``
+    gets a new logical id: one Version removed, one added) that the alias moves to."""
     report = report_between(baseline_assembly, layer_variant)
 
     assert report.dangers == ()
     assert {stack.name for stack in report.changed_stacks} == {f"{env}/Stateless" for env in ENVIRONMENTS}
+    version_ids: list[str] = []
     for stack in report.changed_stacks:
-        layer = [change for change in stack.resources if change.resource_type == "AWS::Lambda::LayerVersion"]
-        assert [change.kind for change in layer] == [ChangeKind.CHANGED]
-        assert any(prop.path == "Properties.Content.S3Key" for prop in layer[0].changes)
-    assert run_cli(baseline_assembly, layer_variant, tmp_path / "diff.md", "--fail-on-danger") == 0
+        by_type: dict[str, list[ResourceChange]] = {}
+        for change in stack.resources:
+            by_type.setdefault(change.resource_type, []).append(change)
+        (layer,) = by_type["AWS::Lambda::LayerVersion"]
+        assert layer.kind is ChangeKind.CHANGED
+        assert any(prop.path == "Properties.Content.S3Key" for prop in layer.changes)
+
+        kinds = sorted(change.kind for change in by_type["AWS::Lambda::Version"])
+        assert kinds == [ChangeKind.ADDED, ChangeKind.REMOVED], stack.name
+        versions = {change.kind: change.logical_id for change in by_type["AWS::Lambda::Version"]}
+        assert versions[ChangeKind.ADDED] != versions[ChangeKind.REMOVED]
+        (alias,) = by_type["AWS::Lambda::Alias"]
+        assert alias.kind is ChangeKind.CHANGED
+        (moved,) = [prop for prop in alias.changes if prop.path.startswith("Properties.FunctionVersion")]
+        assert (moved.old, moved.new) == (versions[ChangeKind.REMOVED], versions[ChangeKind.ADDED])
+        version_ids += versions.values()
+
+    markdown = tmp_path / "diff.md"
+    assert run_cli(baseline_assembly, layer_variant, markdown, "--fail-on-danger") == 0
+    before_summary, changes = markdown.read_text().split("## Summary", 1)
+    assert "No danger" in before_summary
+    assert all(
+        f"`{logical_id}`" in changes.split("## Changes by environment", 1)[1] for logical_id in version_ids
+    )
 
 
 def test_the_base_is_synthesized_in_a_temporary_worktree(baseline_assembly: Path, tmp_path: Path) -> None:

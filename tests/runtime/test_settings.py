@@ -59,7 +59,7 @@ def test_the_handler_does_not_start_without_a_metrics_namespace() -> None:
     """Lambda's INIT fails, naming the variable, instead of every write failing after it committed."""
     environ = {key: value for key, value in os.environ.items() if key != contract.ENV_METRICS_NAMESPACE}
 
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", "import runtime.handler"],
         capture_output=True,
         text=True,

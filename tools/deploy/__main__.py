@@ -11,8 +11,14 @@ from pathlib import Path
 
 import boto3
 
+from tools.deploy.alarm_subscribers import (
+    SUBSCRIBERS_REQUIRED,
+    describe,
+    how_to_subscribe,
+    silent_alarm_topics,
+)
 from tools.deploy.preflight import PreflightError, check_bootstrap, check_credentials, resolve_targets
-from tools.deploy.targets import TargetError, stage_names, stage_targets
+from tools.deploy.targets import StackTarget, TargetError, stage_names, stage_targets
 
 ROOT = Path(__file__).resolve().parents[2]
 APPROVAL = {"prod": "broadening"}
@@ -40,6 +46,20 @@ def deploy_command(assembly: Path, environment: str) -> list[str]:
     ]  # fmt: skip
 
 
+def check_alarm_subscribers(environment: str, targets: Sequence[StackTarget]) -> None:
+    """Refuse an environment of ``SUBSCRIBERS_REQUIRED`` whose alarms would notify nobody; warn for others.
+
+    Runs before any AWS call: it needs only the synthesized templates.
+    """
+    silent = [describe(environment, topic) for topic in silent_alarm_topics(targets)]
+    if not silent:
+        return
+    if environment in SUBSCRIBERS_REQUIRED:
+        raise PreflightError("; ".join(silent) + ". Refusing to deploy: " + how_to_subscribe(environment))
+    for problem in silent:
+        print(f"deploy: WARNING: {problem}; to be told: {how_to_subscribe(environment)}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -47,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             names = ", ".join(stage_names(args.assembly))
             raise PreflightError(f"which environment? make deploy ENV=<env> (one of: {names})")
         targets = stage_targets(args.assembly, args.environment)
+        check_alarm_subscribers(args.environment, targets)
         session = boto3.Session()
         identity = check_credentials(session)
         print(f"credentials: {identity.arn} (account {identity.account})")

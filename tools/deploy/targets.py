@@ -24,6 +24,8 @@ class StackTarget:
     region: str | None
     bootstrap_version: int
     bootstrap_parameter: str
+    template_file: Path
+    """The stack's synthesized CloudFormation template."""
 
 
 def stage_names(assembly: Path) -> list[str]:
@@ -43,17 +45,17 @@ def stage_targets(assembly: Path, environment: str) -> list[StackTarget]:
             artifact["type"] == "cdk:cloud-assembly"
             and properties.get("displayName", artifact_id) == environment
         ):
-            nested = _manifest(assembly / properties["directoryName"])
+            directory = assembly / properties["directoryName"]
             return [
-                _target(artifact_id, stack)
-                for artifact_id, stack in nested["artifacts"].items()
+                _target(artifact_id, stack, directory)
+                for artifact_id, stack in _manifest(directory)["artifacts"].items()
                 if stack["type"] == "aws:cloudformation:stack"
             ]
     available = ", ".join(stage_names(assembly)) or "none"
     raise TargetError(f"no environment {environment!r} in {assembly} (available: {available})")
 
 
-def _target(artifact_id: str, stack: dict[str, Any]) -> StackTarget:
+def _target(artifact_id: str, stack: dict[str, Any], directory: Path) -> StackTarget:
     account, region = stack["environment"].removeprefix("aws://").split("/", 1)
     properties = stack["properties"]
     return StackTarget(
@@ -64,6 +66,7 @@ def _target(artifact_id: str, stack: dict[str, Any]) -> StackTarget:
         bootstrap_parameter=properties.get(
             "bootstrapStackVersionSsmParameter", "/cdk-bootstrap/hnb659fds/version"
         ),
+        template_file=directory / properties["templateFile"],
     )
 
 

@@ -39,7 +39,7 @@ def test_the_test_table_has_the_synthesized_keys_attribute_types_billing_ttl_and
     client = aws_emulator.dynamodb()
 
     create_items_table(client, name)
-    described = dict(client.describe_table(TableName=name)["Table"])
+    described: dict[str, Any] = dict(client.describe_table(TableName=name)["Table"])
     ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
 
     assert described["KeySchema"] == template["KeySchema"]

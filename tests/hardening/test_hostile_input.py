@@ -2,17 +2,21 @@
 
 Each one must get a 4xx in the error envelope (code, message, request id = API Gateway's), with a
 status that the service's OpenAPI document lists for that operation, never a 500, and must write
-nothing: the caller's one item is unchanged afterwards and no other item appeared. Legitimate but
+nothing: the caller's one item is unchanged afterwards and no other item appeared. Besides forged
+cursors, cursors the service really issued are sent with one payload or signature byte changed, or by
+another user. Legitimate but
 unusual text (emoji, right-to-left scripts, combining marks) must round-trip exactly.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.hardening.clients import Caller
@@ -22,6 +26,8 @@ from tests.support.local_api import RunningApi
 ITEM = "{item}"
 """Stands for the caller's own item id in a case's path."""
 BODY_LIMIT = 64 * 1024
+ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+"""The characters of an item id (Crockford base32)."""
 
 
 @dataclass(frozen=True)
@@ -209,6 +215,27 @@ def _send(caller: Caller, case: Hostile, item_id: str) -> Any:
     return caller.request(case.method, path, headers=headers, **options)
 
 
+def _assert_refused(response: httpx.Response, status: int, code: str) -> None:
+    """``response`` is the service's error envelope with ``status`` and ``code``."""
+    assert (response.status_code, response.headers["content-type"]) == (status, "application/json"), (
+        response.text[:300]
+    )
+    envelope = response.json()
+    assert set(envelope) == {"error"}
+    assert envelope["error"]["code"] == code
+    assert envelope["error"]["message"]
+    assert envelope["error"]["request_id"] == response.headers["apigw-requestid"]
+
+
+def _record_refused(figures: Figures, name: str) -> None:
+    _REFUSED.add(name)
+    figures.record(
+        "hostile input catalogue",
+        f"{len(_REFUSED)}/{len(CATALOGUE) + len(LIVE_CURSOR_TAMPERING)} kinds of hostile request: their "
+        "documented 4xx envelope, 0 x 5xx, nothing written",
+    )
+
+
 @pytest.mark.parametrize("name", CATALOGUE)
 def test_a_hostile_request_gets_its_documented_4xx_envelope_and_writes_nothing(
     new_caller: Callable[[str], Caller],
@@ -222,23 +249,68 @@ def test_a_hostile_request_gets_its_documented_4xx_envelope_and_writes_nothing(
 
     response = _send(caller, case, item["id"])
 
-    assert (response.status_code, response.headers["content-type"]) == (case.status, "application/json"), (
-        response.text[:300]
-    )
-    envelope = response.json()
-    assert set(envelope) == {"error"}
-    assert envelope["error"]["code"] == case.code
-    assert envelope["error"]["message"]
-    assert envelope["error"]["request_id"] == response.headers["apigw-requestid"]
+    _assert_refused(response, case.status, case.code)
     if case.code != "route_not_found":
         assert case.status in documented_statuses[(case.method, _template(case.path))]
     assert caller.listing() == [item]
-    _REFUSED.add(name)
-    figures.record(
-        "hostile input catalogue",
-        f"{len(_REFUSED)}/{len(CATALOGUE)} kinds of hostile request: their documented 4xx envelope, "
-        "0 x 5xx, nothing written",
-    )
+    _record_refused(figures, name)
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _with_payload_byte_changed(cursor: str) -> str:
+    """The cursor naming another valid item id (its last character changed), with the original MAC."""
+    version, payload, mac = cursor.split(".")
+    after_id = _b64decode(payload).decode()
+    other = next(char for char in ULID_ALPHABET if char != after_id[-1])
+    return ".".join((version, _b64encode((after_id[:-1] + other).encode()), mac))
+
+
+def _with_signature_byte_changed(cursor: str) -> str:
+    """The cursor with one bit of its MAC's first byte flipped, still canonical base64url."""
+    version, payload, mac = cursor.split(".")
+    signature = bytearray(_b64decode(mac))
+    signature[0] ^= 1
+    return ".".join((version, payload, _b64encode(bytes(signature))))
+
+
+LIVE_CURSOR_TAMPERING: dict[str, Callable[[str], str] | None] = {
+    "live cursor with a payload byte changed": _with_payload_byte_changed,
+    "live cursor with a signature byte changed": _with_signature_byte_changed,
+    "live cursor sent by another user": None,
+}
+"""Changes to a cursor the service really issued; None: sent unchanged, by a user it was not issued to."""
+
+
+@pytest.mark.parametrize("name", LIVE_CURSOR_TAMPERING)
+def test_a_tampered_live_cursor_is_refused_and_writes_nothing(
+    new_caller: Callable[[str], Caller],
+    documented_statuses: dict[tuple[str, str], set[int]],
+    figures: Figures,
+    name: str,
+) -> None:
+    owner, other_user = new_caller("cursor-owner"), new_caller("cursor-other")
+    items = [owner.create(f"page {number}") for number in (1, 2)]
+    cursor = owner.request("GET", "/items", params={"limit": 1}).json()["next_cursor"]
+    followed = owner.request("GET", "/items", params={"limit": 1, "cursor": cursor})
+    assert followed.json()["items"] == [items[1]], "the untampered cursor must lead to the second page"
+    change = LIVE_CURSOR_TAMPERING[name]
+    caller, sent = (owner, change(cursor)) if change else (other_user, cursor)
+    assert (caller, sent) != (owner, cursor)
+
+    response = caller.request("GET", "/items", params={"limit": 1, "cursor": sent})
+
+    _assert_refused(response, 400, "invalid_cursor")
+    assert 400 in documented_statuses[("GET", "/items")]
+    assert owner.listing() == items
+    assert other_user.listing() == []
+    _record_refused(figures, name)
 
 
 UNUSUAL_BUT_VALID = {

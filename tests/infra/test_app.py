@@ -67,5 +67,14 @@ def test_layer_platform_context_selects_the_host_build_and_rejects_unknown_value
         cdk_entry.sources_for(App(context={LAYER_PLATFORM_CONTEXT_KEY: "docker"}))
 
 
-def test_the_function_version_is_the_project_version():
-    assert cdk_entry.project_version() == "0.1.0"
+def test_the_function_version_follows_pyproject(tmp_path, monkeypatch):
+    """``APP_VERSION`` (tests/infra/test_function.py) is read from pyproject.toml at synth, never a copy."""
+    pyproject = (cdk_entry.ROOT / "pyproject.toml").read_text()
+    released = cdk_entry.project_version()
+    (tmp_path / "pyproject.toml").write_text(
+        pyproject.replace(f'version = "{released}"', 'version = "9.8.7rc1"', 1)
+    )
+    monkeypatch.setattr(cdk_entry, "ROOT", tmp_path)
+
+    assert cdk_entry.project_version() == "9.8.7rc1"
+    assert cdk_entry.sources_for(App()).app_version == "9.8.7rc1"

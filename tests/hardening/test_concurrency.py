@@ -75,6 +75,8 @@ def test_of_50_parallel_puts_with_the_same_if_match_exactly_one_wins(
 def test_of_100_parallel_posts_with_the_same_idempotency_key_one_item_exists_and_every_answer_is_it(
     new_caller: Callable[[str], Caller], figures: Figures
 ) -> None:
+    """Each client behaves as the API asks: a 409 ``idempotency_in_progress`` (the first request still
+    running) is resent after its ``Retry-After`` until a final answer comes; only final answers count."""
     owner = new_caller("retrier")
     key = str(uuid.uuid4())
     body = {"name": "created once", "price": "9.90", "tags": ["idempotent"]}
@@ -104,9 +106,9 @@ def test_of_100_parallel_posts_with_the_same_idempotency_key_one_item_exists_and
     assert owner.listing() == [answered[0]]
     figures.record(
         "100 parallel POSTs, same Idempotency-Key",
-        f"1 item created, 100/100 answers 201 with it (1 original, 99 replays; "
-        f"{in_progress['409']} interim 409 + Retry-After honoured, "
-        f"{sum(throttled for _, throttled in results)} Lambda throttles resent)",
+        f"1 item created, 100/100 final answers 201 with it (1 original, 99 replays); "
+        f"{in_progress['409']} interim 409 idempotency_in_progress answers, each resent after its "
+        f"Retry-After until 201; {sum(throttled for _, throttled in results)} Lambda throttles resent",
     )
 
 

@@ -9,12 +9,13 @@ The rollback alarms watch the *new* version where CloudWatch can tell versions a
 invocations with the dimensions ``FunctionName``, ``Resource`` (``<function>:<alias>``) and
 ``ExecutedVersion``. The version number only exists once CloudFormation publishes it, so the alarms take it
 as the ``Version`` attribute of the alias' version resource; the same update that publishes a version
-re-points the alarms at it before CodeDeploy starts shifting. The alias names the deployment group and the
-hook only inside its ``UpdatePolicy``, which CloudFormation does not document as a source of dependencies,
-so the alias explicitly ``DependsOn`` the deployment group (with its application and service role), every
-rollback alarm and the hook function: its update, and with it the CodeDeploy deployment, starts only after
-all of them are created or updated. The HTTP API and the runtime's own error metric carry no version; they
-watch the whole stage or service, so during a canary they see the new version's share of the traffic.
+re-points the alarms at it before CodeDeploy starts shifting. The order comes from references alone: the
+alias' ``UpdatePolicy`` refers to the deployment group, its application and the hook (CloudFormation orders
+by references there too, so an explicit ``DependsOn`` would repeat them), the group to its alarms and
+service role, the hook to its role and the new version; only the service role's policy, which lets
+CodeDeploy invoke the hook, is reached by nothing and gets an explicit ``DependsOn``. The HTTP API and the
+runtime's own error metric carry no version; they watch the whole stage or service, so during a canary they
+see the new version's share of the traffic.
 """
 
 from __future__ import annotations
@@ -296,16 +297,20 @@ class CanaryDeployment(Construct):
                 "(<hook>:*); the hook is this construct's own function, so the wildcard only covers its "
                 "versions.",
             )
-        self._update_alias_last(alias)
+            self._deploy_after_hook_grant(alias)
 
-    def _update_alias_last(self, alias: lambda_.Alias) -> None:
-        """Make the alias' update (the CodeDeploy deployment) wait for the group, the alarms and the hook."""
+    def _deploy_after_hook_grant(self, alias: lambda_.Alias) -> None:
+        """Start the alias update (the deployment) only once CodeDeploy may invoke the hook.
+
+        ``add_pre_hook`` puts that grant in the deployment group's service role policy, which nothing the
+        alias refers to depends on: without this edge CloudFormation could start a deployment, on the first
+        create or when the hook is replaced, before the policy names the hook. The group itself cannot wait
+        for it (the hook's own grant to report refers to the group), so the alias does.
+        """
         alias_resource = alias.node.default_child
         if not isinstance(alias_resource, cdk.CfnResource):
             raise TypeError(f"{alias.node.path} has no CloudFormation resource")
-        hook = [self.pre_traffic_hook] if self.pre_traffic_hook is not None else []
-        for prerequisite in (self.deployment_group, *self.alarms, *hook):
-            alias_resource.node.add_dependency(prerequisite)
+        alias_resource.node.add_dependency(self.deployment_group.role)
 
     def _alarm(
         self,

@@ -381,66 +381,93 @@ def assert_no_dependency_cycle(resources: dict[str, Any]) -> None:
         done |= ready
 
 
-def documented_dependencies(resources: dict[str, Any], logical_id: str) -> set[str]:
-    """Every resource ``logical_id`` waits for through edges CloudFormation documents: ``Ref``/``GetAtt``
-    in ``Properties`` and ``DependsOn``, followed transitively. ``UpdatePolicy`` is left out."""
+def dependencies(resources: dict[str, Any], logical_id: str) -> set[str]:
+    """Every resource ``logical_id`` waits for, transitively: ``Ref``/``GetAtt`` anywhere in it and
+    ``DependsOn``.
+
+    ``UpdatePolicy`` counts: CloudFormation orders by references there too (cfn-lint's W3005 calls a
+    ``DependsOn`` that repeats an ``UpdatePolicy`` reference redundant, and aws/aws-cdk#2231 was a circular
+    dependency CloudFormation found through the alias' ``CodeDeployLambdaAliasUpdate``).
+    """
     found: set[str] = set()
     pending = [logical_id]
     while pending:
         resource = resources[pending.pop()]
-        direct = references(resource.get("Properties", {})) | set(resource.get("DependsOn", []))
-        new = (direct & resources.keys()) - found
+        new = ((references(resource) | set(resource.get("DependsOn", []))) & resources.keys()) - found
         found |= new
         pending.extend(new)
     return found
 
 
-def assert_alias_updates_last(resources: dict[str, Any], alias_id: str) -> None:
-    """The alias' update (CodeDeploy's deployment) waits for everything its ``UpdatePolicy`` uses.
-
-    Directly (``DependsOn``): the deployment group, every alarm it watches and the hooks. Through documented
-    edges: the group's application, service role and its policy, and the hooks' permissions.
-    """
-    alias = resources[alias_id]
-    update = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
-    group_id = update["DeploymentGroupName"]["Ref"]
-    group = resources[group_id]["Properties"]
-    alarms = {a["Name"]["Ref"] for a in group["AlarmConfiguration"]["Alarms"]}
-    hooks = {update[h]["Ref"] for h in ("BeforeAllowTrafficHook", "AfterAllowTrafficHook") if h in update}
-    assert {group_id, *alarms, *hooks} <= set(alias.get("DependsOn", []))
-
-    roles = {group["ServiceRoleArn"]["Fn::GetAtt"][0]}
-    roles |= {resources[h]["Properties"]["Role"]["Fn::GetAtt"][0] for h in hooks}
+def assert_alias_updates_last(resources: dict[str, Any], alias_id: str, hook_ids: set[str]) -> None:
+    """The alias' update, which CodeDeploy's deployment is, waits for all it needs to exist and be current:
+    the deployment group with its application, service role and policy, every alarm the group watches, and
+    each hook with its role and policy (the grants to invoke the new version and to report)."""
+    groups = {k: v for k, v in resources.items() if v["Type"] == "AWS::CodeDeploy::DeploymentGroup"}
+    ((group_id, group),) = groups.items()
+    properties = group["Properties"]
+    roles = {properties["ServiceRoleArn"]["Fn::GetAtt"][0]}
+    roles |= {resources[hook]["Properties"]["Role"]["Fn::GetAtt"][0] for hook in hook_ids}
     role_policies = {
         logical_id
         for logical_id, resource in resources.items()
         if resource["Type"] == "AWS::IAM::Policy"
         and any({"Ref": role} in resource["Properties"]["Roles"] for role in roles)
     }
-    assert {update["ApplicationName"]["Ref"], *roles, *role_policies} <= documented_dependencies(
-        resources, alias_id
-    )
+    required = {
+        group_id,
+        properties["ApplicationName"]["Ref"],
+        *{alarm["Name"]["Ref"] for alarm in properties["AlarmConfiguration"]["Alarms"]},
+        *hook_ids,
+        *roles,
+        *role_policies,
+    }
+    missing = required - dependencies(resources, alias_id)
+    assert not missing, f"the alias would be updated without waiting for {sorted(missing)}"
+
+
+@pytest.mark.parametrize("stack", ["default", "custom", "no_hook"])
+def test_alias_is_updated_after_the_group_its_alarms_and_the_hook(scaffold_app: ScaffoldApp, stack: str):
+    scaffold = scaffold_app.stacks[stack]
+    hook = scaffold.canary.pre_traffic_hook
+    hooks = {scaffold.logical_id(hook)} if hook is not None else set()
+    assert_alias_updates_last(scaffold.resources, scaffold.logical_id(scaffold.alias), hooks)
+
+
+def without_alias_depends_on(resources: dict[str, Any], alias_id: str) -> None:
+    del resources[alias_id]["DependsOn"]
+
+
+def with_group_named_literally(resources: dict[str, Any], alias_id: str) -> None:
+    update = resources[alias_id]["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
+    update["DeploymentGroupName"] = update["ApplicationName"] = "items-deployment-group"
+
+
+@pytest.mark.parametrize(
+    ("stack", "break_edge", "missing"),
+    [
+        ("default", without_alias_depends_on, "ServiceRoleDefaultPolicy"),
+        ("no_hook", with_group_named_literally, "DeploymentGroup"),
+    ],
+)
+def test_alias_ordering_check_detects_a_missing_edge(
+    scaffold_app: ScaffoldApp, stack: str, break_edge: Any, missing: str
+):
+    """The control: without the alias' ``DependsOn`` on CodeDeploy's grant to invoke the hook, or with the
+    group named by a literal instead of a ``Ref``, the check fails naming what the alias no longer awaits."""
+    scaffold = scaffold_app.stacks[stack]
+    resources = json.loads(json.dumps(scaffold.resources))
+    alias_id = scaffold.logical_id(scaffold.alias)
+    hook = scaffold.canary.pre_traffic_hook
+    break_edge(resources, alias_id)
+    with pytest.raises(AssertionError, match=f"without waiting for .*{missing}"):
+        assert_alias_updates_last(resources, alias_id, {scaffold.logical_id(hook)} if hook else set())
 
 
 @pytest.mark.parametrize("stack", ["default", "custom", "no_hook"])
 def test_no_dependency_cycle(scaffold_app: ScaffoldApp, stack: str):
     """Alarms on the new version, the hook's grants and the alias update policy must not form a loop."""
     assert_no_dependency_cycle(scaffold_app.stacks[stack].resources)
-
-
-@pytest.mark.parametrize("stack", ["default", "custom", "no_hook"])
-def test_alias_is_updated_after_the_group_its_alarms_and_the_hook(scaffold_app: ScaffoldApp, stack: str):
-    scaffold = scaffold_app.stacks[stack]
-    assert_alias_updates_last(scaffold.resources, scaffold.logical_id(scaffold.alias))
-
-
-def test_alias_ordering_check_detects_a_missing_edge(scaffold: Scaffold):
-    """The control: the same template without the alias' ``DependsOn`` fails the check."""
-    resources = json.loads(json.dumps(scaffold.resources))
-    alias_id = scaffold.logical_id(scaffold.alias)
-    del resources[alias_id]["DependsOn"]
-    with pytest.raises(AssertionError):
-        assert_alias_updates_last(resources, alias_id)
 
 
 def test_cycle_check_detects_a_loop():

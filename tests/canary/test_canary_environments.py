@@ -209,4 +209,5 @@ def test_no_dependency_cycle_in_the_stateless_stack(synthesized_app, environment
 
 def test_alias_is_updated_after_the_group_its_alarms_and_the_hook(synthesized_app, environment):
     stack, resources = stateless(synthesized_app, environment)
-    assert_alias_updates_last(resources, logical_id(stack.alias))
+    hook = logical_id(stack.canary.pre_traffic_hook)
+    assert_alias_updates_last(resources, logical_id(stack.alias), {hook})

@@ -47,7 +47,7 @@ IMPORT_PROBE = textwrap.dedent(
 
 
 @pytest.mark.parametrize("in_lambda", [False, True], ids=["outside Lambda", "in Lambda, tracing on"])
-def test_importing_the_handler_opens_no_connection_creates_no_client_and_loads_no_boto3_or_utilities(
+def test_importing_the_handler_opens_no_connection_creates_no_client_loads_no_boto3_idempotency_or_parameters(
     in_lambda: bool,
 ) -> None:
     environ = {key: value for key, value in os.environ.items() if key != "POWERTOOLS_TRACE_DISABLED"}

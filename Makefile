@@ -52,7 +52,7 @@ PORT ?= 8000
 run: setup ## Synthesize dev and serve it like API Gateway + Lambda on http://127.0.0.1:8000 (PORT=...)
 	@$(VENV_PY) -m tools.local_api serve --port $(PORT)
 
-token: ## Print a token for USER=<name> (default: your login) from the running `make run`
+token: ## Print a token for USER=<name> (default: $USER, or developer) from the running `make run`
 	@test -x $(VENV_PY) || { echo "error: no .venv yet: start the API with make run first" >&2; exit 1; }
 	@$(VENV_PY) -m tools.local_api token "$(or $(USER),developer)"
 

@@ -32,13 +32,13 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
+from cdk_app.contract import contract
 from cdk_app.scanner_acknowledgements import (
     acknowledge_cfn_lint,
     acknowledge_checkov,
     acknowledge_function_baseline,
     acknowledge_log_group_encryption,
 )
-from runtime import contract
 
 PRE_TRAFFIC_HOOK_CODE = Path(__file__).resolve().parent.parent / "functions" / "pre_traffic_hook"
 """Folder of the pre-traffic hook's code: one stdlib + boto3 module, deployed as is."""

@@ -18,7 +18,7 @@ from cdk_app.constructs.canary_deployment import CanaryDeployment, traffic_shift
 from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
 from cdk_app.constructs.http_api import ServiceHttpApi
 from cdk_app.constructs.monitoring import ServiceMonitoring
-from runtime import contract
+from cdk_app.contract import contract
 
 SERVICE_NAME = "items-api"
 """``POWERTOOLS_SERVICE_NAME``: the ``service`` dimension of every application metric."""

@@ -1,4 +1,4 @@
-"""The construct library installs as a package: the wheel holds ``cdk_app`` and ``runtime.contract`` only.
+"""The construct library installs as a package: the wheel holds ``cdk_app`` only (the contract inside).
 
 The wheel is built with the pinned backend (hatchling, in requirements.txt) without network access,
 unpacked, and imported from there by a fresh interpreter that does not see the repository.
@@ -47,13 +47,11 @@ def test_the_wheel_holds_the_library_and_the_shared_contract_only(wheel: Path) -
     }
 
     assert library <= names
-    assert {name for name in names if name.startswith("runtime/")} == {
-        "runtime/__init__.py",
-        "runtime/contract.py",
-    }
-    assert not {
-        name for name in names if not name.startswith(("cdk_app/", "runtime/", "serverless_fastapi_cdk-"))
-    }
+    assert (
+        zipfile.ZipFile(wheel).read("cdk_app/_runtime_contract.py")
+        == (ROOT / "runtime" / "contract.py").read_bytes()
+    )
+    assert not {name for name in names if not name.startswith(("cdk_app/", "serverless_fastapi_cdk-"))}
 
 
 def test_the_wheel_declares_its_dependencies(wheel: Path) -> None:
@@ -105,7 +103,7 @@ def test_the_public_api_imports_from_the_installed_wheel(wheel: Path, tmp_path: 
         f"missing = [name for name in {PUBLIC_API!r} if not hasattr(api, name)]\n"
         "assert not missing, missing\n"
         "assert sorted(api.__all__) == sorted(" + repr(PUBLIC_API) + ")\n"
-        "assert u.find_spec('runtime.main') is None\n"
+        "assert u.find_spec('runtime') is None\n"
         "print(api.__file__)\n"
     )
     completed = run_from_the_wheel(wheel, tmp_path, script)
@@ -114,23 +112,25 @@ def test_the_public_api_imports_from_the_installed_wheel(wheel: Path, tmp_path: 
     assert completed.stdout.strip() == str(tmp_path / "site" / "cdk_app" / "constructs" / "__init__.py")
 
 
-def test_a_consumers_own_runtime_package_clashes_as_docs_constructs_md_warns(
-    wheel: Path, tmp_path: Path
-) -> None:
-    """The install notes' limitation: the wheel's top-level ``runtime`` and a project's own collide.
-
-    A script run from the project's folder sees the project's ``runtime`` first, which has no
-    ``contract``: the constructs cannot import. Once the contract ships inside ``cdk_app``, this fails
-    and the note goes.
-    """
+def test_a_consumers_own_runtime_package_does_not_clash(wheel: Path, tmp_path: Path) -> None:
+    """A project with its own top-level ``runtime`` package (first on ``sys.path``) uses the constructs,
+    which read the contract shipped inside ``cdk_app``; the project's ``runtime`` stays its own."""
     (tmp_path / "runtime").mkdir()
-    (tmp_path / "runtime" / "__init__.py").write_text('"""A service\'s own runtime package."""\n')
-
-    completed = run_from_the_wheel(wheel, tmp_path, "import cdk_app.constructs\n")
-
-    assert completed.returncode == 1
-    assert "cannot import name 'contract' from 'runtime'" in completed.stderr
-    assert (
-        "Limitation: the wheel installs a top-level `runtime` package"
-        in (ROOT / "docs" / "constructs.md").read_text()
+    (tmp_path / "runtime" / "__init__.py").write_text("OWN = True\n")
+    script = (
+        "import runtime, cdk_app.constructs\n"
+        "from cdk_app.contract import contract\n"
+        "assert runtime.OWN and contract.__name__ == 'cdk_app._runtime_contract', contract\n"
     )
+
+    completed = run_from_the_wheel(wheel, tmp_path, script)
+
+    assert completed.returncode == 0, completed.stderr
+
+
+def test_the_source_tree_reads_the_runtimes_own_contract() -> None:
+    """In this repository the constructs and the runtime share one module object (tests patch it)."""
+    from cdk_app.contract import contract
+    from runtime import contract as runtime_contract
+
+    assert contract is runtime_contract

@@ -11,14 +11,11 @@ import string
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import boto3
-
 from runtime.contract import CURSOR_SECRET_MIN_LENGTH
 from tests.local.conftest import RunningApi
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_secretsmanager import SecretsManagerClient
+    pass
 
 INDEX_FIELDS = ("IndexName", "KeySchema", "Projection")
 DEFAULT_PASSWORD_LENGTH = 32
@@ -42,28 +39,6 @@ def _resources(assembly_dir: Path, resource_type: str) -> dict[str, dict[str, An
     return found
 
 
-def _dynamodb(api: RunningApi) -> DynamoDBClient:
-    aws = api.emulator.aws
-    return boto3.client(
-        "dynamodb",
-        region_name=aws.region,
-        endpoint_url=aws.endpoint_url,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-
-
-def _secretsmanager(api: RunningApi) -> SecretsManagerClient:
-    aws = api.emulator.aws
-    return boto3.client(
-        "secretsmanager",
-        region_name=aws.region,
-        endpoint_url=aws.endpoint_url,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-
-
 def _indexes(definition: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return [{field: index[field] for field in INDEX_FIELDS} for index in definition.get(key, [])]
 
@@ -81,7 +56,7 @@ def test_the_local_table_has_the_templates_keys_billing_mode_ttl_and_indexes(
     (logical_id, template), *others = _resources(dev_assembly_dir, "AWS::DynamoDB::GlobalTable").items()
     assert not others
     (spec,) = (table for table in dev_api.emulator.app.tables if table.logical_id == logical_id)
-    dynamodb = _dynamodb(dev_api)
+    dynamodb = dev_api.emulator.aws.dynamodb()
 
     described = dynamodb.describe_table(TableName=spec.name)["Table"]
     ttl = dynamodb.describe_time_to_live(TableName=spec.name)["TimeToLiveDescription"]
@@ -117,7 +92,7 @@ def test_the_local_secret_is_generated_as_the_templates_generate_secret_string_s
     generate = template["GenerateSecretString"]
     assert "SecretStringTemplate" not in generate, "the runtime reads the secret as the key itself"
     (spec,) = (secret for secret in dev_api.emulator.app.secrets if secret.logical_id == logical_id)
-    secretsmanager = _secretsmanager(dev_api)
+    secretsmanager = dev_api.emulator.aws.secretsmanager()
 
     arn = secretsmanager.describe_secret(SecretId=spec.name)["ARN"]
     value = secretsmanager.get_secret_value(SecretId=arn)["SecretString"]

@@ -57,7 +57,8 @@ class LocalAws:
     def stop(self) -> None:
         self._server.stop()
 
-    def _dynamodb(self) -> DynamoDBClient:
+    def dynamodb(self) -> DynamoDBClient:
+        """A DynamoDB client of this server."""
         return boto3.client(
             "dynamodb",
             region_name=self.region,
@@ -66,7 +67,8 @@ class LocalAws:
             aws_secret_access_key="local",  # noqa: S106 (moto accepts any credentials)
         )
 
-    def _secretsmanager(self) -> SecretsManagerClient:
+    def secretsmanager(self) -> SecretsManagerClient:
+        """A Secrets Manager client of this server."""
         return boto3.client(
             "secretsmanager",
             region_name=self.region,
@@ -77,7 +79,7 @@ class LocalAws:
 
     def create_table(self, spec: TableSpec) -> Physical:
         """Create ``spec`` on demand (PAY_PER_REQUEST) unless a table of that name exists already."""
-        dynamodb = self._dynamodb()
+        dynamodb = self.dynamodb()
         if spec.name not in dynamodb.list_tables()["TableNames"]:
             arguments: dict[str, Any] = {
                 "TableName": spec.name,
@@ -102,7 +104,7 @@ class LocalAws:
 
     def create_secret(self, spec: SecretSpec) -> Physical:
         """Create ``spec``, generating its value as Secrets Manager would, unless it exists already."""
-        secretsmanager = self._secretsmanager()
+        secretsmanager = self.secretsmanager()
         try:
             arn = secretsmanager.describe_secret(SecretId=spec.name)["ARN"]
         except secretsmanager.exceptions.ResourceNotFoundException:
@@ -113,7 +115,7 @@ class LocalAws:
         if spec.generate is None:
             return spec.secret_string or ""
         options = {name: spec.generate[name] for name in _PASSWORD_OPTIONS if name in spec.generate}
-        password: str = self._secretsmanager().get_random_password(**options)["RandomPassword"]
+        password: str = self.secretsmanager().get_random_password(**options)["RandomPassword"]
         template = spec.generate.get("SecretStringTemplate")
         key = spec.generate.get("GenerateStringKey")
         if template is None or key is None:

@@ -17,22 +17,15 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from cdk_app.stacks.stateless import TABLE_OPERATIONS
 from tests.support.apigw import LambdaApi
-from tests.support.aws_emulator import Emulator, create_cursor_secret, create_items_table
-
-ALREADY_THERE = {"ResourceInUseException", "ResourceExistsException"}
-
-
-def _ensure(create: Any, *args: Any) -> None:
-    """Create a table or secret the emulator may already hold from another suite of the session."""
-    try:
-        create(*args)
-    except ClientError as error:
-        if error.response["Error"]["Code"] not in ALREADY_THERE:
-            raise
+from tests.support.aws_emulator import (
+    Emulator,
+    create_cursor_secret,
+    create_items_table,
+    create_unless_present,
+)
 
 
 @pytest.fixture
@@ -42,8 +35,8 @@ def recorded_operations(runtime_handler: ModuleType, runtime_backend: Emulator) 
     from runtime.settings import get_settings
 
     settings = get_settings()
-    _ensure(create_items_table, runtime_backend.dynamodb(), settings.table_name)
-    _ensure(create_cursor_secret, runtime_backend.secretsmanager(), settings.cursor_secret_name)
+    create_unless_present(create_items_table, runtime_backend.dynamodb(), settings.table_name)
+    create_unless_present(create_cursor_secret, runtime_backend.secretsmanager(), settings.cursor_secret_name)
     calls: list[str] = []
 
     def record(model: Any, **_: Any) -> None:

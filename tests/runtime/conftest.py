@@ -17,7 +17,12 @@ import pytest
 
 from runtime import aws, contract
 from tests.support.apigw import LambdaApi
-from tests.support.aws_emulator import Emulator, create_cursor_secret, create_items_table
+from tests.support.aws_emulator import (
+    Emulator,
+    create_cursor_secret,
+    create_items_table,
+    create_unless_present,
+)
 
 TABLE_NAME = "items-test"
 CURSOR_SECRET_NAME = "items-test/cursor-signing-key"
@@ -47,8 +52,8 @@ def backend(aws_emulator: Emulator) -> Iterator[Emulator]:
     """The emulator with the service's table and secret, and the runtime pointed at it."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AWS_ENDPOINT_URL", aws_emulator.endpoint_url)
-        create_items_table(aws_emulator.dynamodb(), TABLE_NAME)
-        create_cursor_secret(aws_emulator.secretsmanager(), CURSOR_SECRET_NAME)
+        create_unless_present(create_items_table, aws_emulator.dynamodb(), TABLE_NAME)
+        create_unless_present(create_cursor_secret, aws_emulator.secretsmanager(), CURSOR_SECRET_NAME)
         aws.reset()
         yield aws_emulator
         aws.reset()

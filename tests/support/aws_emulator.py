@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import boto3
+from botocore.exceptions import ClientError
 
 from runtime.contract import TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE
 from tools.moto_server import LinearizableMotoServer
@@ -70,6 +71,20 @@ def running_emulator() -> Iterator[Emulator]:
         yield Emulator(endpoint_url=server.endpoint_url)
     finally:
         server.stop()
+
+
+ALREADY_THERE = frozenset({"ResourceInUseException", "ResourceExistsException"})
+"""Error codes of a CreateTable / CreateSecret whose resource exists already."""
+
+
+def create_unless_present[**P](create: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
+    """Call ``create``, accepting that the resource exists: suites share the session's emulator, and
+    the runtime reads its table and secret names once, from whichever suite's environment came first."""
+    try:
+        create(*args, **kwargs)
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ALREADY_THERE:
+            raise
 
 
 def create_items_table(client: DynamoDBClient, table_name: str) -> None:

@@ -64,8 +64,9 @@ def _require_reason(finding: str, reason: str) -> str:
     return reason.strip()
 
 
-SERVICE_FUNCTION_AWS_SERVICES = ("DynamoDB", "Secrets Manager", "CloudWatch", "X-Ray", "Lambda")
-"""What the service's function (:class:`~cdk_app.constructs.ApiFunction` running ``runtime/``) calls."""
+SERVICE_FUNCTION_AWS_SERVICES = ("DynamoDB", "Secrets Manager", "X-Ray")
+"""What the service's function (:class:`~cdk_app.constructs.ApiFunction` running ``runtime/``) calls; its
+metrics and logs leave through Lambda's own log stream, not through a CloudWatch API call."""
 
 SERVICE_FUNCTION_ENVIRONMENT = (
     "names, ARNs and flags, never secret values (secrets are read from Secrets Manager at run time)"

@@ -120,33 +120,57 @@ def test_the_function_baseline_defaults_to_the_service_function_and_needs_a_serv
         acknowledge_function_baseline(inline_function(Stack(App(), "Other")), aws_services=())
 
 
-@pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_the_pre_traffic_hooks_acknowledgements_are_true_of_the_hook(
-    synthesized_app: SynthesizedApp, environment: str
-) -> None:
-    """The reasons name the services the hook's role may call and the one variable it has."""
-    template = synthesized_app.template_json(environment, "Stateless")
-    (hook,) = [
-        resource
-        for logical_id, resource in resources_of_type(template, "AWS::Lambda::Function").items()
-        if logical_id.startswith("CanaryPreTrafficHook")
-    ]
+def _services_granted(template: dict[str, Any], policy_prefix: str) -> set[str]:
     (policy,) = [
         resource
         for logical_id, resource in resources_of_type(template, "AWS::IAM::Policy").items()
-        if logical_id.startswith("CanaryPreTrafficHookRoleDefaultPolicy")
+        if logical_id.startswith(policy_prefix)
     ]
-    granted = {
+    return {
         str(action).split(":", 1)[0]
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         for action in (
             statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         )
     }
+
+
+def _function(template: dict[str, Any], logical_id_prefix: str) -> dict[str, Any]:
+    (function,) = [
+        resource
+        for logical_id, resource in resources_of_type(template, "AWS::Lambda::Function").items()
+        if logical_id.startswith(logical_id_prefix)
+    ]
+    return function
+
+
+def _services_named(reasons: dict[str, str]) -> set[str]:
+    named = reasons["CKV_AWS_117"].split("(", 1)[1].split(")", 1)[0].split(", ")
+    return {service.lower().replace(" ", "").replace("-", "") for service in named}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_pre_traffic_hooks_acknowledgements_are_true_of_the_hook(
+    synthesized_app: SynthesizedApp, environment: str
+) -> None:
+    """The reasons name the services the hook's role may call and the one variable it has."""
+    template = synthesized_app.template_json(environment, "Stateless")
+    hook = _function(template, "CanaryPreTrafficHook")
     reasons = checkov_reasons(hook["Metadata"])
 
-    named = reasons["CKV_AWS_117"].split("(", 1)[1].split(")", 1)[0].split(", ")
-    assert {service.lower().replace(" ", "") for service in named} == granted - {"logs"}
+    assert _services_named(reasons) == _services_granted(
+        template, "CanaryPreTrafficHookRoleDefaultPolicy"
+    ) - {"logs"}
     assert set(hook["Properties"]["Environment"]["Variables"]) == {ENV_TARGET_VERSION_ARN}
     assert "ARN of the function version" in reasons["CKV_AWS_173"]
     assert "Secrets Manager" not in reasons["CKV_AWS_173"]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_service_functions_acknowledgement_names_the_services_its_role_may_call(
+    synthesized_app: SynthesizedApp, environment: str
+) -> None:
+    template = synthesized_app.template_json(environment, "Stateless")
+    reasons = checkov_reasons(_function(template, "ApiFunction")["Metadata"])
+
+    assert _services_named(reasons) == _services_granted(template, "ApiRoleDefaultPolicy") - {"logs"}

@@ -14,12 +14,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from types import ModuleType
-from typing import Any
 
 import pytest
 
 from cdk_app.stacks.stateless import TABLE_OPERATIONS
 from tests.support.apigw import LambdaApi
+from tests.support.aws_calls import recorded_operations
 from tests.support.aws_emulator import (
     Emulator,
     create_cursor_secret,
@@ -29,7 +29,7 @@ from tests.support.aws_emulator import (
 
 
 @pytest.fixture
-def recorded_operations(runtime_handler: ModuleType, runtime_backend: Emulator) -> Iterator[list[str]]:
+def table_operations(runtime_handler: ModuleType, runtime_backend: Emulator) -> Iterator[list[str]]:
     """The name of every DynamoDB operation the runtime's client calls while the test runs."""
     from runtime import aws
     from runtime.settings import get_settings
@@ -37,21 +37,12 @@ def recorded_operations(runtime_handler: ModuleType, runtime_backend: Emulator) 
     settings = get_settings()
     create_unless_present(create_items_table, runtime_backend.dynamodb(), settings.table_name)
     create_unless_present(create_cursor_secret, runtime_backend.secretsmanager(), settings.cursor_secret_name)
-    calls: list[str] = []
-
-    def record(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    events = aws.dynamodb().meta.events
-    events.register("before-call.dynamodb", record, unique_id="test_table_operations")
-    try:
-        yield calls
-    finally:
-        events.unregister("before-call.dynamodb", unique_id="test_table_operations")
+    with recorded_operations(aws.dynamodb()) as operations:
+        yield operations
 
 
 def test_every_table_route_uses_exactly_the_listed_operations(
-    runtime_handler: ModuleType, recorded_operations: list[str]
+    runtime_handler: ModuleType, table_operations: list[str]
 ):
     user = LambdaApi(runtime_handler.handler).as_user(f"operations-{uuid.uuid4()}")
     create = {"body": {"name": "lamp", "price": 3}, "headers": {"idempotency-key": "order-1"}}
@@ -71,4 +62,4 @@ def test_every_table_route_uses_exactly_the_listed_operations(
     assert updated.status == 200
     assert user.delete(location, headers={"if-match": updated.headers["etag"]}).status == 204
 
-    assert sorted(set(recorded_operations)) == sorted(TABLE_OPERATIONS)
+    assert sorted(set(table_operations)) == sorted(TABLE_OPERATIONS)

@@ -8,7 +8,6 @@ until a request needs one.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -16,7 +15,7 @@ import textwrap
 import pytest
 
 from runtime import aws
-from tests.runtime.lambda_process import ROOT, lambda_tracing_environment
+from tests.runtime.lambda_process import ROOT, lambda_tracing_environment, process_environment
 from tests.support.apigw import LambdaApi
 
 DEFERRED_MODULES = (
@@ -50,10 +49,9 @@ IMPORT_PROBE = textwrap.dedent(
 def test_importing_the_handler_opens_no_connection_creates_no_client_loads_no_boto3_idempotency_or_parameters(
     in_lambda: bool,
 ) -> None:
-    environ = {key: value for key, value in os.environ.items() if key != "POWERTOOLS_TRACE_DISABLED"}
+    environ = process_environment(PYTHONDONTWRITEBYTECODE="1")
     if in_lambda:
         environ.update(lambda_tracing_environment(daemon_port=2000))
-    environ["PYTHONDONTWRITEBYTECODE"] = "1"
 
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", IMPORT_PROBE, *DEFERRED_MODULES],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 import app as cdk_entry
 from runtime import contract
 from tests.support.cdk_synthesis import SynthesizedApp, logical_id, resources_of_type
+from tools.stack_diff.security import policy_statements
 
 RETENTION_DAYS = {"dev": 7, "staging": 30, "prod": 365}
 MEMORY_MB = {"dev": 512, "staging": 1024, "prod": 1024}
@@ -182,7 +184,7 @@ ACCOUNT_ROOT = re.compile(r"^arn:(aws|\$\{AWS::Partition\}):iam::\$\{AWS::Accoun
 """The stack's own account root (the partition may be a literal, per ``enablePartitionLiterals``)."""
 
 
-def is_kms_default_root_statement(resource_type: str, statement: dict[str, Any]) -> bool:
+def is_kms_default_root_statement(resource_type: str, statement: Mapping[str, Any]) -> bool:
     """The one wildcard allowed: CDK's default statement of every ``kms.Key`` policy, ``kms:*`` for the
     key's own account root, without conditions. It makes IAM policies govern who may use the key; AWS
     recommends keeping it, as a key policy without it can lock every principal, administrators included,
@@ -211,29 +213,14 @@ def rendered(value: Any) -> str:
     return json.dumps(value)
 
 
-def policy_documents(value: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
-    """Every IAM policy document (a mapping with a ``Statement`` list) in a template fragment, with its path;
-    documents given as JSON strings (e.g. ``AWS::Logs::ResourcePolicy``) are parsed."""
-    if isinstance(value, str) and value.lstrip().startswith("{") and '"Statement"' in value:
-        return policy_documents(json.loads(value), where)
-    if isinstance(value, list):
-        return [
-            found for index, item in enumerate(value) for found in policy_documents(item, f"{where}[{index}]")
-        ]
-    if not isinstance(value, dict):
-        return []
-    if isinstance(value.get("Statement"), list):
-        return [(where, value)]
-    return [found for key, item in value.items() for found in policy_documents(item, f"{where}.{key}")]
-
-
 def wildcard_actions(template: dict[str, Any]) -> list[str]:
     """``<resource>.<path>: <key> <action>`` for each ``Action``/``NotAction`` holding a ``*``, the KMS
     default root statement excepted."""
     found = []
     for resource_id, resource in template["Resources"].items():
-        for where, document in policy_documents(resource.get("Properties", {}), resource_id):
-            for statement in document["Statement"]:
+        for path, statements in policy_statements(resource).items():
+            where = resource_id + path.removeprefix("Properties")
+            for statement in statements:
                 if is_kms_default_root_statement(resource["Type"], statement):
                     continue
                 for key in ("Action", "NotAction"):

@@ -69,8 +69,8 @@ def _statement_findings(change: ResourceChange) -> Iterator[tuple[SecurityCatego
         if change.resource_type.startswith("AWS::IAM::")
         else SecurityCategory.RESOURCE_POLICY
     )
-    before = _statements(change.old)
-    after = _statements(change.new)
+    before = policy_statements(change.old)
+    after = policy_statements(change.new)
     for location in sorted(before.keys() | after.keys()):
         old = {_canonical(statement): statement for statement in before.get(location, [])}
         new = {_canonical(statement): statement for statement in after.get(location, [])}
@@ -126,8 +126,9 @@ def _describe_action_change(old: Statement, new: Statement) -> str:
     return f"{scope}: {'; '.join(changes)}"
 
 
-def _statements(resource: Mapping[str, Any] | None) -> dict[str, list[Statement]]:
-    """Policy statements by location (``Properties.PolicyDocument``) found anywhere in the properties."""
+def policy_statements(resource: Mapping[str, Any] | None) -> dict[str, list[Statement]]:
+    """Policy statements by location (``Properties.PolicyDocument``) found anywhere in the properties,
+    documents given as JSON strings (``AWS::Logs::ResourcePolicy``) included."""
     found: dict[str, list[Statement]] = {}
     if resource is not None:
         _collect_statements(resource.get("Properties", {}), "Properties", found)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk
@@ -16,24 +14,9 @@ from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 import app as cdk_entry
-from tests.support.cdk_synthesis import SynthesizedApp, cdk_json_context
+from tests.support.cdk_synthesis import SynthesizedApp, acknowledgements, cdk_json_context
 
 FINDING_ID = re.compile(r"^(AwsSolutions|Serverless)-[A-Za-z0-9]+(\[[^\]]+\])?$")
-
-
-@dataclass(frozen=True)
-class Acknowledgement:
-    path: str
-    rule: str
-    reason: str
-
-
-def acknowledgements(app: App) -> Iterator[Acknowledgement]:
-    for construct in app.node.find_all():
-        for entry in construct.node.metadata:
-            if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
-                for rule, reason in entry.data.items():
-                    yield Acknowledgement(construct.node.path, rule.removeprefix("Annotation::"), reason)
 
 
 def violations(app: App) -> list[tuple[str, str]]:

@@ -1,10 +1,10 @@
 """The README's cdk-nag table lists exactly the acknowledgements the app carries, on the constructs that
 carry them, so that it cannot drift from the code again.
 
-cdk-nag acknowledgements are construct metadata (``Validations.ACKNOWLEDGED_RULES_METADATA_KEY``), as
-``tests/infra/test_nag.py`` reads them. The alarm topic's dead-letter queue (and its acknowledgements)
-exists only with notification subscribers, which no environment configures: a second app, built with
-subscribers but not synthesized, brings them in.
+cdk-nag acknowledgements are construct metadata, read as ``tests/infra/test_nag.py`` reads them
+(``tests.support.cdk_synthesis.acknowledgements``). The alarm topic's dead-letter queue (and its
+acknowledgements) exists only with notification subscribers, which no environment configures: a second
+app, built with subscribers but not synthesized, brings them in.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from itertools import product
 from pathlib import Path
 
 import pytest
-from aws_cdk import App, Validations
+from aws_cdk import App
 
 import app as cdk_entry
 from cdk_app.config import ENVIRONMENTS, NotificationSettings
-from tests.support.cdk_synthesis import ROOT, SynthesizedApp, cdk_json_context
+from tests.support.cdk_synthesis import ROOT, SynthesizedApp, acknowledgements, cdk_json_context
 
 README = ROOT / "README.md"
 SECTION = "### cdk-nag"
@@ -29,13 +29,8 @@ type Placement = tuple[str, str]
 
 
 def acknowledged(app: App) -> set[Placement]:
-    found = set()
-    for construct in app.node.find_all():
-        stage_and_stack = construct.node.path.split("/", 2)
-        for entry in construct.node.metadata:
-            if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY and len(stage_and_stack) == 3:
-                found |= {(rule.removeprefix("Annotation::"), stage_and_stack[2]) for rule in entry.data}
-    return found
+    """Each acknowledgement's finding and construct path below ``<stage>/<stack>/``."""
+    return {(ack.rule, path[2]) for ack in acknowledgements(app) if len(path := ack.path.split("/", 2)) == 3}
 
 
 def app_with_notification_subscribers(monkeypatch: pytest.MonkeyPatch) -> App:

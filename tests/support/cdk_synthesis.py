@@ -9,13 +9,13 @@ A pytest plugin (registered in tests/conftest.py), so every test folder shares o
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnElement, Stack, cx_api
+from aws_cdk import App, CfnElement, Stack, Validations, cx_api
 from aws_cdk.assertions import Template
 
 import app as cdk_entry
@@ -110,3 +110,20 @@ def logical_id(construct: Any) -> str:
 def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
     """``{logical id: resource}`` of every resource of ``resource_type`` in a template."""
     return {key: value for key, value in template["Resources"].items() if value["Type"] == resource_type}
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    path: str
+    rule: str
+    reason: str
+
+
+def acknowledgements(app: App) -> Iterator[Acknowledgement]:
+    """Every cdk-nag acknowledgement of ``app``'s constructs (``Validations.of(x).acknowledge``), as the
+    construct metadata records it."""
+    for construct in app.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
+                for rule, reason in entry.data.items():
+                    yield Acknowledgement(construct.node.path, rule.removeprefix("Annotation::"), reason)

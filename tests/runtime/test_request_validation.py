@@ -199,3 +199,37 @@ def test_a_non_numeric_content_length_is_400(local_client: TestClient) -> None:
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "bad_request"
+
+
+@pytest.mark.parametrize(
+    "declared",
+    ["0" * 5_000, "9" * 40, "1" + "0" * 19, "\u00b2", "\u0661", "+5", "-5", " 5", "5 ", "5, 5", "1_0", ""],
+)
+@pytest.mark.parametrize("path", ["/health", "/items"])
+def test_a_content_length_not_of_at_most_19_ascii_digits_is_400(
+    alice: LambdaApi, path: str, declared: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``int()`` takes some of these (or raises on them): none may reach it unchecked."""
+    response = alice.request(
+        "GET" if path == "/health" else "POST",
+        path,
+        body='{"name": "x"}',
+        headers={"content-type": "application/json", "content-length": declared},
+    )
+
+    assert response.status == 400
+    assert response.error_code == "bad_request"
+    assert "UnhandledErrors" not in capsys.readouterr().out
+    assert_no_items(alice)
+
+
+def test_a_content_length_with_leading_zeros_within_19_digits_is_read(alice: LambdaApi) -> None:
+    body = '{"name": "x"}'
+
+    response = alice.post(
+        "/items",
+        body=body,
+        headers={"content-type": "application/json", "content-length": str(len(body)).zfill(19)},
+    )
+
+    assert response.status == 201

@@ -73,12 +73,16 @@ def test_other_messages_that_mention_sending_are_left_alone() -> None:
     assert readable(json.dumps(record)) == "DEBUG   sending: a request to 127.0.0.1:8000."
 
 
-def test_the_dev_stages_debug_console_prints_no_raw_segment_json(dev_api: RunningApi) -> None:
+def test_the_dev_stages_debug_console_prints_no_sdk_debug_line(dev_api: RunningApi) -> None:
+    """Dev logs at DEBUG, yet botocore, urllib3 and the X-Ray SDK stay at WARNING (runtime.observability)."""
     response = dev_api.client.get("/items", headers=dev_api.auth("xray-reader"))
     assert response.status_code == 200
     console = dev_api.console()
-    assert 'DEBUG   xray sending subsegment "## handler"' in console
-    assert 'xray sending subsegment "dynamodb"' in console
+    loggers = {json.loads(line).get("logger") for line in dev_api.function_lines() if line.startswith("{")}
+    assert not {
+        name for name in loggers if str(name).split(".")[0] in {"botocore", "urllib3", "aws_xray_sdk"}
+    }
+    assert "xray sending" not in console
     assert not re.findall(r"^\S+ env-\d+ +\{.*$", console, re.MULTILINE)
 
 

@@ -116,7 +116,7 @@ def dynamodb_error(
     return fault
 
 
-def _fault_code_dir(code_dir: Path, destination: Path) -> Path:
+def fault_code_dir(code_dir: Path, destination: Path) -> Path:
     """The deployed code asset plus the fault-injection handler and the fault helper it imports."""
     for entry in code_dir.iterdir():
         (destination / entry.name).symlink_to(entry)
@@ -143,7 +143,7 @@ def fault_api(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
         def wrap(function: FunctionSpec) -> FunctionSpec:
             return dataclasses.replace(
                 function,
-                code_dir=_fault_code_dir(function.code_dir, code_root),
+                code_dir=fault_code_dir(function.code_dir, code_root),
                 handler="fault_injection.handler",
                 environment={**function.environment, "FAULT_PLAN_FILE": str(plan.path)},
                 reserved_concurrency=1,

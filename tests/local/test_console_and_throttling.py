@@ -6,9 +6,11 @@ import io
 import json
 import re
 
+import pytest
+
 from tests.local.conftest import RunningApi
 from tools.local_api.gateway import TokenBucket
-from tools.local_api.logs import Console, readable
+from tools.local_api.logs import Console, lambda_log_level, passes_log_filter, readable
 from tools.local_api.model import ThrottleSpec
 
 
@@ -109,3 +111,31 @@ def test_the_bucket_allows_a_burst_then_refills_at_the_rate() -> None:
     assert [bucket.take() for _ in range(2)] == [True, False]
     now[0] = 100
     assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("line", "level"),
+    [
+        ('{"level": "DEBUG", "message": "m"}', "DEBUG"),
+        ('{"level": "warning", "message": "m"}', "WARN"),
+        ('{"level": "CRITICAL", "message": "m"}', "FATAL"),
+        ('{"_aws": {"CloudWatchMetrics": []}, "UnhandledErrors": [1.0]}', "INFO"),
+        ('{"level": "LOUD", "message": "m"}', "INFO"),
+        ("plain print output", "INFO"),
+    ],
+)
+def test_lines_get_the_level_lambdas_log_filter_gives_them(line: str, level: str) -> None:
+    """A missing or unknown ``level`` is INFO (Lambda developer guide, "Log-level filtering")."""
+    assert lambda_log_level(line) == level
+
+
+def test_the_filter_drops_lines_below_the_application_log_level_and_only_with_one() -> None:
+    metric = '{"_aws": {"CloudWatchMetrics": []}, "UnhandledErrors": [1.0]}'
+    assert [passes_log_filter(metric, level) for level in ("DEBUG", "INFO", "WARN", "ERROR")] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert passes_log_filter('{"level": "ERROR", "message": "m"}', "WARN")
+    assert passes_log_filter('{"level": "DEBUG", "message": "m"}', None)

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from runtime.error_handlers import install_error_handlers
 from runtime.middleware import BodyLimitMiddleware, UnhandledErrorMiddleware
+from runtime.openapi import install_contract
 from runtime.routers import health, items
 from runtime.settings import MAX_REQUEST_BODY_BYTES, Settings, get_settings
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(items.router)
     install_error_handlers(app)
+    install_contract(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_REQUEST_BODY_BYTES)
     app.add_middleware(UnhandledErrorMiddleware)
     return app

@@ -6,6 +6,7 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from pydantic import WithJsonSchema
 
 from runtime.contract import METRIC_ITEMS_CREATED, METRIC_ITEMS_DELETED, METRIC_ITEMS_UPDATED
 from runtime.cursors import CURSOR_LENGTH, CURSOR_PATTERN, decode_cursor, encode_cursor
@@ -53,19 +54,22 @@ IdempotencyKey = Annotated[
     ),
 ]
 _IF_MATCH_DESCRIPTION = 'The item\'s ETag, or "*".'
-_IF_MATCH_FORMAT = {"pattern": IF_MATCH_PATTERN}
+_IF_MATCH_FORMAT = WithJsonSchema({"type": "string", "pattern": IF_MATCH_PATTERN})
+"""How If-Match is documented; :func:`parse_if_match` reads it (a malformed one is a 400)."""
 IfMatchHeader = Annotated[
-    str | None,
-    Header(alias="If-Match", description=_IF_MATCH_DESCRIPTION, json_schema_extra=_IF_MATCH_FORMAT),
+    str | None, Header(alias="If-Match", description=_IF_MATCH_DESCRIPTION), _IF_MATCH_FORMAT
 ]
 RequiredIfMatchHeader = Annotated[
     str,
-    Header(
-        alias="If-Match",
-        description=f"{_IF_MATCH_DESCRIPTION} Without it the answer is 428.",
-        json_schema_extra=_IF_MATCH_FORMAT,
-    ),
+    Header(alias="If-Match", description=f"{_IF_MATCH_DESCRIPTION} Without it the answer is 428."),
+    _IF_MATCH_FORMAT,
 ]
+_CURSOR_FORMAT = {
+    "type": "string",
+    "pattern": CURSOR_PATTERN,
+    "minLength": CURSOR_LENGTH,
+    "maxLength": CURSOR_LENGTH,
+}
 ItemId = Annotated[
     str,
     Path(
@@ -146,12 +150,8 @@ def list_items(
         str | None,
         Query(
             description="`next_cursor` of the previous page, unchanged; anything else: 400 `invalid_cursor`.",
-            json_schema_extra={
-                "pattern": CURSOR_PATTERN,
-                "minLength": CURSOR_LENGTH,
-                "maxLength": CURSOR_LENGTH,
-            },
         ),
+        WithJsonSchema(_CURSOR_FORMAT),
     ] = None,
 ) -> ItemPage:
     key: bytes | None = None

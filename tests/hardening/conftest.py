@@ -7,6 +7,8 @@ is lifted and the function may run :data:`ENVIRONMENTS` execution environments a
 are started before the first test, a few at a time: 2 cores cannot start 32 interpreters at once
 within Lambda's 10 s INIT limit, and the figures should not depend on which test met the cold starts.
 
+``configured_api`` serves the dev stage exactly as configured, every guard on (the contract fuzzing).
+
 ``fault_api`` serves the same stage with the handler behind ``fixtures/fault_function``, which
 injects the AWS errors a test writes into its plan (``fault_plan``), and one environment.
 
@@ -91,6 +93,13 @@ def _invoke_together(pool: FunctionPool, count: int) -> set[Outcome]:
 def hardened_api(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApi]:
     with running_api(dev_assembly_dir, tmp_path_factory.mktemp("hardened-state"), with_headroom) as api:
         _warm_up(api)
+        yield api
+
+
+@pytest.fixture(scope="session")
+def configured_api(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApi]:
+    """The dev stage exactly as configured: its throttle and its function's reserved concurrency."""
+    with running_api(dev_assembly_dir, tmp_path_factory.mktemp("configured-state")) as api:
         yield api
 
 

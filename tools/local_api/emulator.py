@@ -212,23 +212,25 @@ class Emulator:
 
         A table whose definition did not change keeps its items; one whose definition changed is
         created anew; tables the stage no longer defines are deleted. Requests already in flight
-        finish on the previous functions, whose environments then end. Nothing changes when the
-        assembly cannot be served (the error propagates).
+        finish on the previous functions, whose environments then end. When the assembly cannot be
+        served the error propagates before any table or route changes (new secrets aside).
         """
+        tables, secrets = assembly.backing_resources()
+        for secret in secrets:
+            assembly.record_created(secret.logical_id, self.aws.create_secret(secret))
+        app = self._read_app(assembly)
         previous = {table.name: table for table in self.app.tables}
-        tables, _ = assembly.backing_resources()
         changes = TableChanges()
         for table in tables:
             old = previous.pop(table.name, None)
-            if old is not None and _same_definition(old, table):
+            if old is None:
+                changes.created.append(table.name)
+            elif _same_definition(old, table):
                 changes.kept.append(table.name)
-            elif old is not None:
+            else:
                 self.aws.delete_table(table.name)
                 changes.recreated.append(table.name)
-            else:
-                changes.created.append(table.name)
-        self._create_backing_resources(assembly)
-        app = self._read_app(assembly)
+            assembly.record_created(table.logical_id, self.aws.create_table(table))
         for name in previous:
             self.aws.delete_table(name)
             changes.deleted.append(name)

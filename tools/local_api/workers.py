@@ -327,6 +327,8 @@ class FunctionPool:
         self._settled = threading.Condition(self._lock)
         """Notified when an environment initialised ahead of time is ready or has failed."""
         self._initialising = 0
+        self._retired = False
+        """Drained: every environment ends after its invocation."""
         self._closed = False
 
     def _acquire(self) -> ExecutionEnvironment:
@@ -344,7 +346,7 @@ class FunctionPool:
     def _release(self, environment: ExecutionEnvironment) -> None:
         with self._lock:
             current = environment.function is self.function
-            if environment.alive and current and not self._closed:
+            if environment.alive and current and not (self._closed or self._retired):
                 self._idle.append(environment)
                 return
             self._environments.discard(environment)
@@ -366,9 +368,12 @@ class FunctionPool:
         return draining
 
     def drain(self) -> None:
-        """Take no more invocations; idle environments end now, busy ones when they finish."""
+        """Retire the pool: idle environments end now, every other one after its invocation.
+
+        Invocations still arrive from requests routed just before a reload, and are answered.
+        """
         with self._lock:
-            self._closed = True
+            self._retired = True
             idle, self._idle = self._idle, []
             self._environments.difference_update(idle)
         for environment in idle:
@@ -378,7 +383,7 @@ class FunctionPool:
         """The code folders of every environment still running and, unless drained, of the function."""
         with self._lock:
             running = {environment.function.code_dir for environment in self._environments}
-            return running if self._closed else running | {self.function.code_dir}
+            return running if self._closed or self._retired else running | {self.function.code_dir}
 
     def prewarm(self) -> float | dict[str, Any] | None:
         """Initialise one environment ahead of any invocation, as Lambda occasionally does on demand.
@@ -386,7 +391,7 @@ class FunctionPool:
         Returns its init duration (ms), the INIT error, or None when no environment may start now.
         """
         with self._lock:
-            if self._closed or len(self._environments) >= self.max_environments:
+            if self._closed or self._retired or len(self._environments) >= self.max_environments:
                 return None
             environment = ExecutionEnvironment(self.function, self.platform, next(self._numbers))
             self._environments.add(environment)
@@ -400,7 +405,8 @@ class FunctionPool:
         with self._settled:
             self._initialising -= 1
             self._settled.notify_all()
-            if failure is None and environment.function is self.function and not self._closed:
+            current = environment.function is self.function
+            if failure is None and current and not (self._closed or self._retired):
                 self._idle.append(environment)
                 return environment.init_ms
             self._environments.discard(environment)

@@ -24,8 +24,10 @@ import pytest
 from tests.local.conftest import RunningApi
 from tests.support.local_api import running_api
 from tools.local_api.assembly import StageAssembly
-from tools.local_api.reload import Reloader
+from tools.local_api.hot_code import code_source, rebuild
+from tools.local_api.reload import Reloader, imported_modules
 from tools.local_api.synth import synthesize
+from tools.local_api.watch import PollingWatcher
 
 ROOT = Path(__file__).resolve().parents[2]
 RELOAD_APP = Path(__file__).resolve().parent / "fixtures" / "reload_app"
@@ -48,6 +50,60 @@ def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text
     path.write_text(text.replace(old, new))
+
+
+def test_a_burst_of_saves_is_one_change_and_caches_are_ignored(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("a = 1\n")
+    reports: list[set[Path]] = []
+    watcher = PollingWatcher([tmp_path], reports.append, interval=0.02, settle=0.2)
+    watcher.start()
+    try:
+        for step in range(3):
+            (tmp_path / "a.py").write_text(f"a = {step + 2}\n")
+            (tmp_path / "__pycache__").mkdir(exist_ok=True)
+            (tmp_path / "__pycache__" / f"a.{step}.pyc").write_bytes(b"")
+            (tmp_path / ".a.py.swp").write_bytes(b"")
+            time.sleep(0.05)
+        (tmp_path / "b.py").write_text("b = 1\n")
+        _wait_for(lambda: bool(reports), 5, "the report")
+        time.sleep(0.3)
+    finally:
+        watcher.stop()
+    assert reports == [{tmp_path / "a.py", tmp_path / "b.py"}]
+
+
+def test_the_runtime_modules_the_cdk_app_imports_are_template_inputs() -> None:
+    runtime = ROOT / "runtime"
+    assert imported_modules(ROOT, ["runtime"]) == {runtime / "__init__.py", runtime / "contract.py"}
+
+
+def test_only_a_bundled_package_is_rebuilt_from_the_sources(dev_assembly_dir: Path) -> None:
+    (function,) = StageAssembly(dev_assembly_dir, "dev").local_app().functions()
+    source = code_source(function.code_dir, ROOT)
+    assert source is not None
+    assert source.package_dir == ROOT / "runtime"
+    assert source.bytecode is not None
+    assert source.bytecode.deployed_at == "/var/task"
+    assert code_source(Path(__file__).parent / "fixtures" / "probe_function", ROOT) is None
+    (layer,) = function.layer_dirs
+    assert code_source(layer, ROOT) is None
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    files = (path for path in root.rglob("*") if path.is_file())
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in files}
+
+
+def test_the_rebuilt_code_is_byte_identical_to_the_synthesized_asset(
+    dev_assembly_dir: Path, tmp_path: Path
+) -> None:
+    (function,) = StageAssembly(dev_assembly_dir, "dev").local_app().functions()
+    source = code_source(function.code_dir, ROOT)
+    assert source is not None
+    assert rebuild(source, tmp_path / "rebuilt") == []
+    rebuilt, synthesized = _files(tmp_path / "rebuilt"), _files(function.code_dir)
+    assert any(name.endswith(".pyc") for name in synthesized)
+    assert rebuilt == synthesized
 
 
 class HotApi:

@@ -69,9 +69,7 @@ def _module_files(project_root: Path, parts: list[str]) -> set[Path]:
 
 
 def _shown(paths: Iterable[Path], root: Path) -> str:
-    names = sorted(
-        path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path) for path in paths
-    )
+    names = sorted(path.relative_to(root).as_posix() for path in paths)
     return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 

@@ -4,7 +4,8 @@ The code tests serve the dev stage's synthesized assembly with a reloader watchi
 of ``runtime/`` (the asset was bundled from an identical package, so the copy is recognised as its
 source) and edit the copy. The template test synthesizes a small CDK app of its own
 (``fixtures/reload_app``, no layer, seconds to synthesize) with the project's CDK CLI, edits its
-``cdk.json`` and waits for the second synthesis.
+``cdk.json`` and waits for the second synthesis; an edited copy of the dev assembly checks what a
+reload does to a table whose definition changed.
 """
 
 from __future__ import annotations

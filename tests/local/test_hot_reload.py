@@ -170,9 +170,10 @@ def test_an_invocation_in_flight_finishes_on_the_old_code_while_new_requests_get
     _wait_for(lambda: len(hot_api.reload_lines()) == 1, 10, "the first reload")
     results: list[httpx.Response] = []
     with httpx.Client(base_url=hot_api.api.emulator.url, timeout=30) as client:
+        started = hot_api.api.console().count(" START RequestId")
         in_flight = threading.Thread(target=lambda: results.append(client.get("/health")))
         in_flight.start()
-        time.sleep(0.3)
+        _wait_for(lambda: hot_api.api.console().count(" START RequestId") > started, 5, "the slow invocation")
         _edit(hot_api.health_py, SLOW_VERSION, 'app_version="new"')
         _wait_for(lambda: len(hot_api.reload_lines()) == 2, 10, "the second reload")
         assert hot_api.app_version() == "new"

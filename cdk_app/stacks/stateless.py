@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -16,7 +17,7 @@ from cdk_app.config import EnvironmentConfig
 from cdk_app.constructs.api_function import ApiFunction
 from cdk_app.constructs.canary_deployment import CanaryDeployment, traffic_shifting
 from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
-from cdk_app.constructs.http_api import ServiceHttpApi
+from cdk_app.constructs.http_api import DEFAULT_PROTECTED_ROUTES, ServiceHttpApi
 from cdk_app.constructs.monitoring import ServiceMonitoring
 from cdk_app.contract import contract
 
@@ -46,8 +47,9 @@ DOCS_ROUTES = {
     "GET /docs": "interactive API documentation, only where EnvironmentConfig.enable_docs is set (not prod)",
     "GET /openapi.json": "the OpenAPI document behind /docs, only where EnvironmentConfig.enable_docs is set",
 }
-PROTECTED_ROUTES = ("ANY /{proxy+}",)
-"""Every other path needs a token: the runtime's routes and anything unknown."""
+PROTECTED_ROUTES = DEFAULT_PROTECTED_ROUTES
+"""Every other path needs a token: the runtime's routes and anything unknown, one route per method but
+``OPTIONS``, so that API Gateway answers browsers' CORS preflights itself (docs/aws-fidelity.md)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,16 +149,22 @@ class StatelessStack(Stack):
             iam.PolicyStatement(actions=list(SECRET_ACTIONS), resources=[cursor_secret.secret_arn])
         )
 
+        public_routes = {**PUBLIC_ROUTES, **(DOCS_ROUTES if config.enable_docs else {})}
+        public_throttle = apigw.ThrottleSettings(
+            rate_limit=config.public_route_throttle.rate_limit,
+            burst_limit=config.public_route_throttle.burst_limit,
+        )
         self.api = ServiceHttpApi(
             self,
             "Http",
             handler=self.alias,
             jwt_issuer=jwt_issuer,
             jwt_audience=jwt_audience,
-            public_routes={**PUBLIC_ROUTES, **(DOCS_ROUTES if config.enable_docs else {})},
+            public_routes=public_routes,
             protected_routes=PROTECTED_ROUTES,
             throttle_rate_limit=config.throttle.rate_limit,
             throttle_burst_limit=config.throttle.burst_limit,
+            route_throttles=dict.fromkeys(public_routes, public_throttle),
             access_log_retention=config.log_retention,
             access_log_removal_policy=config.removal_policy,
             cors_allow_origins=config.cors.allow_origins,

@@ -25,13 +25,6 @@ SERVICE_NAME = "items-api"
 """``POWERTOOLS_SERVICE_NAME``: the ``service`` dimension of every application metric."""
 METRICS_NAMESPACE = "ItemsService"
 """``POWERTOOLS_METRICS_NAMESPACE`` of the application metrics (``runtime.contract.METRIC_*``)."""
-LAYER_EXCLUDE = (
-    "aws_lambda_powertools/event_handler/openapi/swagger_ui/*.js",
-    "aws_lambda_powertools/event_handler/openapi/swagger_ui/*.css",
-)
-"""Layer files the service never reads: the Swagger UI bundle that Powertools' own event handler can
-serve (the service's docs are FastAPI's, which load Swagger UI from a CDN)."""
-
 TABLE_OPERATIONS = ("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem")
 """Every DynamoDB operation the runtime performs on the table: its repository and Powertools' idempotency
 records (no scans, batches or transactions). The function's IAM actions and the throttling alarm's
@@ -44,8 +37,15 @@ PUBLIC_ROUTES = {
 }
 """Routes served without a token, each with the reason (the acknowledgement of cdk-nag AwsSolutions-APIG4)."""
 DOCS_ROUTES = {
-    "GET /docs": "interactive API documentation, only where EnvironmentConfig.enable_docs is set (not prod)",
-    "GET /openapi.json": "the OpenAPI document behind /docs, only where EnvironmentConfig.enable_docs is set",
+    f"GET {contract.DOCS_PATH}": (
+        "interactive API documentation, only where EnvironmentConfig.enable_docs is set (not prod)"
+    ),
+    f"GET {contract.DOCS_ASSETS_PATH}/{{name}}": (
+        "Swagger UI's script and stylesheet for /docs, only where EnvironmentConfig.enable_docs is set"
+    ),
+    f"GET {contract.OPENAPI_PATH}": (
+        "the OpenAPI document behind /docs, only where EnvironmentConfig.enable_docs is set"
+    ),
 }
 PROTECTED_ROUTES = DEFAULT_PROTECTED_ROUTES
 """Every other path needs a token: the runtime's routes and anything unknown, one route per method but
@@ -103,7 +103,6 @@ class StatelessStack(Stack):
             "Dependencies",
             requirements_file=sources.requirements_file,
             platform=sources.layer_platform,
-            exclude=LAYER_EXCLUDE,
             aws_sdk_services=contract.AWS_SERVICES,
             cache_dir=sources.layer_cache_dir,
         ).layer

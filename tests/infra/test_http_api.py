@@ -14,9 +14,10 @@ from cdk_app.constructs.http_api import PREFLIGHT_METHODS
 from cdk_app.stage import ServiceStage
 from tests.support.cdk_synthesis import SynthesizedApp, cdk_json_context, logical_id, resources_of_type
 
+DOCS_ROUTES = {"GET /docs", "GET /docs/assets/{name}", "GET /openapi.json"}
 PUBLIC_ROUTES = {
-    "dev": {"GET /health", "GET /docs", "GET /openapi.json"},
-    "staging": {"GET /health", "GET /docs", "GET /openapi.json"},
+    "dev": {"GET /health", *DOCS_ROUTES},
+    "staging": {"GET /health", *DOCS_ROUTES},
     "prod": {"GET /health"},
 }
 THROTTLE = {"dev": (20, 40), "staging": (100, 200), "prod": (500, 1000)}

@@ -23,7 +23,8 @@ def test_the_dev_template_gives_every_public_route_its_own_limits(dev_api: Runni
     expected = ThrottleSpec(
         rate_limit=DEV.public_route_throttle.rate_limit, burst_limit=DEV.public_route_throttle.burst_limit
     )
-    assert api.route_throttles == dict.fromkeys(("GET /health", "GET /docs", "GET /openapi.json"), expected)
+    public = ("GET /health", "GET /docs", "GET /docs/assets/{name}", "GET /openapi.json")
+    assert api.route_throttles == dict.fromkeys(public, expected)
     stage = DEV.throttle
     assert api.throttle == ThrottleSpec(rate_limit=stage.rate_limit, burst_limit=stage.burst_limit)
 

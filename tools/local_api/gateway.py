@@ -5,11 +5,11 @@ headers quota the status is an assumption, AWS does not document it), route sele
 (429: the route's own limits where the stage's ``RouteSettings`` give it some, else the stage's),
 the CORS preflight answer (only when no route matches the ``OPTIONS`` request: an ``ANY`` or
 ``OPTIONS`` route takes the preflight, authorizer included, as in API Gateway), no route (404), the
-route's JWT authorizer (401/403), the payload 2.0 event, a
-synchronous invocation with the integration's timeout (503 when it passes first), and the function's
-result turned into the HTTP response (500 when the function fails, times out, is throttled or
-returns a malformed response), with the CORS headers of the API's configuration. Each request then
-gets an access log line in the stage's own access log format.
+route's JWT authorizer (401/403), the payload 2.0 event, a synchronous invocation with the
+integration's timeout (503 when it passes first), and the function's result turned into the HTTP
+response (500 when the function fails, times out, is throttled or returns a malformed response), with
+the CORS headers of the API's configuration. Each request then gets an access log line in the stage's
+own access log format.
 """
 
 from __future__ import annotations

@@ -155,6 +155,9 @@ class ServiceHttpApi(Construct):
                 f"ServiceHttpApi: protected routes {preflight_routes} match OPTIONS, so browsers' CORS "
                 "preflights (which carry no token) would get 401; name the methods instead"
             )
+        unknown = sorted(set(route_throttles) - set(public_routes) - set(protected_routes))
+        if unknown:
+            raise ValueError(f"ServiceHttpApi.route_throttles: {unknown} are not routes of this API")
 
         self.authorizer: authorizers.HttpJwtAuthorizer = authorizers.HttpJwtAuthorizer(
             "JwtAuthorizer", jwt_issuer, jwt_audience=list(jwt_audience)
@@ -206,9 +209,6 @@ class ServiceHttpApi(Construct):
         self._throttle_routes(route_throttles)
 
     def _throttle_routes(self, route_throttles: Mapping[str, apigw.ThrottleSettings]) -> None:
-        unknown = sorted(set(route_throttles) - set(self.routes))
-        if unknown:
-            raise ValueError(f"ServiceHttpApi.route_throttles: {unknown} are not routes of this API")
         if not route_throttles:
             return
         stage = self.stage.node.default_child

@@ -17,13 +17,13 @@ from enum import StrEnum
 from aws_cdk import RemovalPolicy
 from aws_cdk.aws_logs import RetentionDays
 
+from cdk_app.constructs.api_function import LOG_LEVELS as LOG_LEVELS
 from cdk_app.constructs.canary_deployment import RollbackThresholds
 
 LAMBDA_MEMORY_MB = range(128, 10241)
 MAX_TIMEOUT_SECONDS = 29
 """API Gateway HTTP APIs cut integrations off at 30 s: the function must answer before that."""
 
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -243,7 +243,8 @@ class EnvironmentConfig:
     log_retention: RetentionDays
     """Retention of the function's, the hook's and the API's access log groups. Required."""
     log_level: str = "INFO"
-    """``POWERTOOLS_LOG_LEVEL`` of the function, one of ``LOG_LEVELS``. Default ``INFO``."""
+    """``POWERTOOLS_LOG_LEVEL`` and Lambda's application log filter, one of ``LOG_LEVELS`` (DEBUG, INFO):
+    metrics are log lines without a level, which the filter reads as INFO. Default ``INFO``."""
     removal_policy: RemovalPolicy
     """What CloudFormation does with stateful resources (table, user pool, secret, logs) on removal.
     Required."""
@@ -295,7 +296,11 @@ class EnvironmentConfig:
             "cannot exceed the stage's throttle",
         )
         _require(
-            self.log_level in LOG_LEVELS, f"{where}.log_level", f"must be one of {', '.join(LOG_LEVELS)}"
+            self.log_level in LOG_LEVELS,
+            f"{where}.log_level",
+            f"{self.log_level!r} is not one of {', '.join(LOG_LEVELS)}: Lambda's log filter reads the "
+            "function's metrics (embedded-metric-format lines without a level) as INFO, so a stricter "
+            "level would drop every metric and blind the rollback alarms",
         )
         _require(
             not (self.deletion_protection and self.removal_policy is RemovalPolicy.DESTROY),

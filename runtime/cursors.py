@@ -18,6 +18,14 @@ from runtime.ids import is_item_id
 _VERSION = "v1"
 _DOMAIN = b"items-cursor/v1"
 MAX_CURSOR_LENGTH = 128
+_LAST_OF_TWO_BITS_SHORT = "[AEIMQUYcgkosw048]"
+"""The last character of unpadded base64url when the data's bit count leaves it 4 bits (2 unused)."""
+_ID_PART = rf"[A-Za-z0-9_-]{{34}}{_LAST_OF_TWO_BITS_SHORT}"
+_MAC_PART = rf"[A-Za-z0-9_-]{{42}}{_LAST_OF_TWO_BITS_SHORT}"
+CURSOR_PATTERN = rf"^{_VERSION}\.{_ID_PART}\.{_MAC_PART}$"
+"""Every cursor the service issues: version, the 26-byte item id and the 32-byte HMAC in canonical
+unpadded base64url (35 and 43 characters), as the OpenAPI document states it."""
+CURSOR_LENGTH = len(_VERSION) + 1 + 35 + 1 + 43
 
 
 def encode_cursor(*, owner: str, after_id: str, key: bytes) -> str:

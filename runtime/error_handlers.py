@@ -6,6 +6,8 @@ Unexpected exceptions are not handled here but by
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
@@ -14,7 +16,7 @@ from starlette.routing import Match
 
 from runtime.contract import METRIC_CONFLICTS
 from runtime.envelope import error_response
-from runtime.errors import ApiError, ErrorCode
+from runtime.errors import ApiError, ErrorCode, PreconditionRequiredError
 from runtime.observability import count
 from runtime.schemas.errors import FieldError
 
@@ -45,6 +47,8 @@ async def _api_error(request: Request, error: ApiError) -> Response:
 
 
 async def _validation_error(request: Request, error: RequestValidationError) -> Response:
+    if any(_is_missing_if_match(detail) for detail in error.errors()):
+        return await _api_error(request, PreconditionRequiredError())
     fields = [
         FieldError(
             field=".".join(str(part) for part in detail["loc"]), message=detail["msg"], type=detail["type"]
@@ -69,6 +73,11 @@ async def _http_error(request: Request, error: HTTPException) -> Response:
     return error_response(
         request.scope, status_code=error.status_code, code=code, message=message, headers=headers
     )
+
+
+def _is_missing_if_match(detail: Any) -> bool:
+    """A route that requires If-Match answers its absence with 428 (RFC 6585), not as a malformed request."""
+    return detail.get("type") == "missing" and tuple(detail.get("loc", ())) == ("header", "If-Match")
 
 
 def _allowed_methods(request: Request) -> list[str]:

@@ -2,8 +2,9 @@
 
 Powertools sees the Lambda context: the logger takes API Gateway's request id as correlation id and
 adds the cold-start flag, the tracer records the invocation, and metrics are flushed (as EMF) at the
-end of every invocation. Everything the module builds at import is built with the garbage collector
-paused (:mod:`runtime.init_phase`).
+end of every invocation. The logger never logs the event, which holds the caller's token and the
+request body, whatever ``POWERTOOLS_LOGGER_LOG_EVENT`` says. Everything the module builds at import
+is built with the garbage collector paused (:mod:`runtime.init_phase`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ with collector_paused():
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True, log_event=False
+)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

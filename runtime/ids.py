@@ -13,7 +13,10 @@ import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _RANDOM_BITS = 80
-_ID_PATTERN = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+ID_LENGTH = 26
+ID_PATTERN = rf"^[0-9A-HJKMNP-TV-Z]{{{ID_LENGTH}}}$"
+"""An item id, as the OpenAPI document states it (JSON Schema ``pattern``)."""
+_ID_PATTERN = re.compile(ID_PATTERN.strip("^$"))
 
 
 class _MonotonicUlid:

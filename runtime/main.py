@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from runtime.contract import OPENAPI_PATH
 from runtime.error_handlers import install_error_handlers
 from runtime.middleware import BodyLimitMiddleware, UnhandledErrorMiddleware
+from runtime.openapi import install_contract
 from runtime.routers import docs, health, items
 from runtime.settings import MAX_REQUEST_BODY_BYTES, Settings, get_settings
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if docs_enabled:
         app.include_router(docs.router)
     install_error_handlers(app)
+    install_contract(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_REQUEST_BODY_BYTES)
     app.add_middleware(UnhandledErrorMiddleware)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -11,6 +13,8 @@ from runtime.errors import ApiError, BadRequestError, ErrorCode, PayloadTooLarge
 from runtime.observability import count, logger
 
 INTERNAL_ERROR_MESSAGE = "An unexpected error occurred; it has been logged."
+MAX_CONTENT_LENGTH_DIGITS = 19
+_CONTENT_LENGTH = re.compile(rf"[0-9]{{1,{MAX_CONTENT_LENGTH_DIGITS}}}")
 
 
 class UnhandledErrorMiddleware:
@@ -59,11 +63,12 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
-        if declared is not None and not declared.isdigit():
-            await _reject(BadRequestError("Content-Length is not a number."), scope, receive, send)
+        try:
+            declared = declared_length(Headers(scope=scope).getlist("content-length"))
+        except BadRequestError as error:
+            await _reject(error, scope, receive, send)
             return
-        if declared is not None and int(declared) > self.max_bytes:
+        if declared is not None and declared > self.max_bytes:
             await _reject(PayloadTooLargeError(), scope, receive, send)
             return
         body = bytearray()
@@ -78,6 +83,23 @@ class BodyLimitMiddleware:
                 await _reject(PayloadTooLargeError(), scope, receive, send)
                 return
         await self.app(scope, _replay(bytes(body), receive), send)
+
+
+def declared_length(values: list[str]) -> int | None:
+    """The request's ``Content-Length``: None when absent, else one value of ASCII digits.
+
+    RFC 9110 section 8.6 allows only ``1*DIGIT``; leading zeros are accepted within
+    :data:`MAX_CONTENT_LENGTH_DIGITS` digits, the most a signed 64-bit length has. Several values (two
+    headers, or a comma-separated list), signs, blanks, non-ASCII digits such as ``²`` and longer
+    values are refused with :class:`BadRequestError`.
+    """
+    if not values:
+        return None
+    if len(values) > 1 or not _CONTENT_LENGTH.fullmatch(values[0]):
+        raise BadRequestError(
+            f"Content-Length must be one decimal number of at most {MAX_CONTENT_LENGTH_DIGITS} digits."
+        )
+    return int(values[0])
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

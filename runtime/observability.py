@@ -4,12 +4,25 @@
 ``POWERTOOLS_METRICS_NAMESPACE`` the metric namespace, ``POWERTOOLS_LOG_LEVEL`` the log level.
 Tracing turns itself off outside Lambda (no ``LAMBDA_TASK_ROOT``) or with
 ``POWERTOOLS_TRACE_DISABLED=true``; only botocore is patched, the one library whose calls we trace.
+
+Lambda's log-level filter sets the root logger to the function's application log level. At DEBUG the
+AWS SDK logs whole request and response bodies (items, the cursor key) and signed request headers,
+urllib3 its connections and the X-Ray SDK every segment it sends: :data:`QUIET_LOGGERS` stay at
+WARNING whatever that level, so only the service's own logger follows it.
 """
 
 from __future__ import annotations
 
+import logging
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
+
+QUIET_LOGGERS = ("boto3", "botocore", "urllib3", "aws_xray_sdk")
+"""Libraries that log what they send and receive; held at WARNING."""
+
+for _name in QUIET_LOGGERS:
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 logger = Logger()
 tracer = Tracer(patch_modules=("botocore",))

@@ -14,6 +14,10 @@ from runtime.errors import BadRequestError
 MAX_ENTITY_TAGS = 20
 _ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*')
 _REVISION = re.compile(r"[1-9][0-9]{0,17}")
+_DOCUMENTED_TAG = r'(W/)?"[\x21\x23-\x2b\x2d-\x7e]*"'
+IF_MATCH_PATTERN = rf"^(\*|{_DOCUMENTED_TAG}( *, *{_DOCUMENTED_TAG}){{0,{MAX_ENTITY_TAGS - 1}}})$"
+"""If-Match as the OpenAPI document states it: ``*`` or 1 to 20 entity tags of printable ASCII other
+than ``"`` and ``,``, which :func:`parse_if_match` reads (it also takes a few more spellings)."""
 
 
 @dataclass(frozen=True)

@@ -55,10 +55,11 @@ DEFAULT_TIMEOUT = Duration.seconds(10)
 _LAMBDA_LOG_LEVELS = {
     "DEBUG": lambda_.ApplicationLogLevel.DEBUG,
     "INFO": lambda_.ApplicationLogLevel.INFO,
-    "WARNING": lambda_.ApplicationLogLevel.WARN,
-    "ERROR": lambda_.ApplicationLogLevel.ERROR,
-    "CRITICAL": lambda_.ApplicationLogLevel.FATAL,
 }
+LOG_LEVELS: tuple[str, ...] = tuple(_LAMBDA_LOG_LEVELS)
+"""The log levels a function with Powertools metrics may have. Its metrics are embedded-metric-format
+lines without a ``level`` field, which Lambda's application log filter counts as INFO: a stricter level
+(WARN, ERROR, FATAL) would drop every metric, and the alarms built on them would never see a datapoint."""
 
 
 @jsii.implements(ILocalBundling)
@@ -125,8 +126,8 @@ class ApiFunction(Construct):
         :param timeout: Default: 10 seconds.
         :param reserved_concurrency: reserved concurrent executions (a cap and a guarantee).
             Default: none, the account's unreserved pool.
-        :param log_level: ``POWERTOOLS_LOG_LEVEL`` and Lambda's application log level filter
-            (DEBUG, INFO, WARNING, ERROR, CRITICAL). Default: ``"INFO"``.
+        :param log_level: ``POWERTOOLS_LOG_LEVEL`` and Lambda's application log level filter, one of
+            :data:`LOG_LEVELS` (DEBUG, INFO: a stricter filter drops the metrics). Default: ``"INFO"``.
         :param log_retention: retention of the function's log group. Default: three months.
         :param log_removal_policy: what happens to the log group when it leaves the stack.
             Default: ``RETAIN``.
@@ -144,7 +145,8 @@ class ApiFunction(Construct):
             raise ValueError("ApiFunction: snap_start and provisioned_concurrency are mutually exclusive")
         if log_level not in _LAMBDA_LOG_LEVELS:
             raise ValueError(
-                f"ApiFunction.log_level: {log_level!r} is not one of {', '.join(_LAMBDA_LOG_LEVELS)}"
+                f"ApiFunction.log_level: {log_level!r} is not one of {', '.join(LOG_LEVELS)}: Lambda's "
+                "log filter would drop the function's metrics, which carry no level (read as INFO)"
             )
         if not package_dir.is_dir():
             raise BundlingError(f"ApiFunction.package_dir: {package_dir} is not a folder")

@@ -5,17 +5,18 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from pydantic import WithJsonSchema
 
 from runtime.contract import METRIC_ITEMS_CREATED, METRIC_ITEMS_DELETED, METRIC_ITEMS_UPDATED
-from runtime.cursors import decode_cursor, encode_cursor
+from runtime.cursors import CURSOR_LENGTH, CURSOR_PATTERN, decode_cursor, encode_cursor
 from runtime.dependencies import app_settings, item_repository, require_json
-from runtime.errors import ItemNotFoundError, PreconditionRequiredError
+from runtime.errors import ItemNotFoundError
 from runtime.idempotency import create_once
-from runtime.identity import AuthenticatedRoute, caller_id
-from runtime.ids import is_item_id
+from runtime.identity import AuthenticatedRoute, bearer_token, caller_id
+from runtime.ids import ID_LENGTH, ID_PATTERN, is_item_id
 from runtime.observability import count
-from runtime.preconditions import etag, parse_if_match
+from runtime.preconditions import IF_MATCH_PATTERN, etag, parse_if_match
 from runtime.repository import ItemRepository
 from runtime.schemas.errors import ErrorEnvelope
 from runtime.schemas.items import Item, ItemPage, ItemWrite
@@ -35,7 +36,9 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-router = APIRouter(prefix="/items", tags=["items"], route_class=AuthenticatedRoute)
+router = APIRouter(
+    prefix="/items", tags=["items"], route_class=AuthenticatedRoute, dependencies=[Depends(bearer_token)]
+)
 
 Caller = Annotated[str, Depends(caller_id)]
 Repository = Annotated[ItemRepository, Depends(item_repository)]
@@ -50,7 +53,37 @@ IdempotencyKey = Annotated[
         description="Makes retries safe: the same key and body return the first response.",
     ),
 ]
-IfMatchHeader = Annotated[str | None, Header(alias="If-Match", description='The item\'s ETag, or "*".')]
+_IF_MATCH_DESCRIPTION = 'The item\'s ETag, or "*".'
+_IF_MATCH_FORMAT = WithJsonSchema({"type": "string", "pattern": IF_MATCH_PATTERN})
+"""How If-Match is documented; :func:`parse_if_match` reads it (a malformed one is a 400)."""
+IfMatchHeader = Annotated[
+    str | None, Header(alias="If-Match", description=_IF_MATCH_DESCRIPTION), _IF_MATCH_FORMAT
+]
+RequiredIfMatchHeader = Annotated[
+    str,
+    Header(alias="If-Match", description=f"{_IF_MATCH_DESCRIPTION} Without it the answer is 428."),
+    _IF_MATCH_FORMAT,
+]
+_CURSOR_FORMAT = {
+    "type": "string",
+    "pattern": CURSOR_PATTERN,
+    "minLength": CURSOR_LENGTH,
+    "maxLength": CURSOR_LENGTH,
+}
+ItemId = Annotated[
+    str,
+    Path(
+        description="The item's id (a ULID); any other value names no item (404).",
+        json_schema_extra={"pattern": ID_PATTERN, "minLength": ID_LENGTH, "maxLength": ID_LENGTH},
+    ),
+]
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The item's version, for If-Match.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
 
 
 @router.post(
@@ -58,7 +91,23 @@ IfMatchHeader = Annotated[str | None, Header(alias="If-Match", description='The 
     status_code=201,
     summary="Create an item",
     dependencies=[Depends(require_json)],
-    responses=_errors(400, 409, 413, 415, 422),
+    responses={
+        **_errors(400, 409, 413, 415, 422),
+        201: {
+            "headers": {
+                "Location": {
+                    "description": "The new item's path.",
+                    "required": True,
+                    "schema": {"type": "string"},
+                },
+                **ETAG_HEADER,
+                "Idempotent-Replayed": {
+                    "description": "With an Idempotency-Key: whether this is the first answer, replayed.",
+                    "schema": {"type": "string", "enum": ["true", "false"]},
+                },
+            }
+        },
+    },
 )
 def create_item(
     fields: ItemWrite,
@@ -97,7 +146,13 @@ def list_items(
     repository: Repository,
     settings: AppSettings,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            description="`next_cursor` of the previous page, unchanged; anything else: 400 `invalid_cursor`.",
+        ),
+        WithJsonSchema(_CURSOR_FORMAT),
+    ] = None,
 ) -> ItemPage:
     key: bytes | None = None
     after_id: str | None = None
@@ -112,8 +167,8 @@ def list_items(
     return ItemPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/{item_id}", summary="Read an item", responses=_errors(404))
-def get_item(item_id: str, response: Response, owner: Caller, repository: Repository) -> Item:
+@router.get("/{item_id}", summary="Read an item", responses={**_errors(404), 200: {"headers": ETAG_HEADER}})
+def get_item(item_id: ItemId, response: Response, owner: Caller, repository: Repository) -> Item:
     item = repository.get(owner, _existing_id(item_id))
     response.headers["ETag"] = etag(item.version)
     return item
@@ -123,18 +178,16 @@ def get_item(item_id: str, response: Response, owner: Caller, repository: Reposi
     "/{item_id}",
     summary="Replace an item (If-Match required)",
     dependencies=[Depends(require_json)],
-    responses=_errors(400, 404, 412, 413, 415, 422, 428),
+    responses={**_errors(400, 404, 412, 413, 415, 422, 428), 200: {"headers": ETAG_HEADER}},
 )
 def replace_item(
-    item_id: str,
+    item_id: ItemId,
     fields: ItemWrite,
     response: Response,
     owner: Caller,
     repository: Repository,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
 ) -> Item:
-    if if_match is None:
-        raise PreconditionRequiredError
     item = repository.replace(owner, _existing_id(item_id), fields, parse_if_match(if_match))
     count(METRIC_ITEMS_UPDATED)
     response.headers["ETag"] = etag(item.version)
@@ -148,7 +201,7 @@ def replace_item(
     responses=_errors(400, 404, 412),
 )
 def delete_item(
-    item_id: str, owner: Caller, repository: Repository, if_match: IfMatchHeader = None
+    item_id: ItemId, owner: Caller, repository: Repository, if_match: IfMatchHeader = None
 ) -> Response:
     repository.delete(
         owner, _existing_id(item_id), parse_if_match(if_match) if if_match is not None else None

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_serializer,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 MAX_TAGS = 20
 _CENT = Decimal("0.01")
@@ -22,7 +32,24 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_T
 Description = Annotated[
     str, StringConstraints(max_length=2000, pattern=rf"^{_NO_CONTROL_BUT_TAB_AND_LINE_BREAKS}$")
 ]
-Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)]
+MAX_PRICE = Decimal("9999999999.99")
+PRICE_TEXT = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2}0*)?$"
+"""A price sent as a string: at most 10 digits before the point (no leading zero), at most 2 after
+(and any trailing zeros)."""
+_DECIMAL_DIGITS = r"(0|[1-9][0-9]*)(\.[0-9]+)?"
+_PRICE_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": float(MAX_PRICE), "multipleOf": 0.01},
+        {"type": "string", "pattern": PRICE_TEXT},
+    ]
+}
+"""The price as the OpenAPI document states it: what :func:`_price_text_is_canonical` and the
+constraints below accept, and nothing else."""
+Price = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False),
+    WithJsonSchema(_PRICE_SCHEMA),
+]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=_TEXT)]
 
 
@@ -52,8 +79,22 @@ class ItemWrite(BaseModel):
     tags: list[Tag] = Field(
         default_factory=list,
         max_length=MAX_TAGS,
+        json_schema_extra={"uniqueItems": True},
         description="Up to 20 unique tags of 1 to 50 characters, no control characters.",
     )
+
+    @field_validator("price", mode="before")
+    @classmethod
+    def _price_text_is_canonical(cls, price: object) -> object:
+        """Decimal reads ``"1e2"``, ``"+5"``, ``" 5"`` or ``"0005"`` too; the API takes plain digits only.
+
+        Digits with too many decimals or whole digits are left to the constraints, whose errors say so.
+        """
+        if isinstance(price, str) and not re.fullmatch(_DECIMAL_DIGITS, price):
+            raise PydanticCustomError(
+                "price_format", 'A price string is digits with at most two decimals, e.g. "9.90".'
+            )
+        return price
 
     @field_validator("price")
     @classmethod

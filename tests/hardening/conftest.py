@@ -7,6 +7,8 @@ is lifted and the function may run :data:`ENVIRONMENTS` execution environments a
 are started before the first test, a few at a time: 2 cores cannot start 32 interpreters at once
 within Lambda's 10 s INIT limit, and the figures should not depend on which test met the cold starts.
 
+``configured_api`` serves the dev stage exactly as configured, every guard on (the contract fuzzing).
+
 ``fault_api`` serves the same stage with the handler behind ``fixtures/fault_function``, which
 injects the AWS errors a test writes into its plan (``fault_plan``), and one environment.
 
@@ -94,6 +96,13 @@ def hardened_api(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactor
         yield api
 
 
+@pytest.fixture(scope="session")
+def configured_api(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApi]:
+    """The dev stage exactly as configured: its throttle and its function's reserved concurrency."""
+    with running_api(dev_assembly_dir, tmp_path_factory.mktemp("configured-state")) as api:
+        yield api
+
+
 @dataclass(frozen=True)
 class FaultPlan:
     """The faults the fault-injection function applies to each invocation from now on."""
@@ -116,7 +125,7 @@ def dynamodb_error(
     return fault
 
 
-def _fault_code_dir(code_dir: Path, destination: Path) -> Path:
+def fault_code_dir(code_dir: Path, destination: Path) -> Path:
     """The deployed code asset plus the fault-injection handler and the fault helper it imports."""
     for entry in code_dir.iterdir():
         (destination / entry.name).symlink_to(entry)
@@ -143,7 +152,7 @@ def fault_api(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
         def wrap(function: FunctionSpec) -> FunctionSpec:
             return dataclasses.replace(
                 function,
-                code_dir=_fault_code_dir(function.code_dir, code_root),
+                code_dir=fault_code_dir(function.code_dir, code_root),
                 handler="fault_injection.handler",
                 environment={**function.environment, "FAULT_PLAN_FILE": str(plan.path)},
                 reserved_concurrency=1,

@@ -21,6 +21,7 @@ from cdk_app.config import (
     ConfigError,
     CorsSettings,
     DeploymentStyle,
+    EnvironmentConfig,
     JwtIssuerSettings,
     NotificationSettings,
     ThrottleSettings,
@@ -52,6 +53,18 @@ def test_environments_are_dev_staging_prod_in_deployment_order():
 def test_invalid_environment_settings_name_the_field(changes: dict[str, Any], field: str):
     with pytest.raises(ConfigError, match=rf"EnvironmentConfig\('dev'\)\.{field}: "):
         dataclasses.replace(DEV, **changes)
+
+
+@pytest.mark.parametrize("level", ["WARNING", "ERROR", "CRITICAL"])
+@pytest.mark.parametrize("environment", ENVIRONMENTS, ids=lambda config: config.name)
+def test_a_log_level_above_info_is_refused_since_it_would_drop_every_metric(
+    environment: EnvironmentConfig, level: str
+):
+    """Lambda's application log filter reads level-less lines (Powertools' EMF metrics) as INFO."""
+    with pytest.raises(
+        ConfigError, match=rf"EnvironmentConfig\('{environment.name}'\)\.log_level: '{level}'.*metric"
+    ):
+        dataclasses.replace(environment, log_level=level)
 
 
 @pytest.mark.parametrize(

@@ -31,9 +31,10 @@ def test_function_rejects_snap_start_with_provisioned_concurrency():
         function(snap_start=True, provisioned_concurrency=2)
 
 
-def test_function_rejects_an_unknown_log_level():
-    with pytest.raises(ValueError, match=r"ApiFunction\.log_level: 'TRACE'"):
-        function(log_level="TRACE")
+@pytest.mark.parametrize("level", ["TRACE", "WARNING", "ERROR"])
+def test_function_rejects_a_log_level_other_than_debug_or_info(level: str):
+    with pytest.raises(ValueError, match=rf"ApiFunction\.log_level: '{level}'.*metrics"):
+        function(log_level=level)
 
 
 def test_function_rejects_a_missing_package_folder():

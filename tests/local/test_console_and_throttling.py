@@ -6,9 +6,11 @@ import io
 import json
 import re
 
+import pytest
+
 from tests.local.conftest import RunningApi
 from tools.local_api.gateway import TokenBucket
-from tools.local_api.logs import Console, readable
+from tools.local_api.logs import Console, lambda_log_level, passes_log_filter, readable
 from tools.local_api.model import ThrottleSpec
 
 
@@ -73,12 +75,16 @@ def test_other_messages_that_mention_sending_are_left_alone() -> None:
     assert readable(json.dumps(record)) == "DEBUG   sending: a request to 127.0.0.1:8000."
 
 
-def test_the_dev_stages_debug_console_prints_no_raw_segment_json(dev_api: RunningApi) -> None:
+def test_the_dev_stages_debug_console_prints_no_sdk_debug_line(dev_api: RunningApi) -> None:
+    """Dev logs at DEBUG, yet botocore, urllib3 and the X-Ray SDK stay at WARNING (runtime.observability)."""
     response = dev_api.client.get("/items", headers=dev_api.auth("xray-reader"))
     assert response.status_code == 200
     console = dev_api.console()
-    assert 'DEBUG   xray sending subsegment "## handler"' in console
-    assert 'xray sending subsegment "dynamodb"' in console
+    loggers = {json.loads(line).get("logger") for line in dev_api.function_lines() if line.startswith("{")}
+    assert not {
+        name for name in loggers if str(name).split(".")[0] in {"botocore", "urllib3", "aws_xray_sdk"}
+    }
+    assert "xray sending" not in console
     assert not re.findall(r"^\S+ env-\d+ +\{.*$", console, re.MULTILINE)
 
 
@@ -105,3 +111,31 @@ def test_the_bucket_allows_a_burst_then_refills_at_the_rate() -> None:
     assert [bucket.take() for _ in range(2)] == [True, False]
     now[0] = 100
     assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("line", "level"),
+    [
+        ('{"level": "DEBUG", "message": "m"}', "DEBUG"),
+        ('{"level": "warning", "message": "m"}', "WARN"),
+        ('{"level": "CRITICAL", "message": "m"}', "FATAL"),
+        ('{"_aws": {"CloudWatchMetrics": []}, "UnhandledErrors": [1.0]}', "INFO"),
+        ('{"level": "LOUD", "message": "m"}', "INFO"),
+        ("plain print output", "INFO"),
+    ],
+)
+def test_lines_get_the_level_lambdas_log_filter_gives_them(line: str, level: str) -> None:
+    """A missing or unknown ``level`` is INFO (Lambda developer guide, "Log-level filtering")."""
+    assert lambda_log_level(line) == level
+
+
+def test_the_filter_drops_lines_below_the_application_log_level_and_only_with_one() -> None:
+    metric = '{"_aws": {"CloudWatchMetrics": []}, "UnhandledErrors": [1.0]}'
+    assert [passes_log_filter(metric, level) for level in ("DEBUG", "INFO", "WARN", "ERROR")] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert passes_log_filter('{"level": "ERROR", "message": "m"}', "WARN")
+    assert passes_log_filter('{"level": "DEBUG", "message": "m"}', None)

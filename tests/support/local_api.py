@@ -44,11 +44,30 @@ class CapturedOutput(io.StringIO):
             return self.getvalue()
 
 
+class RecordingConsole(Console):
+    """The emulator's console, also keeping every line the function wrote as it wrote it."""
+
+    def __init__(self, stream: CapturedOutput) -> None:
+        super().__init__(stream)
+        self._lines: list[str] = []
+        self._lines_lock = threading.Lock()
+
+    def function_line(self, environment: str, line: str) -> None:
+        with self._lines_lock:
+            self._lines.append(line)
+        super().function_line(environment, line)
+
+    def function_lines(self) -> list[str]:
+        with self._lines_lock:
+            return list(self._lines)
+
+
 @dataclass
 class RunningApi:
     emulator: Emulator
     output: CapturedOutput
     client: httpx.Client
+    recorder: RecordingConsole
 
     def token(self, user: str, **overrides: Any) -> str:
         return self.emulator.issuer.mint(user, overrides=overrides)
@@ -58,6 +77,10 @@ class RunningApi:
 
     def console(self) -> str:
         return self.output.text()
+
+    def function_lines(self) -> list[str]:
+        """Every line the function wrote (stdout and stderr), raw, before the console condensed it."""
+        return self.recorder.function_lines()
 
 
 @pytest.fixture(scope="session")
@@ -73,16 +96,17 @@ def running_api(
     assembly_dir: Path, state_dir: Path, customize: Callable[[LocalApp], LocalApp] | None = None
 ) -> Iterator[RunningApi]:
     output = CapturedOutput()
+    console = RecordingConsole(output)
     emulator = Emulator(
         StageAssembly(assembly_dir, "dev"),
         listener=bind("127.0.0.1", 0),
         state_dir=state_dir,
-        console=Console(output),
+        console=console,
         customize=customize,
     )
     emulator.start()
     try:
         with httpx.Client(base_url=emulator.url, timeout=30) as client:
-            yield RunningApi(emulator=emulator, output=output, client=client)
+            yield RunningApi(emulator=emulator, output=output, client=client, recorder=console)
     finally:
         emulator.stop()

@@ -6,7 +6,8 @@ repeats (service, cold start, function name and ARN, request and trace ids); oth
 as they are, except metrics in CloudWatch's embedded metric format, shown as ``METRICS name=value``.
 Platform lines (``START``, ``END``, ``REPORT``) follow Lambda's text format. The X-Ray SDK's debug line
 for each segment it sends (``sending: {header}\\n{segment JSON} to host:port.``) becomes ``xray sending
-subsegment "name" (n bytes)``.
+subsegment "name" (n bytes)``. Lines below the function's application log level are dropped, as Lambda's
+log-level filter drops them (:func:`passes_log_filter`).
 """
 
 from __future__ import annotations
@@ -74,6 +75,44 @@ def _xray_sending(message: str) -> str | None:
     size = len(f"{match['header']}\n{match['entity']}".encode())
     kind = entity.get("type", "segment")
     return f"xray sending {kind} {json.dumps(entity.get('name'), ensure_ascii=False)} ({size} bytes)"
+
+
+LAMBDA_LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+"""Lambda's application log levels, most detailed first."""
+_LEVEL_ALIASES = {"WARNING": "WARN", "CRITICAL": "FATAL"}
+"""Python's names for two of them, as its runtime writes them."""
+
+
+def lambda_log_level(line: str) -> str:
+    """The level Lambda's application log filter gives ``line``.
+
+    A JSON object's ``level`` field when it names a level (any case; Python's ``WARNING`` and
+    ``CRITICAL`` are WARN and FATAL); INFO for anything else: plain text, JSON without a level (an
+    embedded-metric-format record), an unknown level.
+    """
+    stripped = line.strip()
+    if stripped.startswith("{") and stripped.endswith("}"):
+        try:
+            record = json.loads(stripped)
+        except json.JSONDecodeError:
+            return "INFO"
+        level = record.get("level") if isinstance(record, dict) else None
+        if isinstance(level, str):
+            name = _LEVEL_ALIASES.get(level.upper(), level.upper())
+            if name in LAMBDA_LOG_LEVELS:
+                return name
+    return "INFO"
+
+
+def passes_log_filter(line: str, application_log_level: str | None) -> bool:
+    """Whether Lambda sends ``line`` to the log group, given the function's application log level.
+
+    No level (a function logging in text, where Lambda filters nothing) lets every line through.
+    """
+    if application_log_level is None:
+        return True
+    threshold = LAMBDA_LOG_LEVELS.index(application_log_level.upper())
+    return LAMBDA_LOG_LEVELS.index(lambda_log_level(line)) >= threshold
 
 
 def readable(line: str) -> str:

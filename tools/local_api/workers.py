@@ -30,7 +30,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
-from tools.local_api.logs import Console
+from tools.local_api.logs import Console, passes_log_filter
 from tools.local_api.model import FunctionSpec
 from tools.local_api.worker_bootstrap import LOG_MARKER
 
@@ -162,6 +162,7 @@ class ExecutionEnvironment:
         self._responses: _LineReader | None = None
         self._log_marks: dict[str, int] = {}
         self._log_condition = threading.Condition()
+        self._log_filter_level = function.application_log_level if function.log_format == "JSON" else None
 
     @property
     def pid(self) -> int:
@@ -238,7 +239,7 @@ class ExecutionEnvironment:
         for raw in iter(stream.readline, b""):
             line = raw.decode(errors="replace").rstrip("\n")
             text, marker, request_id = line.partition(LOG_MARKER)
-            if text or not marker:
+            if (text or not marker) and passes_log_filter(text, self._log_filter_level):
                 self.platform.console.function_line(self.label, text)
             if marker:
                 with self._log_condition:

@@ -50,7 +50,7 @@ $(VENV)/.installed: requirements.txt tools/find_python313.sh | $(UV)
 	$(call sync-venv,$(VENV),requirements.txt)
 
 node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "error: Node.js and npm are required (any version that runs npm; the project then installs its own Node 22 and CDK CLI): install them with your package manager (apt-get install nodejs npm, brew install node) or from nodejs.org" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "error: Node.js and npm are required (any version that runs npm; the project then installs its own Node 24 and CDK CLI): install them with your package manager (apt-get install nodejs npm, brew install node) or from nodejs.org" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

@@ -31,7 +31,7 @@ endef
 export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run token test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup scan diff deploy bench fuzz-deep load
+.PHONY: help setup run token check test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup scan diff deploy bench fuzz-deep load
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ token: ## Print a token for USER=<name> (default: $USER, or developer) from the 
 	@test -x $(VENV_PY) || { echo "error: no .venv yet: start the API with make run first" >&2; exit 1; }
 	@$(VENV_PY) -m tools.local_api token "$(or $(USER),developer)"
 
+check: setup lint typecheck ## Lint, type-check and the fast tests: no synthesis, emulator, fuzzing, load or scanners
+	$(VENV)/bin/pytest -m "not slow" --session-timeout 180
+
 test: setup lint typecheck pytest ## Lint, type-check and run every test
 
 lint: setup ## ruff lint and format check
@@ -110,11 +113,11 @@ bench: setup ## Cold start, warm path, artifact size, make synth and make test t
 	$(VENV_PY) -m benchmarks $(BENCH_ARGS)
 
 fuzz-deep: setup ## Schemathesis against the emulated dev stage, 10x make test's examples (>= 10,000 requests)
-	FUZZ_SCALE=10 $(VENV)/bin/pytest -p no:cacheprovider tests/hardening/test_fuzz_contract.py
+	FUZZ_SCALE=10 $(VENV)/bin/pytest -p no:cacheprovider --timeout 1800 --session-timeout 3600 tests/hardening/test_fuzz_contract.py
 
 LOAD_REQUESTS ?= 10000
 load: setup ## Bounded load through the emulated dev stage, loopback only: LOAD_REQUESTS (10000) at concurrency 32
-	LOAD_REQUESTS=$(LOAD_REQUESTS) $(VENV)/bin/pytest -p no:cacheprovider tests/hardening/test_load.py
+	LOAD_REQUESTS=$(LOAD_REQUESTS) $(VENV)/bin/pytest -p no:cacheprovider --timeout 1800 --session-timeout 3600 tests/hardening/test_load.py
 
 clean: ## Remove build output (keeps .venv and node_modules)
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build

@@ -109,7 +109,7 @@ diff: setup ## Diff every stack against BASE=<git ref> (default: merge base with
 deploy: setup synth ## Deploy ENV=dev|staging|prod after checking AWS credentials and the CDK bootstrap
 	$(VENV_PY) -m tools.deploy $(ENV)
 
-bench: setup ## Cold start, warm path, artifact size, make synth and make test time -> docs/benchmarks.md (~6 min)
+bench: setup ## Cold start, warm path, artifact size, dev-loop times (check, test, fresh clone) -> docs/benchmarks.md (~15 min)
 	$(VENV_PY) -m benchmarks $(BENCH_ARGS)
 
 fuzz-deep: setup ## Schemathesis against the emulated dev stage, 10x make test's examples (>= 10,000 requests)

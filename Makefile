@@ -14,6 +14,7 @@ HOST_PATH   := $(PATH)
 # that is the same version, else installed with pip, hashes required, into .uv/.
 UV          := $(CURDIR)/.uv/bin/uv
 UV_VERSION  := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' tools/bootstrap/requirements.txt)
+BOOTSTRAP_PIP_ARGS := --quiet --disable-pip-version-check --require-hashes -r tools/bootstrap/requirements.txt
 # A venv is created once with a Python 3.13 found outside it and then only synced in place, so
 # overlapping make runs never delete an interpreter another one is using.
 define ensure-venv
@@ -38,11 +39,16 @@ help: ## List the commands
 
 $(UV): tools/bootstrap/requirements.txt tools/find_python313.sh
 	@found=$$(PATH="$(HOST_PATH)" command -v uv || true); rm -rf .uv; \
+	case "$$found" in $(CURDIR)/*) found= ;; esac; \
 	if [ -n "$$found" ] && [ "$$("$$found" --version | cut -d' ' -f2)" = "$(UV_VERSION)" ]; then \
 	  mkdir -p $(@D) && ln -s "$$found" $@; \
 	else \
-	  python=$$(PATH="$(HOST_PATH)" tools/find_python313.sh) && echo "installing uv $(UV_VERSION) into .uv/ with $$python -m pip" && \
-	  "$$python" -m venv .uv && .uv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r tools/bootstrap/requirements.txt; \
+	  python=$$(PATH="$(HOST_PATH)" tools/find_python313.sh) && echo "installing uv $(UV_VERSION) into .uv/ with $$python" && \
+	  if "$$python" -m pip --version >/dev/null 2>&1; then \
+	    "$$python" -m pip install $(BOOTSTRAP_PIP_ARGS) --target .uv; \
+	  else \
+	    "$$python" -m venv .uv && .uv/bin/python -m pip install $(BOOTSTRAP_PIP_ARGS); \
+	  fi; \
 	fi
 
 $(VENV)/.installed: requirements.txt tools/find_python313.sh | $(UV)
@@ -54,7 +60,9 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(VENV)/.installed node_modules/.installed ## Create .venv (Python 3.13) and install the pinned CLI and Node
+# The venv and node_modules install side by side: each waits mostly on disk and network, not on the CPU.
+setup: ## Create .venv (Python 3.13) and install the pinned CLI and Node
+	@$(MAKE) --no-print-directory -j2 HOST_PATH="$(HOST_PATH)" $(VENV)/.installed node_modules/.installed
 
 # The IaC scanners live in their own venv: checkov's and cfn-lint's dependencies never meet the project's.
 $(SCAN_VENV)/.installed: tools/scan/requirements.txt tools/find_python313.sh | $(UV)

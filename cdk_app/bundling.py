@@ -78,6 +78,24 @@ def compile_tree(
         raise BundlingError(f"some Python files under {root} do not compile (see the errors above)")
 
 
+def package_sources(package_dir: Path) -> list[Path]:
+    """The package's ``.py`` files, relative to its folder, in a stable order."""
+    return sorted(
+        path.relative_to(package_dir)
+        for path in package_dir.rglob("*.py")
+        if "__pycache__" not in path.relative_to(package_dir).parts
+    )
+
+
+def copy_package(package_dir: Path, output_dir: Path) -> None:
+    """Copy the package's sources into ``output_dir/<package name>/``, as a code asset holds them."""
+    destination = output_dir / package_dir.name
+    for relative in package_sources(package_dir):
+        target = destination / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(package_dir / relative, target)
+
+
 def remove_bytecode_caches(root: Path) -> None:
     """Delete every ``__pycache__`` directory and stray ``.pyc`` under ``root``."""
     for cache in sorted(root.rglob("__pycache__"), reverse=True):

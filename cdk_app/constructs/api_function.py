@@ -8,7 +8,6 @@ come from layers (see :mod:`cdk_app.constructs.dependency_layer`).
 from __future__ import annotations
 
 import py_compile
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,9 @@ from cdk_app.bundling import (
     DEFAULT_INVALIDATION_MODE,
     BundlingError,
     compile_tree,
+    copy_package,
     digest,
+    package_sources,
     python_version_of,
     require_interpreter,
 )
@@ -60,15 +61,6 @@ _LAMBDA_LOG_LEVELS = {
 }
 
 
-def _package_sources(package_dir: Path) -> list[Path]:
-    """The package's ``.py`` files, relative to its folder, in a stable order."""
-    return sorted(
-        path.relative_to(package_dir)
-        for path in package_dir.rglob("*.py")
-        if "__pycache__" not in path.relative_to(package_dir).parts
-    )
-
-
 @jsii.implements(ILocalBundling)
 class _PackageBundler:
     """Copies the package's sources into the asset and compiles them; CDK calls it instead of Docker."""
@@ -79,11 +71,7 @@ class _PackageBundler:
 
     def try_bundle(self, output_dir: str, *_options: Any, **_keywords: Any) -> bool:
         """Build into ``output_dir``; CDK passes the bundling options, which this bundler does not need."""
-        destination = Path(output_dir) / self._package_dir.name
-        for relative in _package_sources(self._package_dir):
-            target = destination / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self._package_dir / relative, target)
+        copy_package(self._package_dir, Path(output_dir))
         compile_tree(Path(output_dir), deployed_at=TASK_ROOT, invalidation_mode=self._invalidation_mode)
         return True
 
@@ -163,7 +151,7 @@ class ApiFunction(Construct):
         python_version = python_version_of(runtime.name)
         require_interpreter(python_version)
 
-        sources = _package_sources(package_dir)
+        sources = package_sources(package_dir)
         self.code_hash: str = digest(
             [BUNDLER_VERSION, python_version, invalidation_mode.name, package_dir.name]
             + [part for rel in sources for part in (rel.as_posix(), (package_dir / rel).read_bytes())]

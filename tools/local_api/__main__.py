@@ -1,7 +1,8 @@
 """``python -m tools.local_api [serve|token]``: what ``make run`` and ``make token`` call.
 
 ``serve`` (the default) synthesizes a stage with its layer built for this machine, then serves it
-until Ctrl-C. ``token USER`` asks the running emulator's issuer for a token whose ``sub`` is USER.
+until Ctrl-C, reloading what changes in the sources (:mod:`tools.local_api.reload`). ``token USER``
+asks the running emulator's issuer for a token whose ``sub`` is USER.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tools.local_api.emulator import Emulator, bind
 from tools.local_api.intrinsics import TemplateError
 from tools.local_api.issuer import DEFAULT_TOKEN_TTL_SECONDS, TOKENS_PATH
 from tools.local_api.logs import Console
+from tools.local_api.reload import Reloader
 from tools.local_api.synth import PrerequisiteError, synthesize
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -42,8 +44,11 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         "--port", type=int, default=int(os.environ.get("PORT", "8000")), help="default: $PORT or 8000"
     )
     serve.add_argument(
-        "--assembly", type=Path, help="serve this synthesized cloud assembly instead of synthesizing"
+        "--assembly",
+        type=Path,
+        help="serve this synthesized cloud assembly instead of synthesizing (no reload)",
     )
+    serve.add_argument("--no-reload", action="store_true", help="do not watch the sources for changes")
     token = commands.add_parser("token", help="print a token of the running emulator's issuer")
     token.add_argument("user", help="the token's sub claim")
     token.add_argument("--ttl", type=int, default=DEFAULT_TOKEN_TTL_SECONDS, help="lifetime in seconds")
@@ -91,12 +96,30 @@ def serve(arguments: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     emulator.start()
+    reloader = None
+    if arguments.assembly is None and not arguments.no_reload:
+
+        def synthesize_again() -> StageAssembly:
+            synthesize(PROJECT_ROOT, outdir, arguments.stage)
+            return StageAssembly(outdir, arguments.stage)
+
+        reloader = Reloader(
+            emulator,
+            project_root=PROJECT_ROOT,
+            build_dir=arguments.state_dir / "code",
+            synthesize=synthesize_again,
+        )
     try:
         state_file.write_text(json.dumps({"url": emulator.url, "issuer": emulator.issuer.url}))
+        if reloader is not None:
+            reloader.start()
+            console.info(f"Reloading on changes to {', '.join(reloader.watched())} (--no-reload: off)")
         console.info(banner(emulator))
         stop.wait()
         console.info("Stopping ...")
     finally:
+        if reloader is not None:
+            reloader.stop()
         state_file.unlink(missing_ok=True)
         emulator.stop()
     console.info("Stopped.")

@@ -102,6 +102,10 @@ class LocalAws:
         table = dynamodb.describe_table(TableName=spec.name)["Table"]
         return Physical(spec.name, {"Arn": table["TableArn"]})
 
+    def delete_table(self, name: str) -> None:
+        """Delete the table ``name`` and its items."""
+        self.dynamodb().delete_table(TableName=name)
+
     def create_secret(self, spec: SecretSpec) -> Physical:
         """Create ``spec``, generating its value as Secrets Manager would, unless it exists already."""
         secretsmanager = self.secretsmanager()

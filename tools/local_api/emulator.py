@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
 
 from tools.local_api.assembly import StageAssembly
 from tools.local_api.backends import LocalAws, XRaySink
-from tools.local_api.gateway import Gateway
+from tools.local_api.gateway import Gateway, Receive, Scope, Send
 from tools.local_api.issuer import LocalIssuer, load_or_create_key
 from tools.local_api.jwt_authorizer import JwksClient, JwtAuthorizer
 from tools.local_api.logs import Console
-from tools.local_api.model import LocalApp
+from tools.local_api.model import LocalApp, TableSpec
 from tools.local_api.synth import PrerequisiteError
 from tools.local_api.workers import FunctionPool, Platform
 
@@ -65,6 +67,41 @@ def require_runtime(app: LocalApp) -> None:
             )
 
 
+def _audience(app: LocalApp) -> str:
+    """The issuer's ``client_id``: the first audience of the app's authorizers."""
+    audiences = (route.authorizer.audience for route in app.api.routes if route.authorizer)
+    return next((audience[0] for audience in audiences if audience), DEFAULT_AUDIENCE)
+
+
+def _scopes(app: LocalApp) -> tuple[str, ...]:
+    return tuple(sorted({scope for route in app.api.routes for scope in route.authorization_scopes}))
+
+
+def _same_definition(old: TableSpec, new: TableSpec) -> bool:
+    return dataclasses.replace(old, logical_id=new.logical_id) == new
+
+
+@dataclass
+class TableChanges:
+    """What a reload did to the local tables, by table name."""
+
+    kept: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    recreated: list[str] = field(default_factory=list)
+    """Their definition (keys, indexes, TTL) changed: created empty."""
+    deleted: list[str] = field(default_factory=list)
+
+
+class _Front:
+    """The ASGI application uvicorn serves: the current gateway, replaced whole on reload."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.gateway(scope, receive, send)
+
+
 class Emulator:
     """The local API of one stage: moto, the issuer, the function pools and the HTTP front end."""
 
@@ -88,6 +125,7 @@ class Emulator:
         self.aws = LocalAws(assembly.region)
         self.xray = XRaySink()
         self._stops: list[Callable[[], None]] = []
+        self._all_pools: list[FunctionPool] = []
 
     def start(self) -> None:
         """Start every part; on failure, stop what already started and re-raise."""
@@ -100,59 +138,18 @@ class Emulator:
     def _start(self) -> None:
         self.aws.start()
         self._stops.append(self.aws.stop)
-        tables, secrets = self.assembly.backing_resources()
-        for table in tables:
-            self.assembly.record_created(table.logical_id, self.aws.create_table(table))
-        for secret in secrets:
-            self.assembly.record_created(secret.logical_id, self.aws.create_secret(secret))
-        app = self.assembly.local_app()
-        self.app = self._customize(app) if self._customize else app
-        require_runtime(self.app)
+        self._create_backing_resources(self.assembly)
+        app = self._read_app(self.assembly)
         self.xray.start()
         self._stops.append(self.xray.stop)
-        authorizer_specs = {
-            route.authorizer.logical_id: route.authorizer for route in self.app.api.routes if route.authorizer
-        }
-        audience = next(
-            (spec.audience[0] for spec in authorizer_specs.values() if spec.audience), DEFAULT_AUDIENCE
-        )
-        scopes = tuple(
-            sorted({scope for route in self.app.api.routes for scope in route.authorization_scopes})
-        )
         key = load_or_create_key(self._state_dir / "issuer" / "private-key.pem")
-        self.issuer = LocalIssuer(key, audience=audience, scopes=scopes)
+        self.issuer = LocalIssuer(key, audience=_audience(app), scopes=_scopes(app))
         self.issuer.start()
         self._stops.append(self.issuer.stop)
-        authorizers = {
-            logical_id: JwtAuthorizer(
-                issuer=self.issuer.url,
-                audience=spec.audience,
-                identity_source=spec.identity_source,
-                jwks=JwksClient(self.issuer.url),
-            )
-            for logical_id, spec in authorizer_specs.items()
-        }
-        platform = Platform(
-            python=sys.executable,
-            region=self.app.region,
-            aws_endpoint_url=self.aws.endpoint_url,
-            xray_daemon_address=self.xray.address,
-            console=self.console,
-        )
-        self.pools = {
-            function.logical_id: FunctionPool(function, platform) for function in self.app.functions()
-        }
-        for pool in self.pools.values():
-            self._stops.append(pool.shutdown)
-        gateway = Gateway(
-            self.app.api,
-            account_id=self.app.account,
-            pools=self.pools,
-            authorizers=authorizers,
-            console=self.console,
-        )
+        self._stops.append(self._shutdown_pools)
+        self._front = _Front(self._gateway(app))
         config = uvicorn.Config(
-            gateway, lifespan="off", log_level="warning", access_log=False, server_header=False
+            self._front, lifespan="off", log_level="warning", access_log=False, server_header=False
         )
         self._server = uvicorn.Server(config)
         thread = threading.Thread(
@@ -164,6 +161,94 @@ class Emulator:
             if not thread.is_alive():
                 raise RuntimeError("the HTTP server stopped while starting (see the messages above)")
             time.sleep(0.01)
+
+    def _create_backing_resources(self, assembly: StageAssembly) -> None:
+        tables, secrets = assembly.backing_resources()
+        for table in tables:
+            assembly.record_created(table.logical_id, self.aws.create_table(table))
+        for secret in secrets:
+            assembly.record_created(secret.logical_id, self.aws.create_secret(secret))
+
+    def _read_app(self, assembly: StageAssembly) -> LocalApp:
+        app = assembly.local_app()
+        app = self._customize(app) if self._customize else app
+        require_runtime(app)
+        return app
+
+    def _gateway(self, app: LocalApp) -> Gateway:
+        """The front end of ``app`` with new function pools (``self.app`` and ``self.pools`` become its)."""
+        authorizer_specs = {
+            route.authorizer.logical_id: route.authorizer for route in app.api.routes if route.authorizer
+        }
+        authorizers = {
+            logical_id: JwtAuthorizer(
+                issuer=self.issuer.url,
+                audience=spec.audience,
+                identity_source=spec.identity_source,
+                jwks=JwksClient(self.issuer.url),
+            )
+            for logical_id, spec in authorizer_specs.items()
+        }
+        platform = Platform(
+            python=sys.executable,
+            region=app.region,
+            aws_endpoint_url=self.aws.endpoint_url,
+            xray_daemon_address=self.xray.address,
+            console=self.console,
+        )
+        self.app = app
+        self.pools = {function.logical_id: FunctionPool(function, platform) for function in app.functions()}
+        self._all_pools += self.pools.values()
+        return Gateway(
+            app.api,
+            account_id=app.account,
+            pools=self.pools,
+            authorizers=authorizers,
+            console=self.console,
+        )
+
+    def reload(self, assembly: StageAssembly) -> TableChanges:
+        """Serve another synthesis of the stage: its resources, routes, authorizers and functions.
+
+        A table whose definition did not change keeps its items; one whose definition changed is
+        created anew; tables the stage no longer defines are deleted. Requests already in flight
+        finish on the previous functions, whose environments then end. When the assembly cannot be
+        served the error propagates before any table or route changes (new secrets aside).
+        """
+        tables, secrets = assembly.backing_resources()
+        for secret in secrets:
+            assembly.record_created(secret.logical_id, self.aws.create_secret(secret))
+        app = self._read_app(assembly)
+        previous = {table.name: table for table in self.app.tables}
+        changes = TableChanges()
+        for table in tables:
+            old = previous.pop(table.name, None)
+            if old is None:
+                changes.created.append(table.name)
+            elif _same_definition(old, table):
+                changes.kept.append(table.name)
+            else:
+                self.aws.delete_table(table.name)
+                changes.recreated.append(table.name)
+            assembly.record_created(table.logical_id, self.aws.create_table(table))
+        for name in previous:
+            self.aws.delete_table(name)
+            changes.deleted.append(name)
+        retired = list(self.pools.values())
+        self.issuer.audience, self.issuer.scopes = _audience(app), _scopes(app)
+        self._front.gateway = self._gateway(app)
+        self.assembly = assembly
+        for pool in retired:
+            pool.drain()
+        return changes
+
+    def code_dirs_in_use(self) -> set[Path]:
+        """The code folders that the functions and their running environments, old ones included, use."""
+        return set().union(*(pool.code_dirs_in_use() for pool in self._all_pools))
+
+    def _shutdown_pools(self) -> None:
+        for pool in self._all_pools:
+            pool.shutdown()
 
     def _stop_server(self, thread: threading.Thread) -> None:
         self._server.should_exit = True

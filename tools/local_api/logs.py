@@ -130,6 +130,10 @@ class Console:
         """An API Gateway line (access logs)."""
         self._write("api", text)
 
+    def reload(self, text: str) -> None:
+        """What a hot reload did, and how long it took."""
+        self._write("reload", text)
+
     def info(self, text: str) -> None:
         """The emulator's own messages, without prefix."""
         with self._lock:

@@ -324,10 +324,17 @@ class FunctionPool:
         self._environments: set[ExecutionEnvironment] = set()
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)
+        """Notified when an environment initialised ahead of time is ready or has failed."""
+        self._initialising = 0
+        self._retired = False
+        """Drained: every environment ends after its invocation."""
         self._closed = False
 
     def _acquire(self) -> ExecutionEnvironment:
-        with self._lock:
+        """An idle environment, or a new one; waits for one being initialised ahead of time, if any."""
+        with self._settled:
+            self._settled.wait_for(lambda: bool(self._idle) or not self._initialising, INIT_TIMEOUT_SECONDS)
             if self._idle:
                 return self._idle.pop()
             if self._closed or len(self._environments) >= self.max_environments:
@@ -338,11 +345,80 @@ class FunctionPool:
 
     def _release(self, environment: ExecutionEnvironment) -> None:
         with self._lock:
-            if environment.alive and not self._closed:
+            current = environment.function is self.function
+            if environment.alive and current and not (self._closed or self._retired):
                 self._idle.append(environment)
                 return
             self._environments.discard(environment)
         environment.kill()
+
+    def replace(self, function: FunctionSpec) -> int:
+        """Serve later invocations with ``function`` (new code or settings) in new environments.
+
+        Idle environments of the previous function end now; busy ones finish their invocation, then
+        end. Returns how many are still busy.
+        """
+        with self._lock:
+            self.function = function
+            idle, self._idle = self._idle, []
+            self._environments.difference_update(idle)
+            draining = len(self._environments)
+        for environment in idle:
+            environment.kill()
+        return draining
+
+    def drain(self) -> None:
+        """Retire the pool: idle environments end now, every other one after its invocation.
+
+        Invocations still arrive from requests routed just before a reload, and are answered.
+        """
+        with self._lock:
+            self._retired = True
+            idle, self._idle = self._idle, []
+            self._environments.difference_update(idle)
+        for environment in idle:
+            environment.kill()
+
+    def code_dirs_in_use(self) -> set[Path]:
+        """The code folders of every environment still running and, unless drained, of the function."""
+        with self._lock:
+            running = {environment.function.code_dir for environment in self._environments}
+            return running if self._closed or self._retired else running | {self.function.code_dir}
+
+    def prewarm(self) -> float | dict[str, Any] | None:
+        """Initialise one environment ahead of any invocation, as Lambda occasionally does on demand.
+
+        Returns its init duration (ms), the INIT error, or None when no environment may start now.
+        """
+        with self._lock:
+            if self._closed or self._retired or len(self._environments) >= self.max_environments:
+                return None
+            environment = ExecutionEnvironment(self.function, self.platform, next(self._numbers))
+            self._environments.add(environment)
+            self._initialising += 1
+        failure: _InitFailedError | None = None
+        try:
+            environment.start()
+        except _InitFailedError as error:
+            failure = error
+            self._init_failed(environment, failure)
+        with self._settled:
+            self._initialising -= 1
+            self._settled.notify_all()
+            current = environment.function is self.function
+            if failure is None and current and not (self._closed or self._retired):
+                self._idle.append(environment)
+                return environment.init_ms
+            self._environments.discard(environment)
+        environment.kill()
+        return None if failure is None else failure.error
+
+    def _init_failed(self, environment: ExecutionEnvironment, failure: _InitFailedError) -> None:
+        self.platform.console.platform(
+            environment.label,
+            f"INIT_REPORT Init Duration: {failure.duration_ms:.2f} ms\tPhase: init\tStatus: error\t"
+            f"Error Type: {failure.error['errorType']}",
+        )
 
     def invoke(self, event: dict[str, Any], *, trace_root: str) -> Invocation:
         """Invoke the function synchronously; :class:`ThrottledError` when no environment is free.
@@ -350,26 +426,21 @@ class FunctionPool:
         ``trace_root`` is the X-Ray trace the request belongs to (``Root=1-...``).
         """
         environment = self._acquire()
+        function = environment.function
         request_id = str(uuid.uuid4())
-        sampled = 1 if self.function.tracing_active else 0
+        sampled = 1 if function.tracing_active else 0
         trace_id = f"{trace_root};Parent={secrets.token_hex(8)};Sampled={sampled}"
         console = self.platform.console
         cold = environment.init_ms is None
         try:
             if cold:
                 environment.start()
-            console.platform(
-                environment.label, f"START RequestId: {request_id} Version: {self.function.version}"
-            )
+            console.platform(environment.label, f"START RequestId: {request_id} Version: {function.version}")
             started = time.monotonic()
             outcome, result = environment.invoke(event, request_id=request_id, trace_id=trace_id)
             self._report(environment, request_id, started, outcome, cold)
         except _InitFailedError as failure:
-            console.platform(
-                environment.label,
-                f"INIT_REPORT Init Duration: {failure.duration_ms:.2f} ms\tPhase: init\tStatus: error\t"
-                f"Error Type: {failure.error['errorType']}",
-            )
+            self._init_failed(environment, failure)
             outcome, result = Outcome.ERROR, failure.error
         finally:
             self._release(environment)
@@ -384,19 +455,20 @@ class FunctionPool:
         self, environment: ExecutionEnvironment, request_id: str, started: float, outcome: Outcome, cold: bool
     ) -> None:
         duration = (time.monotonic() - started) * 1000
+        function = environment.function
         console = self.platform.console
         if outcome is Outcome.TIMEOUT:
             stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             console.platform(
                 environment.label,
-                f"{stamp} {request_id} Task timed out after {self.function.timeout_seconds:.2f} seconds",
+                f"{stamp} {request_id} Task timed out after {function.timeout_seconds:.2f} seconds",
             )
         console.platform(environment.label, f"END RequestId: {request_id}")
         fields = [
             f"REPORT RequestId: {request_id}",
             f"Duration: {duration:.2f} ms",
             f"Billed Duration: {math.ceil(duration)} ms",
-            f"Memory Size: {self.function.memory_mb} MB",
+            f"Memory Size: {function.memory_mb} MB",
         ]
         memory = environment.max_memory_mb()
         if memory is not None:

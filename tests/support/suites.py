@@ -4,7 +4,8 @@ A pytest plugin (registered in tests/conftest.py). Every test that synthesizes a
 local API emulator, fuzzes, loads or runs the IaC scanners gets the marker of that kind, so ``make
 check`` deselects them with ``-m "not slow"`` and ``make test`` runs everything. The markers come from
 what a test uses (the closure of its fixtures), so a new test built on the shared synthesis or on an
-emulator fixture is marked without being listed here; only modules that synthesize inline are named.
+emulator fixture is marked without being listed here; only modules that synthesize inline are named,
+and a single test that does can carry its marker itself (``@pytest.mark.synth``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ SYNTH_FIXTURES = frozenset(
 )
 """The shared syntheses: whatever depends on one of them waits for a synthesis."""
 
-EMULATOR_FIXTURES = frozenset({"dev_api", "probe_api", "broken_layer_api", "hardened_api", "fault_api"})
+EMULATOR_FIXTURES = frozenset(
+    {"dev_api", "probe_api", "broken_layer_api", "hardened_api", "fault_api", "hot_api"}
+)
 
 MODULE_MARKERS: dict[str, tuple[str, ...]] = {
     "tests/hardening/test_fuzz_contract.py": ("fuzz", "emulator", "synth"),
@@ -78,6 +81,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         module = item.path.relative_to(ROOT).as_posix()
         kinds = kinds_of(module, set(getattr(item, "fixturenames", ())))
+        kinds |= {name for name in SLOW_MARKERS if item.get_closest_marker(name) is not None}
         for kind in sorted(kinds):
             item.add_marker(kind)
         if kinds:

@@ -44,6 +44,11 @@ def test_every_kind_is_registered_and_slow_marks_them(request: pytest.FixtureReq
     assert request.node.get_closest_marker("slow") is None
 
 
+@pytest.mark.emulator
+def test_a_kind_marked_by_hand_is_slow_too(request: pytest.FixtureRequest):
+    assert request.node.get_closest_marker("slow") is not None
+
+
 def test_the_shared_synthesis_marks_its_users_slow(request: pytest.FixtureRequest, template_json: object):
     """This test asks for a synthesized template (without using it): that alone makes it ``synth``."""
     del template_json

@@ -58,7 +58,7 @@ def test_the_shared_synthesis_marks_its_users_slow(request: pytest.FixtureReques
 
 def test_every_run_has_a_per_test_and_a_whole_run_limit(request: pytest.FixtureRequest):
     assert float(request.config.getini("timeout")) == 300
-    assert float(request.config.getini("session_timeout")) == 1200
+    assert float(request.config.getini("session_timeout")) == 1800
 
 
 def run_pytest(folder: Path, *options: str) -> tuple[subprocess.CompletedProcess[str], float]:

@@ -114,7 +114,7 @@ def _exclude(site: Path, patterns: Sequence[str]) -> None:
                 match.unlink()
 
 
-def find_uv() -> str:
+def _find_uv() -> str:
     """The uv installed beside the synthesizing interpreter (this library depends on it), else on PATH."""
     found = shutil.which("uv", path=sysconfig.get_path("scripts")) or shutil.which("uv")
     if found is None:
@@ -180,8 +180,10 @@ class _UvLayerBundler:
         compile_tree(site, deployed_at=LAYER_ROOT, invalidation_mode=self._invalidation_mode)
 
     def _uv_install(self, site: Path) -> None:
+        """Install the lock into ``site`` as copies: the steps after it edit files in place (the SDK's
+        endpoints), which through uv's default hard links would rewrite uv's cache for every venv."""
         command = [
-            find_uv(), "pip", "install", "--quiet", "--no-compile",
+            _find_uv(), "pip", "install", "--quiet", "--no-compile", "--link-mode", "copy",
             "--only-binary", ":all:", "--require-hashes", "--python", sys.executable,
             "--target", str(site), "-r", str(self._requirements_file),
         ]  # fmt: skip

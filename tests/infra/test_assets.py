@@ -183,6 +183,26 @@ def test_a_pin_without_a_hash_fails_synth_naming_the_file(tmp_path: Path):
         DependencyLayer(stack, "Layer", requirements_file=FIXTURES / "requirements" / "unhashed.txt")
 
 
+def test_the_layer_shares_no_file_with_uvs_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The bundler edits installed files in place (botocore's endpoints when trimming SDK models): a
+    file hard-linked from uv's cache would carry the edit into every venv installed from that cache."""
+    cache = tmp_path / "uv-cache"
+    monkeypatch.setenv("UV_CACHE_DIR", str(cache))
+    layer = DependencyLayer(
+        Stack(App(outdir=str(tmp_path / "out")), "Copies"),
+        "Layer",
+        requirements_file=FIXTURES / "requirements" / "six-1.17.0.txt",
+        platform=LayerPlatform.HOST,
+        cache_dir=tmp_path / "layers",
+    )
+    built = [path for path in (tmp_path / "layers" / layer.asset_hash).rglob("*") if path.is_file()]
+    cached = {(path.stat().st_dev, path.stat().st_ino) for path in cache.rglob("*") if path.is_file()}
+
+    assert any(path.name == "six.py" for path in built)
+    assert cached
+    assert [path for path in built if (path.stat().st_dev, path.stat().st_ino) in cached] == []
+
+
 def test_building_without_uv_fails_synth_saying_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -32,7 +32,7 @@ endef
 export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run token check test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup scan diff deploy bench fuzz-deep load
+.PHONY: help setup run token check test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup browser-setup scan diff deploy bench fuzz-deep load
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -92,8 +92,14 @@ lint: setup ## ruff lint and format check
 typecheck: setup ## mypy --strict over the constructs, the runtime and the tools
 	$(VENV)/bin/mypy
 
-pytest: setup scan-setup
+pytest: setup scan-setup browser-setup
 	$(VENV)/bin/pytest
+
+browser-setup: ## Install Debian's chromium for the browser tests when missing (apt-get, as root)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && echo "browser-setup: installing chromium with apt-get for tests/local/test_browser.py" \
+	  && apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; } \
+	  || { echo "error: the browser tests need Chromium: apt-get install chromium (as root)" >&2; exit 1; }
 
 fmt: setup ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .

@@ -234,6 +234,12 @@ class EnvironmentConfig:
     """SnapStart or provisioned concurrency. Default ``ColdStart()``: neither."""
     throttle: ThrottleSettings
     """Rate and burst limits of the HTTP API stage. Required."""
+    public_route_throttle: ThrottleSettings = field(
+        default_factory=lambda: ThrottleSettings(rate_limit=5, burst_limit=10)
+    )
+    """Rate and burst limits of each public route (``GET /health`` and, where enabled, the docs), in place
+    of the stage's, so callers without a token cannot use up the rate the API's users need; at most the
+    stage's limits. Default 5 requests/s, burst 10."""
     log_retention: RetentionDays
     """Retention of the function's, the hook's and the API's access log groups. Required."""
     log_level: str = "INFO"
@@ -281,6 +287,12 @@ class EnvironmentConfig:
             self.cold_start.provisioned_concurrency <= self.reserved_concurrency,
             f"{where}.cold_start.provisioned_concurrency",
             "cannot exceed reserved_concurrency",
+        )
+        _require(
+            self.public_route_throttle.rate_limit <= self.throttle.rate_limit
+            and self.public_route_throttle.burst_limit <= self.throttle.burst_limit,
+            f"{where}.public_route_throttle",
+            "cannot exceed the stage's throttle",
         )
         _require(
             self.log_level in LOG_LEVELS, f"{where}.log_level", f"must be one of {', '.join(LOG_LEVELS)}"
@@ -369,6 +381,7 @@ DEV = EnvironmentConfig(
     timeout_seconds=10,
     reserved_concurrency=5,
     throttle=ThrottleSettings(rate_limit=20, burst_limit=40),
+    public_route_throttle=ThrottleSettings(rate_limit=5, burst_limit=10),
     log_retention=RetentionDays.ONE_WEEK,
     log_level="DEBUG",
     removal_policy=RemovalPolicy.DESTROY,
@@ -388,6 +401,7 @@ STAGING = EnvironmentConfig(
     reserved_concurrency=20,
     cold_start=ColdStart(snap_start=True),
     throttle=ThrottleSettings(rate_limit=100, burst_limit=200),
+    public_route_throttle=ThrottleSettings(rate_limit=10, burst_limit=20),
     log_retention=RetentionDays.ONE_MONTH,
     removal_policy=RemovalPolicy.RETAIN,
     deletion_protection=False,
@@ -408,6 +422,7 @@ PROD = EnvironmentConfig(
     reserved_concurrency=100,
     cold_start=ColdStart(snap_start=True),
     throttle=ThrottleSettings(rate_limit=500, burst_limit=1000),
+    public_route_throttle=ThrottleSettings(rate_limit=20, burst_limit=40),
     log_retention=RetentionDays.ONE_YEAR,
     removal_policy=RemovalPolicy.RETAIN,
     deletion_protection=True,

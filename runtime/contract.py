@@ -43,6 +43,11 @@ HANDLER: Final = "runtime.handler.handler"
 HEALTH_PATH: Final = "/health"
 """Unauthenticated health route; it never calls DynamoDB."""
 
+DOCS_PATH: Final = "/docs"
+OPENAPI_PATH: Final = "/openapi.json"
+DOCS_ASSETS_PATH: Final = "/docs/assets"
+"""Swagger UI's script and stylesheet, served by the service (``/docs/assets/<name>``), when docs are on."""
+
 HEALTH_FUNCTION_VERSION_FIELD: Final = "function_version"
 """Field of the health response holding AWS_LAMBDA_FUNCTION_VERSION (the pre-traffic hook compares it)."""
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from runtime.contract import OPENAPI_PATH
 from runtime.error_handlers import install_error_handlers
 from runtime.middleware import BodyLimitMiddleware, UnhandledErrorMiddleware
-from runtime.routers import health, items
+from runtime.routers import docs, health, items
 from runtime.settings import MAX_REQUEST_BODY_BYTES, Settings, get_settings
 
 
@@ -14,25 +15,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The service; ``settings`` default to the process environment.
 
     Paths carry no stage prefix: the HTTP API serves its ``$default`` stage at the root, so the docs
-    at ``/docs`` load ``/openapi.json`` as is. A path with a trailing slash (``/items/``) is an unknown
+    at ``/docs`` load ``/openapi.json`` as is, and Swagger UI's assets come from the service itself
+    (:mod:`runtime.routers.docs`). A path with a trailing slash (``/items/``) is an unknown
     route, answered with the 404 envelope: Starlette's default redirect would point clients at an
     ``https://<host>`` URL built from headers, and no route of the API ends in a slash.
     """
     settings = settings or get_settings()
-    docs = settings.enable_docs
+    docs_enabled = settings.enable_docs
     app = FastAPI(
         title="Items service",
         version=settings.app_version or "unversioned",
         description="Items owned by the calling user. Errors use one envelope: "
         '`{"error": {"code", "message", "request_id"}}`.',
-        docs_url="/docs" if docs else None,
-        openapi_url="/openapi.json" if docs else None,
+        docs_url=None,
+        openapi_url=OPENAPI_PATH if docs_enabled else None,
         redoc_url=None,
         redirect_slashes=False,
     )
     app.state.settings = settings
     app.include_router(health.router)
     app.include_router(items.router)
+    if docs_enabled:
+        app.include_router(docs.router)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_REQUEST_BODY_BYTES)
     app.add_middleware(UnhandledErrorMiddleware)

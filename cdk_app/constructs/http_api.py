@@ -1,9 +1,14 @@
 """An API Gateway HTTP API in front of one Lambda alias, with JWT auth on every route but the public ones.
 
-Routes are API Gateway route keys (``"GET /health"``, ``"ANY /{proxy+}"``). The JWT authorizer is the
+Routes are API Gateway route keys (``"GET /health"``, ``"GET /{proxy+}"``). The JWT authorizer is the
 API's default, so every route requires a token unless it is listed in ``public_routes``; with the
-default catch-all ``ANY /{proxy+}`` protected route, unknown paths are authorized before the function
-sees them (answering 401 rather than revealing which paths exist).
+default catch-all protected routes (one ``<METHOD> /{proxy+}`` per method but ``OPTIONS``), unknown
+paths are authorized before the function sees them (answering 401 rather than revealing which paths
+exist).
+
+No protected route may match ``OPTIONS`` when CORS is on: API Gateway answers a browser's preflight
+itself only when no route matches it, and an ``ANY`` (or ``OPTIONS``) route with an authorizer would
+take the preflight, which never carries a token, and answer 401.
 """
 
 from __future__ import annotations
@@ -48,6 +53,12 @@ DEFAULT_CORS_MAX_AGE = Duration.minutes(10)
 DEFAULT_PUBLIC_ROUTES: Mapping[str, str] = MappingProxyType(
     {"GET /health": "liveness probe for load balancers and uptime checks, which hold no token"}
 )
+
+PROTECTED_CATCH_ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+DEFAULT_PROTECTED_ROUTES = tuple(f"{method} /{{proxy+}}" for method in PROTECTED_CATCH_ALL_METHODS)
+"""Every path, every method but ``OPTIONS``: preflights match no route and API Gateway answers them."""
+PREFLIGHT_METHODS = ("ANY", "OPTIONS")
+"""Route methods that match a preflight request."""
 
 CORS_METHODS = (
     apigw.CorsHttpMethod.GET,
@@ -95,9 +106,10 @@ class ServiceHttpApi(Construct):
         jwt_issuer: str,
         jwt_audience: Sequence[str],
         public_routes: Mapping[str, str] = DEFAULT_PUBLIC_ROUTES,
-        protected_routes: Sequence[str] = ("ANY /{proxy+}",),
+        protected_routes: Sequence[str] = DEFAULT_PROTECTED_ROUTES,
         throttle_rate_limit: float = 50,
         throttle_burst_limit: int = 100,
+        route_throttles: Mapping[str, apigw.ThrottleSettings] = MappingProxyType({}),
         access_log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
         access_log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         cors_allow_origins: Sequence[str] = (),
@@ -114,9 +126,13 @@ class ServiceHttpApi(Construct):
         :param jwt_audience: accepted ``aud``/``client_id`` values. Required, non-empty.
         :param public_routes: route keys served without a token, each with the reason it is public (recorded
             as the acknowledgement of cdk-nag's AwsSolutions-APIG4 on that route). Default: ``GET /health``.
-        :param protected_routes: route keys that need a valid JWT. Default: the catch-all ``ANY /{proxy+}``.
+        :param protected_routes: route keys that need a valid JWT; with CORS on, none may be an ``ANY`` or
+            ``OPTIONS`` route. Default: ``<METHOD> /{proxy+}`` for every method but ``OPTIONS``.
         :param throttle_rate_limit: steady-state requests per second of the stage. Default: 50.
         :param throttle_burst_limit: burst of the stage. Default: 100.
+        :param route_throttles: route key -> its own rate and burst (the stage's ``RouteSettings``), which
+            replace the stage's limits for that route; every key must be one of the API's routes.
+            Default: none (every route has the stage's limits).
         :param access_log_retention: Default: three months.
         :param access_log_removal_policy: Default: ``RETAIN``.
         :param cors_allow_origins: browser origins allowed to call the API. Default: none (CORS off).
@@ -133,6 +149,15 @@ class ServiceHttpApi(Construct):
         overlap = set(public_routes) & set(protected_routes)
         if overlap:
             raise ValueError(f"ServiceHttpApi: routes both public and protected: {sorted(overlap)}")
+        preflight_routes = [key for key in protected_routes if key.split(" ", 1)[0] in PREFLIGHT_METHODS]
+        if cors_allow_origins and preflight_routes:
+            raise ValueError(
+                f"ServiceHttpApi: protected routes {preflight_routes} match OPTIONS, so browsers' CORS "
+                "preflights (which carry no token) would get 401; name the methods instead"
+            )
+        unknown = sorted(set(route_throttles) - set(public_routes) - set(protected_routes))
+        if unknown:
+            raise ValueError(f"ServiceHttpApi.route_throttles: {unknown} are not routes of this API")
 
         self.authorizer: authorizers.HttpJwtAuthorizer = authorizers.HttpJwtAuthorizer(
             "JwtAuthorizer", jwt_issuer, jwt_audience=list(jwt_audience)
@@ -181,6 +206,20 @@ class ServiceHttpApi(Construct):
             )
         for route_key in protected_routes:
             self._add_route(route_key, self.authorizer)
+        self._throttle_routes(route_throttles)
+
+    def _throttle_routes(self, route_throttles: Mapping[str, apigw.ThrottleSettings]) -> None:
+        if not route_throttles:
+            return
+        stage = self.stage.node.default_child
+        if not isinstance(stage, apigw.CfnStage):
+            raise TypeError(f"{self.stage.node.path} has no AWS::ApiGatewayV2::Stage resource")
+        stage.route_settings = {
+            route_key: {"ThrottlingRateLimit": limits.rate_limit, "ThrottlingBurstLimit": limits.burst_limit}
+            for route_key, limits in route_throttles.items()
+        }
+        for route_key in route_throttles:
+            self.stage.node.add_dependency(self.routes[route_key])
 
     def _add_route(self, route_key: str, authorizer: apigw.IHttpRouteAuthorizer) -> None:
         method, path = _split_route_key(route_key)

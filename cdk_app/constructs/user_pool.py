@@ -15,6 +15,9 @@ class ApiUserPool(Construct):
 
     Public attributes: :attr:`user_pool`, :attr:`client`, :attr:`issuer_url` (the OIDC issuer of the
     pool's tokens) and :attr:`audience` (the client id, which access tokens carry as ``client_id``).
+
+    ID tokens carry the same client id as ``aud``, so an HTTP API JWT authorizer with this audience
+    accepts them too: the service behind it must check ``token_use`` (docs/aws-fidelity.md).
     """
 
     def __init__(
@@ -28,6 +31,7 @@ class ApiUserPool(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         access_token_validity: Duration = DEFAULT_ACCESS_TOKEN_VALIDITY,
         refresh_token_validity: Duration = DEFAULT_REFRESH_TOKEN_VALIDITY,
+        oauth: cognito.OAuthSettings | None = None,
     ) -> None:
         """Create the pool and its client.
 
@@ -38,6 +42,10 @@ class ApiUserPool(Construct):
         :param removal_policy: what happens to the pool when it leaves the stack. Default: ``RETAIN``.
         :param access_token_validity: lifetime of access and ID tokens. Default: 1 hour.
         :param refresh_token_validity: Default: 30 days.
+        :param oauth: the client's OAuth flows, scopes and callback URLs (the hosted sign-in pages), when
+            an application signs users in through them. Default: ``None``, OAuth off: the client signs in
+            only through SRP, with no flow, scope or callback URL (CDK would otherwise enable the code
+            and implicit grants, every scope and an ``https://example.com`` callback).
         """
         super().__init__(scope, construct_id)
         self.user_pool: cognito.UserPool = cognito.UserPool(
@@ -69,6 +77,8 @@ class ApiUserPool(Construct):
             access_token_validity=access_token_validity,
             id_token_validity=access_token_validity,
             refresh_token_validity=refresh_token_validity,
+            o_auth=oauth,
+            disable_o_auth=oauth is None,
         )
         region = Stack.of(self).region
         self.issuer_url: str = f"https://cognito-idp.{region}.amazonaws.com/{self.user_pool.user_pool_id}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -16,7 +17,7 @@ from cdk_app.config import EnvironmentConfig
 from cdk_app.constructs.api_function import ApiFunction
 from cdk_app.constructs.canary_deployment import CanaryDeployment, traffic_shifting
 from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
-from cdk_app.constructs.http_api import ServiceHttpApi
+from cdk_app.constructs.http_api import DEFAULT_PROTECTED_ROUTES, ServiceHttpApi
 from cdk_app.constructs.monitoring import ServiceMonitoring
 from cdk_app.contract import contract
 
@@ -24,13 +25,6 @@ SERVICE_NAME = "items-api"
 """``POWERTOOLS_SERVICE_NAME``: the ``service`` dimension of every application metric."""
 METRICS_NAMESPACE = "ItemsService"
 """``POWERTOOLS_METRICS_NAMESPACE`` of the application metrics (``runtime.contract.METRIC_*``)."""
-LAYER_EXCLUDE = (
-    "aws_lambda_powertools/event_handler/openapi/swagger_ui/*.js",
-    "aws_lambda_powertools/event_handler/openapi/swagger_ui/*.css",
-)
-"""Layer files the service never reads: the Swagger UI bundle that Powertools' own event handler can
-serve (the service's docs are FastAPI's, which load Swagger UI from a CDN)."""
-
 TABLE_OPERATIONS = ("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem")
 """Every DynamoDB operation the runtime performs on the table: its repository and Powertools' idempotency
 records (no scans, batches or transactions). The function's IAM actions and the throttling alarm's
@@ -43,11 +37,19 @@ PUBLIC_ROUTES = {
 }
 """Routes served without a token, each with the reason (the acknowledgement of cdk-nag AwsSolutions-APIG4)."""
 DOCS_ROUTES = {
-    "GET /docs": "interactive API documentation, only where EnvironmentConfig.enable_docs is set (not prod)",
-    "GET /openapi.json": "the OpenAPI document behind /docs, only where EnvironmentConfig.enable_docs is set",
+    f"GET {contract.DOCS_PATH}": (
+        "interactive API documentation, only where EnvironmentConfig.enable_docs is set (not prod)"
+    ),
+    f"GET {contract.DOCS_ASSETS_PATH}/{{name}}": (
+        "Swagger UI's script and stylesheet for /docs, only where EnvironmentConfig.enable_docs is set"
+    ),
+    f"GET {contract.OPENAPI_PATH}": (
+        "the OpenAPI document behind /docs, only where EnvironmentConfig.enable_docs is set"
+    ),
 }
-PROTECTED_ROUTES = ("ANY /{proxy+}",)
-"""Every other path needs a token: the runtime's routes and anything unknown."""
+PROTECTED_ROUTES = DEFAULT_PROTECTED_ROUTES
+"""Every other path needs a token: the runtime's routes and anything unknown, one route per method but
+``OPTIONS``, so that API Gateway answers browsers' CORS preflights itself (docs/aws-fidelity.md)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,7 +103,6 @@ class StatelessStack(Stack):
             "Dependencies",
             requirements_file=sources.requirements_file,
             platform=sources.layer_platform,
-            exclude=LAYER_EXCLUDE,
             aws_sdk_services=contract.AWS_SERVICES,
             cache_dir=sources.layer_cache_dir,
         ).layer
@@ -147,16 +148,22 @@ class StatelessStack(Stack):
             iam.PolicyStatement(actions=list(SECRET_ACTIONS), resources=[cursor_secret.secret_arn])
         )
 
+        public_routes = {**PUBLIC_ROUTES, **(DOCS_ROUTES if config.enable_docs else {})}
+        public_throttle = apigw.ThrottleSettings(
+            rate_limit=config.public_route_throttle.rate_limit,
+            burst_limit=config.public_route_throttle.burst_limit,
+        )
         self.api = ServiceHttpApi(
             self,
             "Http",
             handler=self.alias,
             jwt_issuer=jwt_issuer,
             jwt_audience=jwt_audience,
-            public_routes={**PUBLIC_ROUTES, **(DOCS_ROUTES if config.enable_docs else {})},
+            public_routes=public_routes,
             protected_routes=PROTECTED_ROUTES,
             throttle_rate_limit=config.throttle.rate_limit,
             throttle_burst_limit=config.throttle.burst_limit,
+            route_throttles=dict.fromkeys(public_routes, public_throttle),
             access_log_retention=config.log_retention,
             access_log_removal_policy=config.removal_policy,
             cors_allow_origins=config.cors.allow_origins,

@@ -49,8 +49,8 @@ def _replace_functions(app: LocalApp, change: Callable[[FunctionSpec], FunctionS
 
 
 def with_headroom(app: LocalApp) -> LocalApp:
-    """The stage without its throttle, its function allowed :data:`ENVIRONMENTS` environments."""
-    app = dataclasses.replace(app, api=dataclasses.replace(app.api, throttle=None))
+    """The stage without its throttles (stage and routes), :data:`ENVIRONMENTS` environments allowed."""
+    app = dataclasses.replace(app, api=dataclasses.replace(app.api, throttle=None, route_throttles={}))
     return _replace_functions(
         app, lambda function: dataclasses.replace(function, reserved_concurrency=ENVIRONMENTS)
     )
@@ -151,7 +151,7 @@ def fault_api(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
 
         (function,) = app.functions()
         wrapped = wrap(function)
-        app = dataclasses.replace(app, api=dataclasses.replace(app.api, throttle=None))
+        app = dataclasses.replace(app, api=dataclasses.replace(app.api, throttle=None, route_throttles={}))
         return _replace_functions(app, lambda _: wrapped)
 
     with running_api(dev_assembly_dir, tmp_path_factory.mktemp("fault-state"), with_fault_injection) as api:

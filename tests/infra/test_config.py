@@ -45,6 +45,8 @@ def test_environments_are_dev_staging_prod_in_deployment_order():
         ({"account": "12345"}, "account"),
         ({"deletion_protection": True, "removal_policy": RemovalPolicy.DESTROY}, "removal_policy"),
         ({"cold_start": ColdStart(provisioned_concurrency=10)}, "cold_start.provisioned_concurrency"),
+        ({"public_route_throttle": ThrottleSettings(rate_limit=21, burst_limit=1)}, "public_route_throttle"),
+        ({"public_route_throttle": ThrottleSettings(rate_limit=1, burst_limit=41)}, "public_route_throttle"),
     ],
 )
 def test_invalid_environment_settings_name_the_field(changes: dict[str, Any], field: str):

@@ -74,6 +74,15 @@ def api(**props: object) -> ServiceHttpApi:
         ({"protected_routes": ["GET /health"]}, r"both public and protected: \['GET /health'\]"),
         ({"protected_routes": ["FETCH /items"]}, r"'FETCH /items' is not a route key"),
         ({"protected_routes": ["GET items"]}, r"'GET items' is not a route key"),
+        (
+            {"cors_allow_origins": ["https://app.example.com"], "protected_routes": ["ANY /{proxy+}"]},
+            r"protected routes \['ANY /\{proxy\+\}'\] match OPTIONS, so browsers' CORS preflights",
+        ),
+        (
+            {"cors_allow_origins": ["https://app.example.com"], "protected_routes": ["OPTIONS /items"]},
+            r"protected routes \['OPTIONS /items'\] match OPTIONS",
+        ),
+        ({"route_throttles": {"GET /nothing": None}}, r"route_throttles: \['GET /nothing'\] are not routes"),
     ],
 )
 def test_http_api_rejects_impossible_routes_and_audiences(props: dict[str, object], message: str):

@@ -9,16 +9,21 @@ from typing import Any
 from aws_cdk import App
 
 import app as cdk_entry
-from cdk_app.config import DEV, JwtIssuerSettings
+from cdk_app.config import DEV, ENVIRONMENTS, JwtIssuerSettings
+from cdk_app.constructs.http_api import PREFLIGHT_METHODS
 from cdk_app.stage import ServiceStage
 from tests.support.cdk_synthesis import SynthesizedApp, cdk_json_context, logical_id, resources_of_type
 
+DOCS_ROUTES = {"GET /docs", "GET /docs/assets/{name}", "GET /openapi.json"}
 PUBLIC_ROUTES = {
-    "dev": {"GET /health", "GET /docs", "GET /openapi.json"},
-    "staging": {"GET /health", "GET /docs", "GET /openapi.json"},
+    "dev": {"GET /health", *DOCS_ROUTES},
+    "staging": {"GET /health", *DOCS_ROUTES},
     "prod": {"GET /health"},
 }
 THROTTLE = {"dev": (20, 40), "staging": (100, 200), "prod": (500, 1000)}
+PROTECTED_CATCH_ALL = {
+    f"{method} /{{proxy+}}" for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+}
 RETENTION_DAYS = {"dev": 7, "staging": 30, "prod": 365}
 CORS_ORIGINS = {
     "dev": ["http://localhost:3000"],
@@ -39,7 +44,26 @@ def routes(app: SynthesizedApp, environment: str) -> dict[str, dict[str, Any]]:
 
 
 def test_routes_are_health_docs_where_enabled_and_a_protected_catch_all(synthesized_app, environment):
-    assert set(routes(synthesized_app, environment)) == PUBLIC_ROUTES[environment] | {"ANY /{proxy+}"}
+    assert set(routes(synthesized_app, environment)) == PUBLIC_ROUTES[environment] | PROTECTED_CATCH_ALL
+
+
+def test_no_authorizer_sits_on_the_path_a_preflight_takes(synthesized_app, environment):
+    """API Gateway answers a CORS preflight itself only when no route matches ``OPTIONS``.
+
+    A route matches a preflight when its method is ``ANY`` or ``OPTIONS``, or it is ``$default``; any
+    such route with an authorizer would answer the browser's token-less preflight with 401.
+    """
+    template = stateless(synthesized_app, environment)
+    (api,) = resources_of_type(template, "AWS::ApiGatewayV2::Api").values()
+    preflight_routes = {
+        route_key: route
+        for route_key, route in routes(synthesized_app, environment).items()
+        if route_key == "$default" or route_key.split(" ", 1)[0] in PREFLIGHT_METHODS
+    }
+
+    assert api["Properties"]["CorsConfiguration"]["AllowOrigins"]
+    authorization = {key: route.get("AuthorizationType", "NONE") for key, route in preflight_routes.items()}
+    assert authorization == dict.fromkeys(preflight_routes, "NONE")
 
 
 def test_every_non_public_route_requires_the_jwt_authorizer(synthesized_app, environment):
@@ -103,6 +127,22 @@ def test_default_stage_is_throttled_and_auto_deployed(template, environment):
             "DefaultRouteSettings": {"ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst},
         },
     )
+
+
+def test_public_routes_have_their_own_throttling_in_place_of_the_stages(synthesized_app, environment):
+    config = next(config for config in ENVIRONMENTS if config.name == environment)
+    stack = synthesized_app.stages[environment].stateless
+    template = stateless(synthesized_app, environment)
+    ((stage_id, stage),) = resources_of_type(template, "AWS::ApiGatewayV2::Stage").items()
+    limits = {
+        "ThrottlingRateLimit": config.public_route_throttle.rate_limit,
+        "ThrottlingBurstLimit": config.public_route_throttle.burst_limit,
+    }
+
+    assert stage["Properties"]["RouteSettings"] == dict.fromkeys(PUBLIC_ROUTES[environment], limits)
+    assert limits["ThrottlingRateLimit"] < THROTTLE[environment][0]
+    route_ids = {logical_id(stack.api.routes[key]) for key in PUBLIC_ROUTES[environment]}
+    assert route_ids <= set(template["Resources"][stage_id]["DependsOn"]), "routes must exist first"
 
 
 def test_access_logs_are_json_with_the_request_id_in_a_retained_log_group(synthesized_app, environment):

@@ -85,6 +85,16 @@ def test_app_client_is_public_srp_only_and_hides_user_existence(synthesized_app,
     assert properties["PreventUserExistenceErrors"] == "ENABLED"
 
 
+def test_app_client_has_no_oauth_flows_scopes_or_callback(synthesized_app, environment):
+    """CDK's client defaults to the code and implicit grants, every scope and https://example.com."""
+    identity = synthesized_app.stages[environment].stateful.identity
+    properties = resource(synthesized_app, environment, identity.client)["Properties"]
+
+    assert properties["AllowedOAuthFlowsUserPoolClient"] is False
+    oauth = {"AllowedOAuthFlows", "AllowedOAuthScopes", "CallbackURLs", "LogoutURLs", "DefaultRedirectURI"}
+    assert oauth & set(properties) == set()
+
+
 def test_cursor_secret_is_generated_and_kept_with_the_data(synthesized_app, environment):
     secret = resource(
         synthesized_app, environment, synthesized_app.stages[environment].stateful.cursor_secret

@@ -38,7 +38,7 @@ def with_probe_function(app: LocalApp) -> LocalApp:
         function, code_dir=PROBE_DIR, handler="probe.handler", timeout_seconds=PROBE_TIMEOUT_SECONDS
     )
     routes = tuple(dataclasses.replace(route, function=probe) for route in app.api.routes)
-    (proxy,) = (route for route in routes if route.route_key == "ANY /{proxy+}")
+    (proxy,) = (route for route in routes if route.route_key == "GET /{proxy+}")
     short = dataclasses.replace(
         proxy, route_key="ANY /short/{proxy+}", integration_timeout_seconds=SHORT_INTEGRATION_TIMEOUT_SECONDS
     )

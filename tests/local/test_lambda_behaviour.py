@@ -102,7 +102,7 @@ def test_the_event_is_payload_format_2_0(probe_api: RunningApi) -> None:
     )
     event = response.json()["event"]
     assert event["version"] == "2.0"
-    assert event["routeKey"] == "ANY /{proxy+}"
+    assert event["routeKey"] == "GET /{proxy+}"
     assert event["rawPath"] == "/probe/whoami/a%20b"
     assert event["rawQueryString"] == "tag=x&tag=y&q=1+2"
     assert event["queryStringParameters"] == {"tag": "x,y", "q": "1 2"}
@@ -122,7 +122,7 @@ def test_the_event_is_payload_format_2_0(probe_api: RunningApi) -> None:
         "userAgent": "probe-test",
     }
     assert context["stage"] == "$default"
-    assert context["routeKey"] == "ANY /{proxy+}"
+    assert context["routeKey"] == "GET /{proxy+}"
     assert context["requestId"] == response.headers["apigw-requestid"]
     assert context["apiId"] == probe_api.emulator.app.api.api_id
     assert context["accountId"] == "123456789012"

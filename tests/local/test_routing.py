@@ -80,3 +80,14 @@ def test_default_route_catches_what_nothing_else_matches() -> None:
 def test_no_match_without_default_route() -> None:
     assert select_route(_routes("GET /health"), "GET", "/healthz") is None
     assert select_route(_routes("GET /health"), "POST", "/health") is None
+
+
+def test_options_takes_an_any_route_or_default_but_no_route_of_another_method() -> None:
+    """What decides whether API Gateway answers a CORS preflight itself (only when nothing matches)."""
+    per_method = _routes("GET /health", *(f"{method} /{{proxy+}}" for method in ("GET", "POST", "DELETE")))
+    assert select_route(per_method, "OPTIONS", "/items") is None
+    assert select_route(per_method, "OPTIONS", "/health") is None
+    for catch_all in ("ANY /{proxy+}", "$default"):
+        match = select_route(_routes("GET /health", catch_all), "OPTIONS", "/health")
+        assert match is not None
+        assert match.route.route_key == catch_all

@@ -82,6 +82,37 @@ def test_a_sub_is_enough_and_other_claims_do_not_matter(api: LambdaApi) -> None:
     assert response.status == 200
 
 
+COGNITO_ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123"
+CLIENT_ID = "4example7client2id9"
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"iss": COGNITO_ISSUER, "aud": CLIENT_ID, "token_use": "id", "email": "a@example.com"},
+        {"iss": COGNITO_ISSUER, "client_id": CLIENT_ID},
+        {"iss": "https://login.example.com/", "aud": "items-api", "token_use": "id"},
+    ],
+    ids=["cognito-id-token", "cognito-without-token-use", "other-issuer-id-token"],
+)
+def test_tokens_that_are_not_access_tokens_are_401(api: LambdaApi, claims: dict[str, str]) -> None:
+    """The JWT authorizer passes a Cognito ID token (its ``aud`` is the client id); the service refuses it."""
+    event = http_api_event("GET", "/items", claims={"sub": f"id-{uuid.uuid4()}", **claims})
+
+    response = invoke(api.handler, event)
+
+    assert response.status == 401
+    assert response.error_code == "unauthorized"
+
+
+def test_a_cognito_access_token_is_accepted(api: LambdaApi) -> None:
+    claims = {"sub": f"access-{uuid.uuid4()}", "iss": COGNITO_ISSUER, "client_id": CLIENT_ID}
+
+    response = invoke(api.handler, http_api_event("GET", "/items", claims={**claims, "token_use": "access"}))
+
+    assert response.status == 200
+
+
 def test_unknown_route_is_404(alice: LambdaApi) -> None:
     response = alice.get("/items/01ARZ3NDEKTSV4RRFFQ69G5FAV/children")
 

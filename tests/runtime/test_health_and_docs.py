@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 
 import pytest
@@ -57,6 +58,20 @@ def test_docs_load_the_schema_from_the_root_of_the_default_stage(api: LambdaApi)
     assert set(document["paths"]) == {"/health", "/items", "/items/{item_id}"}
 
 
+def test_docs_load_swagger_ui_from_the_service_itself_not_a_cdn(api: LambdaApi) -> None:
+    page = api.get("/docs").body.decode()
+
+    assert re.findall(r"https?://", page) == [], "no third party at run time"
+    for asset, media_type in (("swagger-ui-bundle.js", "text/javascript"), ("swagger-ui.css", "text/css")):
+        assert f"/docs/assets/{asset}" in page
+        response = api.get(f"/docs/assets/{asset}")
+        assert response.status == 200, asset
+        assert response.headers["content-type"].startswith(media_type)
+        assert len(response.body) > 100_000, "the whole bundle"
+    assert b"SwaggerUIBundle" in api.get("/docs/assets/swagger-ui-bundle.js").body
+    assert api.get("/docs/assets/other.js").status == 404
+
+
 def test_the_schema_documents_the_error_envelope(api: LambdaApi) -> None:
     document = api.get("/openapi.json").json()
 
@@ -70,7 +85,7 @@ def test_the_schema_documents_the_error_envelope(api: LambdaApi) -> None:
 def test_docs_can_be_turned_off() -> None:
     client = TestClient(create_app(Settings(table_name="t", cursor_secret_name="s", enable_docs=False)))
 
-    for path in ("/docs", "/openapi.json", "/redoc"):
+    for path in ("/docs", "/docs/assets/swagger-ui.css", "/openapi.json", "/redoc"):
         response = client.get(path)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "route_not_found"

@@ -266,20 +266,20 @@ class StageAssembly:
             raise TemplateError(f"{api.where}: only HTTP APIs (ProtocolType HTTP) are emulated")
         stage = self._stage_of(api_id)
         stage_properties = resolver.resolve(dict(stage.properties), where=stage.where) if stage else {}
-        settings = stage_properties.get("DefaultRouteSettings", {})
-        throttle = None
-        if "ThrottlingRateLimit" in settings or "ThrottlingBurstLimit" in settings:
-            throttle = ThrottleSpec(
-                rate_limit=float(settings.get("ThrottlingRateLimit", 10_000)),
-                burst_limit=int(settings.get("ThrottlingBurstLimit", 5_000)),
-            )
+        route_settings = stage_properties.get("RouteSettings") or {}
+        route_throttles = {
+            route_key: throttle
+            for route_key, settings in route_settings.items()
+            if (throttle := self._throttle(settings)) is not None
+        }
         return ApiSpec(
             logical_id=api.logical_id,
             api_id=api_id,
             stage_name=stage_properties.get("StageName", "$default"),
             routes=self._routes(api_id),
             cors=self._cors(resolver.resolve(api.properties.get("CorsConfiguration"), where=api.where)),
-            throttle=throttle,
+            throttle=self._throttle(stage_properties.get("DefaultRouteSettings", {})),
+            route_throttles=route_throttles,
             access_log_format=stage_properties.get("AccessLogSettings", {}).get("Format"),
         )
 
@@ -292,6 +292,16 @@ class StageAssembly:
             located for located in self._find("AWS::ApiGatewayV2::Stage") if self._belongs_to(located, api_id)
         ]
         return stages[0] if stages else None
+
+    @staticmethod
+    def _throttle(settings: Mapping[str, Any]) -> ThrottleSpec | None:
+        """A stage's or a route's throttling; a limit it leaves out is the account's default."""
+        if "ThrottlingRateLimit" not in settings and "ThrottlingBurstLimit" not in settings:
+            return None
+        return ThrottleSpec(
+            rate_limit=float(settings.get("ThrottlingRateLimit", 10_000)),
+            burst_limit=int(settings.get("ThrottlingBurstLimit", 5_000)),
+        )
 
     @staticmethod
     def _cors(config: Mapping[str, Any] | None) -> CorsSpec | None:

@@ -1,12 +1,15 @@
 """The HTTP API stand-in: an ASGI application that does what API Gateway does before and after Lambda.
 
 For each request, in API Gateway's order: the request size quotas (413; for the request line and
-headers quota the status is an assumption, AWS does not document it), stage throttling (429), CORS
-preflight, route selection (404), the route's JWT authorizer (401/403), the payload 2.0 event, a
-synchronous invocation with the integration's timeout (503 when it passes first), and the function's
-result turned into the HTTP response (500 when the function fails, times out, is throttled or
-returns a malformed response), with the CORS headers of the API's configuration. Each request then
-gets an access log line in the stage's own access log format.
+headers quota the status is an assumption, AWS does not document it), route selection, throttling
+(429: the route's own limits where the stage's ``RouteSettings`` give it some, else the stage's),
+the CORS preflight answer (only when no route matches the ``OPTIONS`` request: an ``ANY`` or
+``OPTIONS`` route takes the preflight, authorizer included, as in API Gateway), no route (404), the
+route's JWT authorizer (401/403), the payload 2.0 event, a synchronous invocation with the
+integration's timeout (503 when it passes first), and the function's result turned into the HTTP
+response (500 when the function fails, times out, is throttled or returns a malformed response), with
+the CORS headers of the API's configuration. Each request then gets an access log line in the stage's
+own access log format.
 """
 
 from __future__ import annotations
@@ -92,6 +95,11 @@ def _cors_origin(cors: CorsSpec, origin: str | None) -> str | None:
     return origin if origin in cors.allow_origins else None
 
 
+@dataclass(frozen=True, kw_only=True)
+class _PreflightAnswer(HttpResponse):
+    """API Gateway's own answer to a preflight, which already carries its CORS headers."""
+
+
 def _preflight(cors: CorsSpec, request: HttpRequest) -> HttpResponse:
     headers: list[tuple[str, str]] = []
     origin = _cors_origin(cors, request.header("origin"))
@@ -114,7 +122,7 @@ def _preflight(cors: CorsSpec, request: HttpRequest) -> HttpResponse:
             headers.append(("access-control-max-age", str(cors.max_age_seconds)))
         if cors.allow_credentials:
             headers.append(("access-control-allow-credentials", "true"))
-    return HttpResponse(status=204, headers=headers, body=b"")
+    return _PreflightAnswer(status=204, headers=headers, body=b"")
 
 
 def _with_cors(cors: CorsSpec, request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -159,6 +167,7 @@ class Gateway:
         self.authorizers = authorizers
         self.console = console
         self._bucket = TokenBucket(api.throttle) if api.throttle else None
+        self._route_buckets = {key: TokenBucket(spec) for key, spec in api.route_throttles.items()}
         capacity = sum(pool.max_environments for pool in pools.values()) + 8
         self._limiter = anyio.CapacityLimiter(capacity)
 
@@ -198,7 +207,8 @@ class Gateway:
             response = gateway_error(413, "Request Entity Too Large")
         else:
             response = await self._handle(request, record)
-        if self.api.cors is not None and request.header("origin") is not None and response.status != 204:
+        cors_request = request.header("origin") is not None and not isinstance(response, _PreflightAnswer)
+        if self.api.cors is not None and cors_request:
             response = _with_cors(self.api.cors, request, response)
         headers = [(name, value) for name, value in response.headers if name != "content-length"]
         headers += [
@@ -241,20 +251,18 @@ class Gateway:
         return bytes(chunks), too_large
 
     async def _handle(self, request: HttpRequest, record: _Record) -> HttpResponse:
-        if self._bucket is not None and not self._bucket.take():
+        match = select_route(self.api.routes, request.method, request.raw_path)
+        bucket = self._route_buckets.get(match.route.route_key) if match else None
+        bucket = bucket or self._bucket
+        if bucket is not None and not bucket.take():
             record.values["error.message"] = "Too Many Requests"
             return gateway_error(429, "Too Many Requests")
-        match = select_route(self.api.routes, request.method, request.raw_path)
         is_preflight = (
             request.method == "OPTIONS"
             and request.header("origin") is not None
             and request.header("access-control-request-method") is not None
         )
-        explicit_options = match is not None and match.route.route_key.split(" ", 1)[0] in (
-            "OPTIONS",
-            "$default",
-        )
-        if self.api.cors is not None and is_preflight and not explicit_options:
+        if self.api.cors is not None and is_preflight and match is None:
             return _preflight(self.api.cors, request)
         if match is None:
             record.values["error.message"] = "Not Found"

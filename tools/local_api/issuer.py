@@ -7,7 +7,9 @@ the template's issuer (a Cognito user pool or another OIDC provider cannot sign 
 authorizer then discovers the JWKS through ``/.well-known/openid-configuration`` like API Gateway does.
 
 Tokens look like Cognito access tokens (``sub``, ``client_id``, ``token_use``, ``scope``, ``username``),
-with ``client_id`` set to the authorizer's first audience so they pass its audience check.
+with ``client_id`` set to the authorizer's first audience so they pass its audience check. Tests can
+mint Cognito-like ID tokens too (``aud`` = that audience, ``token_use: id``), which API Gateway's
+authorizer accepts as well and the service must refuse.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import uuid
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -99,21 +101,23 @@ class LocalIssuer:
         ttl_seconds: int = DEFAULT_TOKEN_TTL_SECONDS,
         scopes: tuple[str, ...] | None = None,
         overrides: Mapping[str, Any] | None = None,
+        token_use: Literal["access", "id"] = "access",  # noqa: S107 (a claim value)
     ) -> str:
-        """A signed access token for ``subject``; ``overrides`` replaces or removes (None) claims."""
+        """A signed token for ``subject``, an access token unless ``token_use`` is ``id``.
+
+        ``overrides`` replaces or removes (None) claims.
+        """
         now = int(time.time())
-        claims: dict[str, Any] = {
-            "sub": subject,
-            "iss": self.url,
-            "client_id": self.audience,
-            "token_use": "access",
-            "scope": " ".join(self.scopes if scopes is None else scopes),
-            "auth_time": now,
-            "iat": now,
-            "exp": now + ttl_seconds,
-            "jti": str(uuid.uuid4()),
-            "username": subject,
-        }
+        common = {"sub": subject, "iss": self.url, "token_use": token_use, "auth_time": now, "iat": now}
+        claims: dict[str, Any] = common | {"exp": now + ttl_seconds, "jti": str(uuid.uuid4())}
+        if token_use == "access":  # noqa: S105 (a claim value)
+            claims |= {
+                "client_id": self.audience,
+                "scope": " ".join(self.scopes if scopes is None else scopes),
+                "username": subject,
+            }
+        else:
+            claims |= {"aud": self.audience, "cognito:username": subject}
         for name, value in (overrides or {}).items():
             if value is None:
                 claims.pop(name, None)

@@ -73,7 +73,7 @@ class CorsSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class ThrottleSpec:
-    """Default route throttling of the stage: ``burst_limit`` tokens refilled at ``rate_limit``/s."""
+    """Throttling of the stage or of one route: ``burst_limit`` tokens refilled at ``rate_limit``/s."""
 
     rate_limit: float
     burst_limit: int
@@ -89,6 +89,9 @@ class ApiSpec:
     routes: tuple[RouteSpec, ...]
     cors: CorsSpec | None = None
     throttle: ThrottleSpec | None = None
+    """The stage's default route throttling."""
+    route_throttles: dict[str, ThrottleSpec] = field(default_factory=dict)
+    """Route key -> the route's own throttling (the stage's ``RouteSettings``), in place of the stage's."""
     access_log_format: str | None = None
 
 

@@ -51,7 +51,7 @@ def serving_after(seconds: float, marker: Path) -> str:
 
 def test_each_run_clones_anew_and_ends_when_health_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("UV_CACHE_DIR", "/the/developers/uv/cache")
-    origin = repository(tmp_path / "origin", serving_after(0.5, tmp_path / "served"))
+    origin = repository(tmp_path / "origin", serving_after(0.2, tmp_path / "served"))
     work = tmp_path / "work"
     work.mkdir()
 
@@ -60,7 +60,7 @@ def test_each_run_clones_anew_and_ends_when_health_answers(tmp_path: Path, monke
     assert timing.exit_codes == (0, 0)
     assert not timing.timed_out
     assert len(timing.seconds) == 2
-    assert all(0.5 <= seconds < 30 for seconds in timing.seconds)
+    assert all(0.2 <= seconds < 30 for seconds in timing.seconds)
     assert "warm caches" in timing.command
     assert "caches: /the/developers/uv/cache" in (work / "clone-1.log").read_text()
     assert sorted(path.name for path in work.iterdir()) == ["clone-0.log", "clone-1.log"]
@@ -104,17 +104,17 @@ def test_a_run_that_fails_before_serving_is_recorded_with_its_output(tmp_path: P
 
 
 def test_a_run_that_never_serves_is_stopped_with_its_whole_process_group(tmp_path: Path):
-    """The server would write its marker after 1.5 s unless its group (make and python) is stopped."""
+    """The server would write its marker after 1 s unless its group (make and python) is stopped."""
     marker = tmp_path / "served"
-    origin = repository(tmp_path / "origin", serving_after(1.5, marker))
+    origin = repository(tmp_path / "origin", serving_after(1, marker))
     work = tmp_path / "work"
     work.mkdir()
 
-    timing = fresh_clone_to_health(origin, work, 3, empty_caches=False, timeout_seconds=0.5)
-    time.sleep(2)
+    timing = fresh_clone_to_health(origin, work, 3, empty_caches=False, timeout_seconds=0.3)
+    time.sleep(1.2)
 
     assert timing.timed_out
     assert len(timing.seconds) == 1
-    assert timing.seconds[0] < 1.5
+    assert timing.seconds[0] < 1
     assert not marker.exists()
     assert not (work / "clone-0").exists()

@@ -78,7 +78,7 @@ def test_a_hung_test_fails_fast_naming_itself(tmp_path: Path):
         "import time\n\ndef test_waits_forever():\n    time.sleep(600)\n\ndef test_after_it():\n    pass\n"
     )
 
-    result, seconds = run_pytest(tmp_path, "-o", "timeout=2")
+    result, seconds = run_pytest(tmp_path, "-o", "timeout=1")
 
     assert result.returncode == 1, result.stdout
     assert "FAILED test_hang.py::test_waits_forever - Failed: Timeout" in result.stdout
@@ -88,7 +88,7 @@ def test_a_hung_test_fails_fast_naming_itself(tmp_path: Path):
 
 def test_a_run_stops_failing_once_its_whole_run_limit_is_spent(tmp_path: Path):
     (tmp_path / "test_slow.py").write_text(
-        "import time\n\ndef test_first():\n    time.sleep(2)\n\ndef test_second():\n    pass\n"
+        "import time\n\ndef test_first():\n    time.sleep(1.2)\n\ndef test_second():\n    pass\n"
     )
 
     result, _ = run_pytest(tmp_path, "--session-timeout", "1", "-v")

@@ -115,6 +115,6 @@ def test_a_run_that_never_serves_is_stopped_with_its_whole_process_group(tmp_pat
 
     assert timing.timed_out
     assert len(timing.seconds) == 1
-    assert timing.seconds[0] < 1
+    assert timing.seconds[0] < 5
     assert not marker.exists()
     assert not (work / "clone-0").exists()

@@ -8,42 +8,66 @@ NODE_BIN    := $(CURDIR)/node_modules/.bin
 CDK         := $(NODE_BIN)/cdk
 SCAN_VENV   := .venv-scan
 
-# The PATH this make was started with: Python 3.13 is looked up there, never in the project's own venvs.
+# The PATH this make was started with: Python 3.13 and uv are looked up there, never in the project's venvs.
 HOST_PATH   := $(PATH)
-# A venv is created once with a Python 3.13 found outside it and then only updated in place, so
+# uv creates and syncs every venv. The pinned one (tools/bootstrap/requirements.txt) is used from PATH when
+# that is the same version, else installed with pip, hashes required, into .uv/.
+UV          := $(CURDIR)/.uv/bin/uv
+UV_VERSION  := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' tools/bootstrap/requirements.txt)
+BOOTSTRAP_PIP_ARGS := --quiet --disable-pip-version-check --require-hashes -r tools/bootstrap/requirements.txt
+# A venv is created once with a Python 3.13 found outside it and then only synced in place, so
 # overlapping make runs never delete an interpreter another one is using.
 define ensure-venv
 @$(1)/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null || { \
   python=$$(PATH="$(HOST_PATH)" tools/find_python313.sh) && echo "creating $(1) with $$python" && \
-  rm -rf $(1) && "$$python" -m venv $(1); }
+  rm -rf $(1) && $(UV) venv --quiet --python "$$python" $(1); }
+endef
+# `uv pip sync` makes a venv exactly its lock: what a lock drops is uninstalled, every file's hash is checked.
+define sync-venv
+$(UV) pip sync --quiet --python $(1)/bin/python --require-hashes $(2)
+@touch $(1)/.installed
 endef
 
 # jsii (under aws-cdk-lib) runs on the pinned, supported Node from package.json, not the system one.
 export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run token test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup browser-setup scan diff deploy bench fuzz-deep load
+.PHONY: help setup run token check test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup browser-setup scan diff deploy bench fuzz-deep load
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt tools/find_python313.sh
+$(UV): tools/bootstrap/requirements.txt tools/find_python313.sh
+	@found=$$(PATH="$(HOST_PATH)" command -v uv || true); rm -rf .uv; \
+	case "$$found" in $(CURDIR)/*) found= ;; esac; \
+	if [ -n "$$found" ] && [ "$$("$$found" --version | cut -d' ' -f2)" = "$(UV_VERSION)" ]; then \
+	  mkdir -p $(@D) && ln -s "$$found" $@; \
+	else \
+	  python=$$(PATH="$(HOST_PATH)" tools/find_python313.sh) && echo "installing uv $(UV_VERSION) into .uv/ with $$python" && \
+	  if "$$python" -m pip --version >/dev/null 2>&1; then \
+	    "$$python" -m pip install $(BOOTSTRAP_PIP_ARGS) --target .uv; \
+	  else \
+	    "$$python" -m venv .uv && .uv/bin/python -m pip install $(BOOTSTRAP_PIP_ARGS); \
+	  fi; \
+	fi
+
+$(VENV)/.installed: requirements.txt tools/find_python313.sh | $(UV)
 	$(call ensure-venv,$(VENV))
-	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	@touch $@
+	$(call sync-venv,$(VENV),requirements.txt)
 
 node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "error: Node.js and npm are required (any version that runs npm; the project then installs its own Node 22 and CDK CLI): install them with your package manager (apt-get install nodejs npm, brew install node) or from nodejs.org" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "error: Node.js and npm are required (any version that runs npm; the project then installs its own Node 24 and CDK CLI): install them with your package manager (apt-get install nodejs npm, brew install node) or from nodejs.org" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(VENV)/.installed node_modules/.installed ## Create .venv (Python 3.13) and install the pinned CLI and Node
+# The venv and node_modules install side by side: each waits mostly on disk and network, not on the CPU.
+setup: ## Create .venv (Python 3.13) and install the pinned CLI and Node
+	@$(MAKE) --no-print-directory -j2 HOST_PATH="$(HOST_PATH)" $(VENV)/.installed node_modules/.installed
 
 # The IaC scanners live in their own venv: checkov's and cfn-lint's dependencies never meet the project's.
-$(SCAN_VENV)/.installed: tools/scan/requirements.txt tools/find_python313.sh
+$(SCAN_VENV)/.installed: tools/scan/requirements.txt tools/find_python313.sh | $(UV)
 	$(call ensure-venv,$(SCAN_VENV))
-	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/scan/requirements.txt
-	@touch $@
+	$(call sync-venv,$(SCAN_VENV),tools/scan/requirements.txt)
 
 scan-setup: $(SCAN_VENV)/.installed ## Create .venv-scan with the pinned checkov and cfn-lint
 
@@ -55,6 +79,9 @@ run: setup ## Synthesize dev and serve it like API Gateway + Lambda on http://12
 token: ## Print a token for USER=<name> (default: $USER, or developer) from the running `make run`
 	@test -x $(VENV_PY) || { echo "error: no .venv yet: start the API with make run first" >&2; exit 1; }
 	@$(VENV_PY) -m tools.local_api token "$(or $(USER),developer)"
+
+check: setup lint typecheck ## Lint, type-check and the fast tests: no synthesis, emulator, fuzzing, load or scanners
+	$(VENV)/bin/pytest -m "not slow" --session-timeout 180
 
 test: setup lint typecheck pytest ## Lint, type-check and run every test
 
@@ -78,8 +105,8 @@ fmt: setup ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-lock: setup ## Re-resolve requirements.txt and runtime/requirements.txt from the .in files
-	$(VENV_PY) tools/lock_requirements.py
+lock: setup ## Re-compile every hash-locked requirements.txt from its .in with uv; LOCK_ARGS="--upgrade-package x"
+	$(VENV_PY) tools/lock_requirements.py $(LOCK_ARGS)
 
 synth: setup ## Synthesize every environment (offline, no AWS credentials) into cdk.out/; CDK_ARGS="-c k=v"
 	$(CDK) synth --quiet '**' $(CDK_ARGS)
@@ -96,15 +123,15 @@ diff: setup ## Diff every stack against BASE=<git ref> (default: merge base with
 deploy: setup synth ## Deploy ENV=dev|staging|prod after checking AWS credentials and the CDK bootstrap
 	$(VENV_PY) -m tools.deploy $(ENV)
 
-bench: setup ## Cold start, warm path, artifact size, make synth and make test time -> docs/benchmarks.md (~6 min)
+bench: setup ## Cold start, warm path, artifact size, dev-loop times (check, test, fresh clone) -> docs/benchmarks.md (~15 min)
 	$(VENV_PY) -m benchmarks $(BENCH_ARGS)
 
 fuzz-deep: setup ## Schemathesis against the emulated dev stage, 10x make test's examples (>= 10,000 requests)
-	FUZZ_SCALE=10 $(VENV)/bin/pytest -p no:cacheprovider tests/hardening/test_fuzz_contract.py
+	FUZZ_SCALE=10 $(VENV)/bin/pytest -p no:cacheprovider --timeout 1800 --session-timeout 3600 tests/hardening/test_fuzz_contract.py
 
 LOAD_REQUESTS ?= 10000
 load: setup ## Bounded load through the emulated dev stage, loopback only: LOAD_REQUESTS (10000) at concurrency 32
-	LOAD_REQUESTS=$(LOAD_REQUESTS) $(VENV)/bin/pytest -p no:cacheprovider tests/hardening/test_load.py
+	LOAD_REQUESTS=$(LOAD_REQUESTS) $(VENV)/bin/pytest -p no:cacheprovider --timeout 1800 --session-timeout 3600 tests/hardening/test_load.py
 
 clean: ## Remove build output (keeps .venv and node_modules)
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build

@@ -18,7 +18,7 @@ from benchmarks import variants
 from benchmarks.artifacts import modules_without_usable_bytecode, python_sources, remove_tree
 from benchmarks.assembly import function_assets
 from benchmarks.chart import Bar, cold_path_chart
-from benchmarks.devloop import CommandTiming, time_command
+from benchmarks.devloop import CommandTiming, fresh_clone_to_health, time_command
 from benchmarks.machine import commit, load_average, this_machine
 from benchmarks.measure import cold_path, warm_path
 from benchmarks.report import MIN_COLD_RUNS, WARM_TARGET_CALL, ArtifactFigures, Results, RunSettings, render
@@ -66,7 +66,20 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup-rounds", type=int, default=1, help="discarded rounds first (default 1)")
     parser.add_argument("--warm-invocations", type=int, default=1000, help="warm calls per kind (1000)")
     parser.add_argument("--synth-runs", type=int, default=3, help="timed `make synth` runs (default 3)")
+    parser.add_argument("--check-runs", type=int, default=3, help="timed `make check` runs (default 3)")
     parser.add_argument("--skip-make-test", action="store_true", help="skip timing `make test` (~4 min)")
+    parser.add_argument(
+        "--fresh-clone-runs", type=int, default=3, help="fresh clones to GET /health, warm caches (default 3)"
+    )
+    parser.add_argument(
+        "--empty-cache-runs",
+        type=int,
+        default=1,
+        help="the same, uv/pip/npm caches empty (default 1)",
+    )
+    parser.add_argument(
+        "--skip-fresh-clone", action="store_true", help="skip both fresh-clone figures (~3-5 min)"
+    )
     parser.add_argument(
         "--time-limit",
         type=float,
@@ -81,9 +94,11 @@ def arguments(argv: list[str]) -> argparse.Namespace:
         help="the report (default docs/benchmarks.md); its chart goes beside it as <name>-cold-path.png",
     )
     options = parser.parse_args(argv)
-    if options.output.resolve() == REPORT and (options.runs < MIN_COLD_RUNS or options.skip_make_test):
+    short = options.runs < MIN_COLD_RUNS or options.skip_make_test or options.skip_fresh_clone
+    if options.output.resolve() == REPORT and short:
         parser.error(
-            f"docs/benchmarks.md takes at least {MIN_COLD_RUNS} runs and the `make test` timing; "
+            f"docs/benchmarks.md takes at least {MIN_COLD_RUNS} runs, the `make test` timing and the "
+            "fresh-clone figures; "
             "write a shorter run elsewhere with --output"
         )
     return options
@@ -162,7 +177,10 @@ def main(argv: list[str]) -> int:
     work: Path = options.work
 
     print("timing make synth ...", flush=True)
-    devloop = [time_command(ROOT, ["make", "synth"], options.synth_runs)]
+    devloop = [
+        time_command(ROOT, ["make", "synth"], options.synth_runs),
+        time_command(ROOT, ["make", "check"], options.check_runs, must_succeed=False),
+    ]
     lambda_layer, lambda_code = lambda_artifacts(work)
 
     print("synthesizing the dev stage for this machine, building the variants ...", flush=True)
@@ -216,6 +234,14 @@ def main(argv: list[str]) -> int:
         if make_test.failure_output:
             print(f"make test did not pass; its last lines:\n{make_test.failure_output}", flush=True)
 
+    fresh_clone: list[CommandTiming] = []
+    if not options.skip_fresh_clone:
+        clones = work / "fresh-clone"
+        clones.mkdir(parents=True, exist_ok=True)
+        for empty_caches, runs in ((False, options.fresh_clone_runs), (True, options.empty_cache_runs)):
+            print(f"fresh clone to GET /health, {'empty' if empty_caches else 'warm'} caches ...", flush=True)
+            fresh_clone.append(fresh_clone_to_health(ROOT, clones, runs, empty_caches=empty_caches))
+
     results = Results(
         settings=RunSettings(
             command=shlex.join(["make", "bench", *([f"BENCH_ARGS={shlex.join(argv)}"] if argv else [])]),
@@ -239,6 +265,7 @@ def main(argv: list[str]) -> int:
         other_artifacts=variant_artifacts(deployments),
         devloop=devloop,
         make_test=make_test,
+        fresh_clone=fresh_clone,
     )
     chart = cold_path_chart(
         [Bar(variant.name, cold[variant.name].init_ms, cold[variant.name].total_ms) for variant in chosen],

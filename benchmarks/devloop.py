@@ -1,10 +1,14 @@
-"""Wall time of the developer's everyday commands (``make synth``, ``make test``)."""
+"""Wall time of the developer's everyday commands (``make synth``, ``make check``, ``make test``) and of a
+fresh clone's way to a served API (``git clone``, then ``make run`` until ``GET /health`` answers 200)."""
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
+import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import time
@@ -13,6 +17,16 @@ from pathlib import Path
 
 _OUTPUT_TAIL_LINES = 40
 _GRACE_SECONDS = 10
+_POLL_SECONDS = 0.2
+HEALTH_PATH = "/health"
+CACHE_VARIABLES = ("UV_CACHE_DIR", "PIP_CACHE_DIR", "npm_config_cache")
+"""Where uv, pip and npm keep downloads: pointed at new, empty folders for the empty-caches figure."""
+FRESH_CLONE_TIMEOUT_SECONDS = 900.0
+
+
+def fresh_clone_label(*, empty_caches: bool) -> str:
+    """The developer-loop table's name of a fresh-clone figure."""
+    return f"fresh clone → GET {HEALTH_PATH} 200 ({'empty' if empty_caches else 'warm'} caches)"
 
 
 @dataclass(frozen=True)
@@ -111,3 +125,104 @@ def _remaining_output(process: subprocess.Popen[str]) -> str:
             process.stdout.close()
         return "(output lost: a process outside the command's group kept it open)"
     return output
+
+
+def fresh_clone_to_health(
+    root: Path,
+    work: Path,
+    runs: int,
+    *,
+    empty_caches: bool,
+    timeout_seconds: float = FRESH_CLONE_TIMEOUT_SECONDS,
+) -> CommandTiming:
+    """Seconds from ``git clone`` of ``root``'s committed HEAD to the first 200 of ``GET /health`` from
+    ``make run`` in the clone, ``runs`` times, each in a new clone under ``work`` removed afterwards.
+
+    The clone has no ``.venv``, ``.venv-scan``, ``node_modules``, ``.uv`` or layer cache, whatever the
+    caches: warm caches are the machine's uv, pip and npm caches as they are (a developer's machine);
+    with ``empty_caches`` each run gets new, empty ones, so every package is downloaded again. A run
+    that outlives ``timeout_seconds`` stops the series, as :func:`time_command` does.
+    """
+    label = fresh_clone_label(empty_caches=empty_caches)
+    seconds: list[float] = []
+    exit_codes: list[int] = []
+    failure_output = ""
+    timed_out = False
+    for run in range(runs):
+        environment = dict(os.environ)
+        caches = work / f"caches-{run}"
+        if empty_caches:
+            environment |= _empty_caches(caches)
+        clone = work / f"clone-{run}"
+        shutil.rmtree(clone, ignore_errors=True)
+        log = work / f"clone-{run}.log"
+        started = time.perf_counter()
+        try:
+            code, timed_out = _clone_and_serve(root, clone, log, environment, started + timeout_seconds)
+        finally:
+            shutil.rmtree(clone, ignore_errors=True)
+            shutil.rmtree(caches, ignore_errors=True)
+        seconds.append(time.perf_counter() - started)
+        exit_codes.append(code)
+        if code != 0 or timed_out:
+            failure_output = "\n".join(log.read_text().strip().splitlines()[-_OUTPUT_TAIL_LINES:])
+        if timed_out:
+            break
+    return CommandTiming(label, tuple(seconds), tuple(exit_codes), timed_out, failure_output)
+
+
+def _empty_caches(folder: Path) -> dict[str, str]:
+    shutil.rmtree(folder, ignore_errors=True)
+    caches = {}
+    for variable in CACHE_VARIABLES:
+        (folder / variable).mkdir(parents=True)
+        caches[variable] = str(folder / variable)
+    return caches
+
+
+def _clone_and_serve(
+    root: Path, clone: Path, log: Path, environment: dict[str, str], deadline: float
+) -> tuple[int, bool]:
+    """Exit code (0 once ``/health`` answered 200) and whether ``deadline`` passed first."""
+    port = _free_port()
+    with log.open("w") as output:
+        cloned = subprocess.run(  # noqa: S603 - fixed argv
+            ["git", "clone", "--quiet", str(root), str(clone)],  # noqa: S607 - git from PATH
+            stdout=output, stderr=subprocess.STDOUT, env=environment, check=False,
+        )  # fmt: skip
+        if cloned.returncode != 0:
+            return cloned.returncode, False
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            ["make", "run", f"PORT={port}"],  # noqa: S607 - make from PATH
+            cwd=clone, stdout=output, stderr=subprocess.STDOUT, env=environment, start_new_session=True,
+            text=True,
+        )  # fmt: skip
+        try:
+            while time.perf_counter() < deadline:
+                if _health_status(port) == 200:
+                    return 0, False
+                if process.poll() is not None:
+                    return process.returncode or 1, False
+                time.sleep(_POLL_SECONDS)
+            return 0, True
+        finally:
+            _stop(process)
+
+
+def _health_status(port: int) -> int | None:
+    """The status of ``GET /health`` on the loopback ``port``, or None while nothing answers."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", HEALTH_PATH)
+        return connection.getresponse().status
+    except OSError:
+        return None
+    finally:
+        connection.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

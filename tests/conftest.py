@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.aws_emulator import Emulator, running_emulator, use_fake_aws_credentials
 
-pytest_plugins = ("tests.support.cdk_synthesis", "tests.support.local_api")
+pytest_plugins = ("tests.support.cdk_synthesis", "tests.support.local_api", "tests.support.suites")
 
 
 def pytest_configure(config: pytest.Config) -> None:

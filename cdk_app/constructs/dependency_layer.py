@@ -1,10 +1,11 @@
 """A Lambda layer holding a Python function's third-party packages, built without Docker.
 
-pip downloads wheels for the target platform (``--platform manylinux2014_aarch64`` or ``_x86_64``,
-``--only-binary=:all:``, ``--python-version``, ``--implementation cp``) into ``python/``; the bundler then
-strips what Lambda never reads (plus the caller's ``exclude`` patterns), optionally keeps only the AWS
-SDK models of the services the function calls (``aws_sdk_services``, see :mod:`cdk_app.sdk_models`),
-and compiles hash-based bytecode with the target Python version.
+uv installs the hash-locked requirements as wheels for the target platform (``--python-platform
+aarch64-manylinux2014`` or ``x86_64-manylinux2014``, ``--python-version``, ``--only-binary :all:``,
+``--require-hashes``) into ``python/``; the bundler then strips what Lambda never reads (plus the
+caller's ``exclude`` patterns), optionally keeps only the AWS SDK models of the services the function
+calls (``aws_sdk_services``, see :mod:`cdk_app.sdk_models`), and compiles hash-based bytecode with the
+target Python version.
 
 The asset hash is derived from the pinned requirements' content, the architecture, the Python version,
 the wheel platform, the bytecode invalidation mode, the exclusions, the AWS SDK services kept and
@@ -49,7 +50,7 @@ from cdk_app.bundling import (
 )
 from cdk_app.sdk_models import keep_sdk_models
 
-BUNDLER_VERSION = "1"
+BUNDLER_VERSION = "2"
 """Bump when the build steps below change what ends up in the layer."""
 
 LAYER_PLATFORM_CONTEXT_KEY = "layer_platform"
@@ -58,14 +59,16 @@ LAYER_PLATFORM_CONTEXT_KEY = "layer_platform"
 LAYER_ROOT = "/opt/python"
 """Where Lambda mounts a Python layer's ``python/`` folder (recorded in tracebacks)."""
 
-_MANYLINUX_TAGS = {
-    lambda_.Architecture.ARM_64.name: "manylinux2014_aarch64",
-    lambda_.Architecture.X86_64.name: "manylinux2014_x86_64",
+_UV_PLATFORMS = {
+    lambda_.Architecture.ARM_64.name: "aarch64-manylinux2014",
+    lambda_.Architecture.X86_64.name: "x86_64-manylinux2014",
 }
+"""uv's ``--python-platform`` for each architecture: the manylinux2014 wheels Lambda's runtimes load."""
 _KEPT_DIST_INFO = {"METADATA", "entry_points.txt", "top_level.txt"}
 """What importlib.metadata reads at run time (versions, entry points); the rest of dist-info is not."""
 _TEST_DIRS = {"tests", "test"}
-_NO_WHEEL = re.compile(r"No matching distribution found for (\S+)")
+_NO_WHEEL = re.compile(r"Because (?:only )?(\S+?) has no (?:usable )?wheels")
+_NO_HASH = "all requirements must have a hash"
 
 
 class LayerPlatform(StrEnum):
@@ -111,8 +114,19 @@ def _exclude(site: Path, patterns: Sequence[str]) -> None:
                 match.unlink()
 
 
+def _find_uv() -> str:
+    """The uv installed beside the synthesizing interpreter (this library depends on it), else on PATH."""
+    found = shutil.which("uv", path=sysconfig.get_path("scripts")) or shutil.which("uv")
+    if found is None:
+        raise BundlingError(
+            "dependency layer: uv is needed to build the layer, and none is installed beside "
+            f"{sys.executable} or on PATH: install it in the environment that runs synth (`pip install uv`)"
+        )
+    return found
+
+
 @jsii.implements(ILocalBundling)
-class _PipLayerBundler:
+class _UvLayerBundler:
     """Builds the layer on the machine running synth; CDK calls :meth:`try_bundle` instead of Docker."""
 
     def __init__(
@@ -158,24 +172,23 @@ class _PipLayerBundler:
 
     def _build(self, destination: Path) -> None:
         site = destination / "python"
-        self._pip_install(site)
+        self._uv_install(site)
         _strip(site)
         _exclude(site, self._exclude)
         if self._aws_sdk_services is not None:
             keep_sdk_models(site, self._aws_sdk_services)
         compile_tree(site, deployed_at=LAYER_ROOT, invalidation_mode=self._invalidation_mode)
 
-    def _pip_install(self, site: Path) -> None:
+    def _uv_install(self, site: Path) -> None:
+        """Install the lock into ``site`` as copies: the steps after it edit files in place (the SDK's
+        endpoints), which through uv's default hard links would rewrite uv's cache for every venv."""
         command = [
-            sys.executable, "-m", "pip", "install",
-            "--quiet", "--disable-pip-version-check", "--no-input", "--no-compile",
-            "--only-binary=:all:", "--target", str(site), "-r", str(self._requirements_file),
+            _find_uv(), "pip", "install", "--quiet", "--no-compile", "--link-mode", "copy",
+            "--only-binary", ":all:", "--require-hashes", "--python", sys.executable,
+            "--target", str(site), "-r", str(self._requirements_file),
         ]  # fmt: skip
         if self._wheel_platform is not None:
-            command += [
-                "--platform", self._wheel_platform, "--implementation", "cp",
-                "--python-version", self._python_version,
-            ]  # fmt: skip
+            command += ["--python-platform", self._wheel_platform, "--python-version", self._python_version]
         result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
         if result.returncode == 0:
             return
@@ -187,8 +200,14 @@ class _PipLayerBundler:
                 f"{self._python_version} (from {self._requirements_file}); pin a version that publishes "
                 "one or replace the package"
             )
+        if _NO_HASH in result.stderr:
+            raise BundlingError(
+                f"dependency layer: {self._requirements_file} pins a package without a hash; lock it with "
+                "hashes (`uv pip compile --generate-hashes`, `pip-compile --generate-hashes`):\n"
+                f"{result.stderr.strip()}"
+            )
         raise BundlingError(
-            f"dependency layer: pip install failed for {self._requirements_file}:\n{result.stderr.strip()}"
+            f"dependency layer: uv pip install failed for {self._requirements_file}:\n{result.stderr.strip()}"
         )
 
 
@@ -217,8 +236,10 @@ class DependencyLayer(Construct):
     ) -> None:
         """Create the layer.
 
-        :param requirements_file: fully pinned requirements (``name==version`` for every package,
-            dependencies included), e.g. the output of ``pip-compile`` or ``make lock``. Required.
+        :param requirements_file: fully pinned requirements with hashes (``name==version --hash=...``
+            for every package, dependencies included), e.g. the output of ``uv pip compile
+            --generate-hashes`` or ``make lock``; a pin without a hash fails synth. Building needs uv in
+            the synthesizing environment (a dependency of this library). Required.
         :param architecture: instruction set of the wheels and of the functions using the layer.
             Default: ``ARM_64``.
         :param runtime: Python runtime the layer is for; the synthesizing interpreter must be the same
@@ -250,7 +271,7 @@ class DependencyLayer(Construct):
             wheel_platform = None
             platform_id = f"host:{sysconfig.get_platform()}"
         else:
-            wheel_platform = _MANYLINUX_TAGS[architecture.name]
+            wheel_platform = _UV_PLATFORMS[architecture.name]
             platform_id = wheel_platform
 
         self.asset_hash: str = digest(
@@ -265,7 +286,7 @@ class DependencyLayer(Construct):
                 "*" if aws_sdk_services is None else ",".join(sorted(set(aws_sdk_services))),
             ]
         )
-        bundler = _PipLayerBundler(
+        bundler = _UvLayerBundler(
             requirements_file=requirements_file,
             wheel_platform=wheel_platform,
             python_version=python_version,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshal
 import sys
+import sysconfig
 from pathlib import Path
 from types import CodeType
 from typing import Any
@@ -171,8 +172,49 @@ def test_bytecode_must_be_compiled_by_the_target_python_version():
 def test_a_package_without_a_matching_wheel_fails_synth_naming_it(tmp_path: Path):
     stack = Stack(App(outdir=str(tmp_path)), "NoWheel")
 
-    with pytest.raises(RuntimeError, match=r"no wheel of docopt==0\.6\.2 for manylinux2014_aarch64"):
+    with pytest.raises(RuntimeError, match=r"no wheel of docopt==0\.6\.2 for aarch64-manylinux2014"):
         DependencyLayer(stack, "Layer", requirements_file=FIXTURES / "requirements" / "no-wheel.txt")
+
+
+def test_a_pin_without_a_hash_fails_synth_naming_the_file(tmp_path: Path):
+    stack = Stack(App(outdir=str(tmp_path)), "Unhashed")
+
+    with pytest.raises(RuntimeError, match=r"unhashed\.txt pins a package without a hash"):
+        DependencyLayer(stack, "Layer", requirements_file=FIXTURES / "requirements" / "unhashed.txt")
+
+
+def test_the_layer_shares_no_file_with_uvs_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The bundler edits installed files in place (botocore's endpoints when trimming SDK models): a
+    file hard-linked from uv's cache would carry the edit into every venv installed from that cache."""
+    cache = tmp_path / "uv-cache"
+    monkeypatch.setenv("UV_CACHE_DIR", str(cache))
+    layer = DependencyLayer(
+        Stack(App(outdir=str(tmp_path / "out")), "Copies"),
+        "Layer",
+        requirements_file=FIXTURES / "requirements" / "six-1.17.0.txt",
+        platform=LayerPlatform.HOST,
+        cache_dir=tmp_path / "layers",
+    )
+    built = [path for path in (tmp_path / "layers" / layer.asset_hash).rglob("*") if path.is_file()]
+    cached = {(path.stat().st_dev, path.stat().st_ino) for path in cache.rglob("*") if path.is_file()}
+
+    assert any(path.name == "six.py" for path in built)
+    assert cached
+    assert [path for path in built if (path.stat().st_dev, path.stat().st_ino) in cached] == []
+
+
+def test_building_without_uv_fails_synth_saying_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A reuser whose synthesizing environment lacks uv: neither beside the interpreter nor on PATH."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setattr(sysconfig, "get_path", lambda _name: str(empty))
+    monkeypatch.setenv("PATH", str(empty))
+    stack = Stack(App(outdir=str(tmp_path / "out")), "NoUv")
+
+    with pytest.raises(RuntimeError, match=r"uv is needed to build the layer.*`pip install uv`"):
+        DependencyLayer(stack, "Layer", requirements_file=FIXTURES / "requirements" / "six-1.17.0.txt")
 
 
 def without_asset_paths(template: dict[str, Any]) -> Any:

@@ -256,6 +256,8 @@ def _write_context(project: Path, *, greeting: str, paths: list[str]) -> None:
     (project / "cdk.json").write_text(json.dumps(config, indent=2))
 
 
+@pytest.mark.synth
+@pytest.mark.emulator
 def test_a_template_change_is_synthesized_and_served_keeping_the_tables_items(tmp_path: Path) -> None:
     project = tmp_path / "project"
     shutil.copytree(RELOAD_APP, project, ignore=shutil.ignore_patterns("__pycache__"))

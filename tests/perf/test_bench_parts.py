@@ -14,7 +14,7 @@ import pytest
 from benchmarks.__main__ import REPORT, arguments, chart_path
 from benchmarks.artifacts import ArchiveSize
 from benchmarks.chart import INIT_COLOR, REQUEST_COLOR, Bar, cold_path_chart
-from benchmarks.devloop import CommandTiming, time_command
+from benchmarks.devloop import CommandTiming, fresh_clone_label, time_command
 from benchmarks.machine import Machine
 from benchmarks.measure import ColdSample, ColdSummary, WarmPair, WarmSeries, rotated
 from benchmarks.raster import Raster
@@ -114,6 +114,10 @@ def warm_pair(handler_ms: float, asgi_ms: float) -> WarmPair:
 
 
 MAKE_TEST = CommandTiming(command="make test", seconds=(230.0,), exit_codes=(0,))
+FRESH_CLONE = (
+    CommandTiming(fresh_clone_label(empty_caches=False), (35.0, 38.0, 45.0), (0, 0, 0)),
+    CommandTiming(fresh_clone_label(empty_caches=True), (120.0,), (0,)),
+)
 
 
 def results(
@@ -123,6 +127,7 @@ def results(
     code_without_bytecode: int = 0,
     cold_runs: int = 15,
     make_test: CommandTiming | None = MAKE_TEST,
+    fresh_clone: tuple[CommandTiming, ...] = FRESH_CLONE,
 ) -> Results:
     variants = [
         Variant(name=name, description=name, handler="h.h", code_dir=Path(name), layer_dir=None)
@@ -158,8 +163,12 @@ def results(
         lambda_layer=artifact("layer", layer_mib, 0),
         lambda_code=artifact("code", 0.1, code_without_bytecode),
         other_artifacts=[],
-        devloop=[CommandTiming(command="make synth", seconds=(7.0, 8.0, 9.0))],
+        devloop=[
+            CommandTiming(command="make synth", seconds=(7.0, 8.0, 9.0)),
+            CommandTiming(command="make check", seconds=(50.0, 55.0, 70.0), exit_codes=(0, 0, 0)),
+        ],
         make_test=make_test,
+        fresh_clone=fresh_clone,
     )
 
 
@@ -233,6 +242,7 @@ def test_a_full_run_claims_its_figures_and_only_those_above_the_notes():
     [
         ({"cold_runs": 5}, "over 5 fresh processes, fewer than the issue's minimum of 15"),
         ({"make_test": None}, "`make test` was not timed"),
+        ({"fresh_clone": ()}, "the fresh-clone figures were not measured"),
         ({"make_test": dataclasses.replace(MAKE_TEST, exit_codes=(2,))}, "`make test` failed"),
         (
             {"make_test": dataclasses.replace(MAKE_TEST, timed_out=True)},
@@ -251,10 +261,32 @@ def test_a_failing_make_test_is_reported_with_its_exit_code_not_raised():
     failing = dataclasses.replace(MAKE_TEST, exit_codes=(2,))
     rows = table_rows(render(results(make_test=failing), chart_file="c.png", notes=""), "Developer loop")
 
-    assert rows[-1] == ["`make test`", "230.0", "1 (1 failed, exit 2)"]
+    assert rows[-1] == ["`make test`", "230.0", "1 (1 failed, exit 2)", "<= 200 s **missed**"]
 
 
-@pytest.mark.parametrize("argv", [["--runs", "14"], ["--skip-make-test"]])
+def test_the_developer_loop_table_judges_the_issues_targets_and_reports_the_rest():
+    rows = table_rows(render(results(), chart_file="c.png", notes=""), "Developer loop")
+
+    assert rows == [
+        ["`fresh clone → GET /health 200 (warm caches)`", "38.0", "3", "<= 40 s met"],
+        ["`fresh clone → GET /health 200 (empty caches)`", "120.0", "1", ""],
+        ["`make synth`", "8.0", "3", ""],
+        ["`make check`", "55.0", "3", "<= 60 s met"],
+        ["`make test`", "230.0", "1", "<= 200 s **missed**"],
+    ]
+
+
+def test_a_fresh_clone_that_timed_out_misses_its_target_at_its_own_limit():
+    stopped = dataclasses.replace(FRESH_CLONE[0], seconds=(30.0,), exit_codes=(0,), timed_out=True)
+    rows = table_rows(render(results(fresh_clone=(stopped,)), chart_file="c.png", notes=""), "Developer loop")
+
+    assert rows[0][2:] == [
+        "1 (stopped after 900 s, at the run's time limit: a lower bound)",
+        "<= 40 s **missed**",
+    ]
+
+
+@pytest.mark.parametrize("argv", [["--runs", "14"], ["--skip-make-test"], ["--skip-fresh-clone"]])
 def test_the_docs_report_refuses_a_run_short_of_the_issue(argv: list[str]):
     with pytest.raises(SystemExit):
         arguments(argv)

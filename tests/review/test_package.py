@@ -62,7 +62,12 @@ def test_the_wheel_declares_its_dependencies(wheel: Path) -> None:
     requires = {
         line.split(": ", 1)[1] for line in metadata.splitlines() if line.startswith("Requires-Dist: ")
     }
-    assert requires == {"aws-cdk-lib<3,>=2.275.0", "constructs<11,>=10.8.1", "jsii<2,>=1.142.0"}
+    assert requires == {
+        "aws-cdk-lib<3,>=2.275.0",
+        "constructs<11,>=10.8.1",
+        "jsii<2,>=1.142.0",
+        "uv<1,>=0.13",
+    }
     assert "Name: serverless-fastapi-cdk" in metadata
 
 

@@ -1,8 +1,9 @@
-"""Safe delivery for a Lambda alias: CodeDeploy traffic shifting, rollback alarms, a pre-traffic smoke test.
+"""Safe delivery for a Lambda alias: CodeDeploy traffic shifting, rollback alarms, a pre-traffic round trip.
 
 How a deployment proceeds: CloudFormation publishes a new function version and updates the alias; the alias'
 ``CodeDeployLambdaAliasUpdate`` policy hands that update to CodeDeploy, which first runs the pre-traffic
-hook against the new version, then shifts traffic by the deployment config, watching the rollback alarms.
+hook against the new version (a round trip through create, read, list, replace and delete of an item, by
+a synthetic caller), then shifts traffic by the deployment config, watching the rollback alarms.
 Any alarm in ALARM, a failed hook or a failed shift puts the alias back on the old version.
 
 The rollback alarms watch the *new* version where CloudWatch can tell versions apart: Lambda publishes alias
@@ -40,11 +41,22 @@ from cdk_app.scanner_acknowledgements import (
     acknowledge_log_group_encryption,
 )
 
-PRE_TRAFFIC_HOOK_CODE = Path(__file__).resolve().parent.parent / "functions" / "pre_traffic_hook"
-"""Folder of the pre-traffic hook's code: one stdlib + boto3 module, deployed as is."""
+DEPLOYMENT_HOOKS_CODE = Path(__file__).resolve().parent.parent / "functions" / "deployment_hooks"
+"""Folder of the deployment hooks' code: stdlib + boto3 modules, deployed as is."""
+PRE_TRAFFIC_HANDLER = "pre_traffic.handler"
 
 ENV_TARGET_VERSION_ARN = "TARGET_VERSION_ARN"
-"""Environment variable that tells the hook which qualified version ARN to smoke-test."""
+"""Environment variable that tells the hook which qualified version ARN to test."""
+ENV_TARGET_TIMEOUT_SECONDS = "TARGET_TIMEOUT_SECONDS"
+"""Environment variable holding the tested function's timeout, from which the hook budgets its calls."""
+
+HOOK_CALLS = 9
+"""Requests of one round trip (8 steps) plus one cleanup request."""
+HOOK_CALL_OVERHEAD_SECONDS = 5
+"""Connection and start-up time the hook allows per request beyond the function's timeout."""
+HOOK_REPORT_SECONDS = 30
+"""Time the hook keeps for reporting to CodeDeploy and its own start."""
+MAX_HOOK_TIMEOUT = cdk.Duration.minutes(15)
 
 DEFAULT_DEPLOYMENT_CONFIG = codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES
 
@@ -162,7 +174,7 @@ def unhandled_errors_metric(
 
 
 class CanaryDeployment(Construct):
-    """A CodeDeploy deployment group on a Lambda alias with rollback alarms and a pre-traffic smoke test.
+    """A CodeDeploy deployment group on a Lambda alias with rollback alarms and a pre-traffic round trip.
 
     Public attributes: ``deployment_group``, ``alarms`` (the rollback alarms, in a stable order),
     ``pre_traffic_hook`` (the hook function, or ``None``).
@@ -174,6 +186,7 @@ class CanaryDeployment(Construct):
         construct_id: str,
         *,
         alias: lambda_.Alias,
+        function_timeout: cdk.Duration,
         http_stage: apigwv2.IHttpStage,
         metrics_namespace: str,
         service_name: str,
@@ -188,6 +201,8 @@ class CanaryDeployment(Construct):
         """Put ``alias`` under CodeDeploy.
 
         :param alias: the alias clients call (its ``version`` is the one each deployment publishes).
+        :param function_timeout: the aliased function's timeout; the hook's timeout and per-call budget derive
+            from it. Required.
         :param http_stage: the HTTP API stage in front of the alias; its 5xx rate and p99 latency roll back.
         :param metrics_namespace: the function's ``POWERTOOLS_METRICS_NAMESPACE``.
         :param service_name: the function's ``POWERTOOLS_SERVICE_NAME`` (the metric's ``service`` dimension).
@@ -196,8 +211,9 @@ class CanaryDeployment(Construct):
         :param thresholds: when to roll back. Default ``RollbackThresholds()``.
         :param unhandled_errors_metric_name: the runtime's unhandled-error metric name. Default
             ``runtime.contract.METRIC_UNHANDLED_ERRORS``.
-        :param pre_traffic_hook: smoke-test the new version with ``GET /health`` before it takes traffic.
-            Default ``True``.
+        :param pre_traffic_hook: before the new version takes traffic, invoke it with the round trip of
+            ``functions/deployment_hooks`` (health, then create, read, list, replace, delete an item of a
+            synthetic caller). Default ``True``.
         :param hook_log_retention: retention of the hook's log group. Default one month.
         :param hook_log_removal_policy: what happens to the hook's log group with the stack.
             Default ``DESTROY``.
@@ -286,6 +302,7 @@ class CanaryDeployment(Construct):
         if pre_traffic_hook:
             self.pre_traffic_hook = self._pre_traffic_hook(
                 version=version,
+                function_timeout=function_timeout,
                 log_retention=hook_log_retention,
                 log_removal_policy=hook_log_removal_policy,
             )
@@ -337,6 +354,7 @@ class CanaryDeployment(Construct):
         self,
         *,
         version: lambda_.IVersion,
+        function_timeout: cdk.Duration,
         log_retention: logs.RetentionDays,
         log_removal_policy: cdk.RemovalPolicy,
     ) -> lambda_.Function:
@@ -351,7 +369,7 @@ class CanaryDeployment(Construct):
             "fails the lifecycle event and rolls back, so the deployment itself records the failure."
         )
         no_tracing = (
-            "One smoke call per deployment whose outcome is logged and reported to CodeDeploy; tracing "
+            "One round trip per deployment whose outcome is logged and reported to CodeDeploy; tracing "
             "would add an X-Ray write grant on Resource::* for no diagnostic gain."
         )
         log_group = logs.LogGroup(
@@ -373,22 +391,25 @@ class CanaryDeployment(Construct):
         hook = lambda_.Function(
             self,
             "PreTrafficHook",
-            description="CodeDeploy BeforeAllowTraffic: GET /health on the new version, report the verdict",
+            description="CodeDeploy BeforeAllowTraffic: round trip on the new version, report the verdict",
             runtime=lambda_.Runtime.PYTHON_3_13,
             architecture=lambda_.Architecture.ARM_64,
-            handler="index.handler",
-            code=lambda_.Code.from_asset(str(PRE_TRAFFIC_HOOK_CODE), exclude=["__pycache__", "*.pyc"]),
+            handler=PRE_TRAFFIC_HANDLER,
+            code=lambda_.Code.from_asset(str(DEPLOYMENT_HOOKS_CODE), exclude=["__pycache__", "*.pyc"]),
             memory_size=256,
-            timeout=cdk.Duration.minutes(2),
+            timeout=hook_timeout(function_timeout),
             role=role,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            environment={ENV_TARGET_VERSION_ARN: version.function_arn},
+            environment={
+                ENV_TARGET_VERSION_ARN: version.function_arn,
+                ENV_TARGET_TIMEOUT_SECONDS: str(int(function_timeout.to_seconds())),
+            },
         )
         acknowledge_function_baseline(
             hook,
             aws_services=("Lambda", "CodeDeploy"),
-            environment="only the ARN of the function version it smoke-tests, no secret",
+            environment="only the ARN and timeout of the function version it tests, no secret",
         )
         acknowledge_log_group_encryption(log_group)
         acknowledge_checkov(hook, "CKV_AWS_116", reason=no_dlq)
@@ -414,6 +435,16 @@ class CanaryDeployment(Construct):
         _acknowledge(hook, "Serverless-LambdaDLQ", no_dlq)
         _acknowledge(hook, "Serverless-LambdaTracing", no_tracing)
         return hook
+
+
+def hook_timeout(function_timeout: cdk.Duration) -> cdk.Duration:
+    """Room for every request of the round trip at the function's timeout, and the report; at most 15 minutes.
+
+    The hook also checks the time left before each request (``round_trip.Budget``), so even a capped timeout
+    never lets Lambda stop it before it has reported.
+    """
+    seconds = HOOK_CALLS * (function_timeout.to_seconds() + HOOK_CALL_OVERHEAD_SECONDS) + HOOK_REPORT_SECONDS
+    return cdk.Duration.seconds(min(seconds, MAX_HOOK_TIMEOUT.to_seconds()))
 
 
 def _lambda_metric(metric_name: str, dimensions: dict[str, str]) -> cloudwatch.Metric:

@@ -178,6 +178,7 @@ class StatelessStack(Stack):
             self,
             "Canary",
             alias=self.alias,
+            function_timeout=self.api_function.timeout,
             http_stage=self.http_stage,
             metrics_namespace=METRICS_NAMESPACE,
             service_name=SERVICE_NAME,

@@ -160,6 +160,7 @@ def _build(
         stack,
         "Canary",
         alias=alias,
+        function_timeout=cdk.Duration.seconds(10),
         http_stage=stage,
         metrics_namespace=METRICS_NAMESPACE,
         service_name=SERVICE_NAME,

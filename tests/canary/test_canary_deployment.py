@@ -10,9 +10,12 @@ import pytest
 from aws_cdk.assertions import Template
 
 from cdk_app.constructs.canary_deployment import (
+    ENV_TARGET_TIMEOUT_SECONDS,
     ENV_TARGET_VERSION_ARN,
+    PRE_TRAFFIC_HANDLER,
     RollbackThresholds,
     alarm_name,
+    hook_timeout,
     traffic_shifting,
 )
 from runtime import contract
@@ -260,8 +263,12 @@ def test_hook_targets_the_version_the_alias_moves_to(scaffold: Scaffold):
     properties = function["Properties"]
     assert properties["Runtime"] == "python3.13"
     assert properties["Architectures"] == ["arm64"]
-    assert properties["Handler"] == "index.handler"
-    assert properties["Environment"]["Variables"] == {ENV_TARGET_VERSION_ARN: {"Ref": version_id(scaffold)}}
+    assert properties["Handler"] == PRE_TRAFFIC_HANDLER
+    assert properties["Environment"]["Variables"] == {
+        ENV_TARGET_VERSION_ARN: {"Ref": version_id(scaffold)},
+        ENV_TARGET_TIMEOUT_SECONDS: "10",
+    }
+    assert properties["Timeout"] == 9 * (10 + 5) + 30
     assert properties["LoggingConfig"]["LogFormat"] == "JSON"
 
 
@@ -553,3 +560,12 @@ def test_other_styles_get_a_custom_config(shift: str, routing: dict[str, Any]):
 def test_unknown_style_is_refused():
     with pytest.raises(ValueError, match="shift must be all_at_once, linear or canary"):
         traffic_shifting(cdk.Stack(cdk.App()), "Shift", shift="blue_green")
+
+
+@pytest.mark.parametrize(
+    ("function_seconds", "hook_seconds"), [(3, 9 * 8 + 30), (10, 165), (29, 9 * 34 + 30), (120, 900)]
+)
+def test_hook_timeout_fits_every_call_at_the_function_timeout_up_to_lambdas_limit(
+    function_seconds: int, hook_seconds: int
+):
+    assert hook_timeout(cdk.Duration.seconds(function_seconds)).to_seconds() == hook_seconds

@@ -10,8 +10,14 @@ import json
 import math
 from typing import Any
 
+from aws_cdk import Duration
+
 from cdk_app.config import ENVIRONMENTS, EnvironmentConfig
-from cdk_app.constructs.canary_deployment import ENV_TARGET_VERSION_ARN
+from cdk_app.constructs.canary_deployment import (
+    ENV_TARGET_TIMEOUT_SECONDS,
+    ENV_TARGET_VERSION_ARN,
+    hook_timeout,
+)
 from runtime import contract
 from tests.support.cdk_synthesis import SynthesizedApp, logical_id
 
@@ -74,7 +80,11 @@ def test_codedeploy_controls_the_live_alias_with_the_pre_traffic_hook(synthesize
     assert update["BeforeAllowTrafficHook"] == {"Ref": logical_id(stack.canary.pre_traffic_hook)}
     version = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
     hook = resources[logical_id(stack.canary.pre_traffic_hook)]["Properties"]
-    assert hook["Environment"]["Variables"] == {ENV_TARGET_VERSION_ARN: {"Ref": version}}
+    assert hook["Environment"]["Variables"] == {
+        ENV_TARGET_VERSION_ARN: {"Ref": version},
+        ENV_TARGET_TIMEOUT_SECONDS: str(stack.config.timeout_seconds),
+    }
+    assert hook["Timeout"] == hook_timeout(Duration.seconds(stack.config.timeout_seconds)).to_seconds()
 
 
 def test_every_alarm_is_named_for_the_environment_and_notifies_its_topic(synthesized_app, environment):

@@ -8,15 +8,17 @@ Any alarm in ALARM, a failed hook or a failed shift puts the alias back on the o
 
 The rollback alarms watch the *new* version where CloudWatch can tell versions apart: Lambda publishes alias
 invocations with the dimensions ``FunctionName``, ``Resource`` (``<function>:<alias>``) and
-``ExecutedVersion``. The version number only exists once CloudFormation publishes it, so the alarms take it
-as the ``Version`` attribute of the alias' version resource; the same update that publishes a version
-re-points the alarms at it before CodeDeploy starts shifting. The order comes from references alone: the
+``ExecutedVersion``, and the runtime publishes its own metrics (unhandled errors, 4xx and 5xx per response)
+by ``service`` and by ``service`` + ``function_version`` (``AWS_LAMBDA_FUNCTION_VERSION``). The version
+number only exists once CloudFormation publishes it, so the alarms take it as the ``Version`` attribute of
+the alias' version resource; the same update that publishes a version re-points the alarms at it before
+CodeDeploy starts shifting. The order comes from references alone: the
 alias' ``UpdatePolicy`` refers to the deployment group, its application and the hook (CloudFormation orders
 by references there too, so an explicit ``DependsOn`` would repeat them), the group to its alarms and
 service role, the hook to its role and the new version; only the service role's policy, which lets
-CodeDeploy invoke the hook, is reached by nothing and gets an explicit ``DependsOn``. The HTTP API and the
-runtime's own error metric carry no version; they watch the whole stage or service, so during a canary they
-see the new version's share of the traffic.
+CodeDeploy invoke the hook, is reached by nothing and gets an explicit ``DependsOn``. The HTTP API's
+metrics carry no version: its p99 latency rolls back (a canary share of 1 % or more of slow requests moves
+the p99), its 5xx rate, diluted by the old version's traffic, only notifies (``stage_alarms``).
 """
 
 from __future__ import annotations
@@ -75,7 +77,16 @@ class RollbackThresholds:
     """Lambda ``Throttles`` (Sum per minute) of the version being deployed. Default 1."""
 
     api_5xx_rate_percent: float = 5.0
-    """HTTP API stage ``5xx`` / ``Count`` in percent. Default 5.0."""
+    """HTTP API stage ``5xx`` / ``Count`` in percent (notify only, see ``stage_alarms``). Default 5.0."""
+
+    new_version_server_error_rate_percent: float = 5.0
+    """The runtime's 5xx responses of the version being deployed, in percent of its requests. Default 5.0."""
+
+    new_version_client_error_rate_percent: float = 50.0
+    """The runtime's 4xx responses of the version being deployed, in percent of its requests. Default 50.0."""
+
+    new_version_min_requests: int = 10
+    """Requests of the new version in a minute below which its error rates do not alarm. Default 10."""
 
     api_p99_latency_ms: int = 3_000
     """HTTP API stage ``Latency`` p99 in milliseconds. Default 3000."""
@@ -101,6 +112,9 @@ class RollbackThresholds:
             "api_5xx_rate_percent",
             "api_p99_latency_ms",
             "unhandled_errors",
+            "new_version_server_error_rate_percent",
+            "new_version_client_error_rate_percent",
+            "new_version_min_requests",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"RollbackThresholds.{name} must be positive, got {getattr(self, name)}")
@@ -155,21 +169,57 @@ def unhandled_errors_metric(
     *,
     namespace: str,
     service_name: str,
+    function_version: str | None = None,
     metric_name: str = contract.METRIC_UNHANDLED_ERRORS,
     period: cdk.Duration = ALARM_PERIOD,
 ) -> cloudwatch.Metric:
-    """The runtime's unhandled-error count, exactly as Powertools Metrics publishes it.
+    """The runtime's unhandled-error count (Sum), exactly as Powertools Metrics publishes it."""
+    return runtime_metric(
+        namespace=namespace,
+        service_name=service_name,
+        function_version=function_version,
+        metric_name=metric_name,
+        statistic=cloudwatch.Stats.SUM,
+        period=period,
+    )
 
-    Powertools writes an EMF record in ``namespace`` (``POWERTOOLS_METRICS_NAMESPACE``) whose only
-    dimension is ``service`` = ``POWERTOOLS_SERVICE_NAME``; a metric with any other dimension set would never
-    receive data.
+
+def runtime_metric(
+    *,
+    namespace: str,
+    service_name: str,
+    function_version: str | None,
+    metric_name: str,
+    statistic: str,
+    period: cdk.Duration = ALARM_PERIOD,
+) -> cloudwatch.Metric:
+    """A runtime metric by ``service``, or by ``service`` and ``function_version`` (one version's data only).
+
+    Powertools writes each EMF record in ``namespace`` (``POWERTOOLS_METRICS_NAMESPACE``) with two dimension
+    sets: ``service`` = ``POWERTOOLS_SERVICE_NAME``, and ``service`` + ``function_version``; a metric with any
+    other dimension set would never receive data.
     """
+    dimensions = {contract.METRIC_SERVICE_DIMENSION: service_name}
+    if function_version is not None:
+        dimensions[contract.METRIC_VERSION_DIMENSION] = function_version
     return cloudwatch.Metric(
         namespace=namespace,
         metric_name=metric_name,
-        dimensions_map={contract.METRIC_SERVICE_DIMENSION: service_name},
-        statistic=cloudwatch.Stats.SUM,
+        dimensions_map=dimensions,
+        statistic=statistic,
         period=period,
+    )
+
+
+def error_rate(
+    errors: cloudwatch.IMetric, requests: cloudwatch.IMetric, *, min_requests: int, label: str
+) -> cloudwatch.MathExpression:
+    """``100 * errors / requests`` in a minute with at least ``min_requests`` requests, else 0."""
+    return cloudwatch.MathExpression(
+        expression=f"IF(requests >= {min_requests}, 100 * errors / requests, 0)",
+        using_metrics={"errors": errors, "requests": requests},
+        label=label,
+        period=ALARM_PERIOD,
     )
 
 
@@ -177,7 +227,8 @@ class CanaryDeployment(Construct):
     """A CodeDeploy deployment group on a Lambda alias with rollback alarms and a pre-traffic round trip.
 
     Public attributes: ``deployment_group``, ``alarms`` (the rollback alarms, in a stable order),
-    ``pre_traffic_hook`` (the hook function, or ``None``).
+    ``stage_alarms`` (alarms on the whole stage that only notify), ``pre_traffic_hook`` (the hook function,
+    or ``None``).
     """
 
     def __init__(
@@ -193,6 +244,8 @@ class CanaryDeployment(Construct):
         deployment_config: codedeploy.ILambdaDeploymentConfig = DEFAULT_DEPLOYMENT_CONFIG,
         thresholds: RollbackThresholds | None = None,
         unhandled_errors_metric_name: str = contract.METRIC_UNHANDLED_ERRORS,
+        server_errors_metric_name: str = contract.METRIC_SERVER_ERRORS,
+        client_errors_metric_name: str = contract.METRIC_CLIENT_ERRORS,
         pre_traffic_hook: bool = True,
         hook_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         hook_log_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
@@ -211,6 +264,10 @@ class CanaryDeployment(Construct):
         :param thresholds: when to roll back. Default ``RollbackThresholds()``.
         :param unhandled_errors_metric_name: the runtime's unhandled-error metric name. Default
             ``runtime.contract.METRIC_UNHANDLED_ERRORS``.
+        :param server_errors_metric_name: the runtime's per-response 0/1 metric of 5xx answers. Default
+            ``runtime.contract.METRIC_SERVER_ERRORS``.
+        :param client_errors_metric_name: the runtime's per-response 0/1 metric of 4xx answers. Default
+            ``runtime.contract.METRIC_CLIENT_ERRORS``.
         :param pre_traffic_hook: before the new version takes traffic, invoke it with the round trip of
             ``functions/deployment_hooks`` (health, then create, read, list, replace, delete an item of a
             synthetic caller). Default ``True``.
@@ -233,6 +290,15 @@ class CanaryDeployment(Construct):
             "ExecutedVersion": version.version,
         }
 
+        def new_version_metric(metric_name: str, statistic: str) -> cloudwatch.Metric:
+            return runtime_metric(
+                namespace=metrics_namespace,
+                service_name=service_name,
+                function_version=version.version,
+                metric_name=metric_name,
+                statistic=statistic,
+            )
+
         self.alarms: list[cloudwatch.Alarm] = [
             self._alarm(
                 "NewVersionErrors",
@@ -247,8 +313,50 @@ class CanaryDeployment(Construct):
                 threshold=limits.new_version_throttles,
             ),
             self._alarm(
+                "ApiLatencyP99",
+                purpose="HTTP API p99 latency in milliseconds",
+                metric=http_stage.metric_latency(period=ALARM_PERIOD, statistic="p99"),
+                threshold=limits.api_p99_latency_ms,
+            ),
+            self._alarm(
+                "UnhandledErrors",
+                purpose="requests the version being deployed answered with an unexpected 500",
+                metric=new_version_metric(unhandled_errors_metric_name, cloudwatch.Stats.SUM),
+                threshold=limits.unhandled_errors,
+            ),
+            self._alarm(
+                "NewVersionServerErrorRate",
+                purpose=(
+                    f"5xx responses of the version being deployed in percent of its requests "
+                    f"(minutes with at least {limits.new_version_min_requests} requests)"
+                ),
+                metric=error_rate(
+                    new_version_metric(server_errors_metric_name, cloudwatch.Stats.SUM),
+                    new_version_metric(server_errors_metric_name, cloudwatch.Stats.SAMPLE_COUNT),
+                    min_requests=limits.new_version_min_requests,
+                    label="new version 5xx rate (%)",
+                ),
+                threshold=limits.new_version_server_error_rate_percent,
+            ),
+            self._alarm(
+                "NewVersionClientErrorRate",
+                purpose=(
+                    f"4xx responses of the version being deployed in percent of its requests "
+                    f"(minutes with at least {limits.new_version_min_requests} requests)"
+                ),
+                metric=error_rate(
+                    new_version_metric(client_errors_metric_name, cloudwatch.Stats.SUM),
+                    new_version_metric(client_errors_metric_name, cloudwatch.Stats.SAMPLE_COUNT),
+                    min_requests=limits.new_version_min_requests,
+                    label="new version 4xx rate (%)",
+                ),
+                threshold=limits.new_version_client_error_rate_percent,
+            ),
+        ]
+        self.stage_alarms: list[cloudwatch.Alarm] = [
+            self._alarm(
                 "ApiServerErrorRate",
-                purpose="HTTP API 5xx responses in percent of requests",
+                purpose="HTTP API 5xx responses in percent of requests, old and new versions together",
                 metric=cloudwatch.MathExpression(
                     expression="100 * errors / requests",
                     using_metrics={
@@ -259,22 +367,7 @@ class CanaryDeployment(Construct):
                     period=ALARM_PERIOD,
                 ),
                 threshold=limits.api_5xx_rate_percent,
-            ),
-            self._alarm(
-                "ApiLatencyP99",
-                purpose="HTTP API p99 latency in milliseconds",
-                metric=http_stage.metric_latency(period=ALARM_PERIOD, statistic="p99"),
-                threshold=limits.api_p99_latency_ms,
-            ),
-            self._alarm(
-                "UnhandledErrors",
-                purpose="requests the runtime answered with an unexpected 500",
-                metric=unhandled_errors_metric(
-                    namespace=metrics_namespace,
-                    service_name=service_name,
-                    metric_name=unhandled_errors_metric_name,
-                ),
-                threshold=limits.unhandled_errors,
+                rolls_back=False,
             ),
         ]
 
@@ -336,12 +429,14 @@ class CanaryDeployment(Construct):
         purpose: str,
         metric: cloudwatch.IMetric,
         threshold: float,
+        rolls_back: bool = True,
     ) -> cloudwatch.Alarm:
+        effect = "Rolls a deployment back" if rolls_back else "Notifies only"
         return cloudwatch.Alarm(
             self,
             construct_id,
             alarm_name=alarm_name(self._alarm_name_prefix, construct_id),
-            alarm_description=f"Rolls a deployment back: {purpose} >= {threshold:g}.",
+            alarm_description=f"{effect}: {purpose} >= {threshold:g}.",
             metric=metric,
             threshold=threshold,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -204,7 +204,7 @@ class StatelessStack(Stack):
             concurrency_alarm_ratio=limits.concurrency_percent / 100,
             throttled_requests_threshold=limits.table_throttled_requests,
             throttle_operations=TABLE_OPERATIONS,
-            notify_alarms=self.canary.alarms,
+            notify_alarms=[*self.canary.alarms, *self.canary.stage_alarms],
             notification_emails=config.notifications.emails,
             notification_https_urls=config.notifications.https_urls,
             alarm_name_prefix=name_prefix,

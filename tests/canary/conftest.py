@@ -47,6 +47,9 @@ THRESHOLDS = RollbackThresholds(
     api_5xx_rate_percent=4.5,
     api_p99_latency_ms=1_200,
     unhandled_errors=5,
+    new_version_server_error_rate_percent=7.5,
+    new_version_client_error_rate_percent=40.0,
+    new_version_min_requests=20,
     evaluation_periods=3,
     datapoints_to_alarm=2,
 )
@@ -176,7 +179,7 @@ def _build(
         http_stage=stage,
         table=table,
         reserved_concurrency=reserved_concurrency,
-        notify_alarms=canary.alarms,
+        notify_alarms=[*canary.alarms, *canary.stage_alarms],
         notification_emails=[EMAIL] if subscriptions else [],
         notification_https_urls=[HTTPS_URL] if subscriptions else [],
         alarm_name_prefix=ALARM_PREFIX,

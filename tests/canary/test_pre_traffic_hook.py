@@ -463,3 +463,41 @@ def test_hook_imports_as_lambda_loads_it():
     """Lambda imports ``pre_traffic`` as a top-level module from the asset's folder, not as a package."""
     probe = "import pre_traffic, round_trip; assert pre_traffic.round_trip is round_trip"
     subprocess.run([sys.executable, "-c", probe], cwd=DEPLOYMENT_HOOKS_CODE, check=True, timeout=60)  # noqa: S603
+
+
+def test_version_answering_near_its_timeout_fails(
+    runtime_handler: ModuleType,
+    table: Table,
+    lambda_service: InProcessLambda,
+    codedeploy: Stubber,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Injected fault: reads take 0.6 s, more than half the 1 s timeout the hook is told the function has
+    (the stand-in Lambda does not enforce the timeout, so the version still answers)."""
+    import time
+
+    from runtime.repository import ItemRepository
+
+    real_get = ItemRepository.get
+
+    def slow_get(self: Any, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.6)
+        return real_get(self, *args, **kwargs)
+
+    monkeypatch.setattr(ItemRepository, "get", slow_get)
+    before = table.count()
+    expect_report(codedeploy, "Failed")
+
+    verdict = pre_traffic.run(
+        dict(CODEDEPLOY_EVENT),
+        remaining_ms=lambda: HOOK_TIMEOUT_MS,
+        lambda_client=lambda _: pre_traffic._lambda_client(TIMEOUT_SECONDS),
+        codedeploy_client=pre_traffic._codedeploy_client(),
+        target_version_arn=f"{FUNCTION_ARN}:{deployed_version(runtime_handler)}",
+        target_timeout_seconds="1",
+    )
+
+    assert not verdict.passed
+    assert verdict.reason.startswith("step 'read' failed: answered in 0.")
+    assert verdict.reason.endswith("s, more than 0.5 s")
+    assert table.count() == before

@@ -54,6 +54,8 @@ INVOKE_MARGIN_SECONDS = 2
 """Added to the function's timeout for Lambda's own overhead (a cold or SnapStart-restoring start)."""
 REPORT_SECONDS = 20
 """Time kept back to report to CodeDeploy: two attempts of connect (3 s) and read (5 s), with slack."""
+SLOW_FRACTION = 0.5
+"""A step after the first that takes more than this share of the function's timeout fails the version."""
 THROTTLE_ATTEMPTS = 3
 REPORT_CONFIG = Config(connect_timeout=3, read_timeout=5, retries={"mode": "standard", "max_attempts": 2})
 
@@ -201,6 +203,7 @@ def run(
             remaining_ms=remaining_ms,
             call_seconds=timeout + CONNECT_SECONDS + INVOKE_MARGIN_SECONDS,
             report_seconds=REPORT_SECONDS,
+            slow_seconds=timeout * SLOW_FRACTION,
         )
         send = invoker(
             lambda_client(timeout), target_version_arn, sub=synthetic_sub(deployment_id), budget=budget

@@ -88,12 +88,14 @@ class Budget:
     ``remaining_ms`` is the Lambda context's ``get_remaining_time_in_millis``; ``call_seconds`` is the worst
     case of one request (the service function's timeout plus connection overhead), ``report_seconds`` what
     reporting to CodeDeploy may take. A step starts only if it, one cleanup request and the report all fit
-    in the time left, so the hook reports before Lambda stops it.
+    in the time left, so the hook reports before Lambda stops it. ``slow_seconds`` is the longest a step
+    after the first (which may meet a cold start) may take: a version that answers near its timeout fails.
     """
 
     remaining_ms: Callable[[], int]
     call_seconds: float
     report_seconds: float
+    slow_seconds: float
 
     def start(self, step: str, *, cleanup_pending: bool) -> None:
         needed = self.call_seconds * (2 if cleanup_pending else 1) + self.report_seconds
@@ -127,12 +129,15 @@ def run(send: Send, *, expected_version: str, budget: Budget, trip: Trip | None 
 def _steps(send: Send, *, expected_version: str, budget: Budget, trip: Trip) -> None:
     def call(step: str, request: Request) -> Response:
         budget.start(step, cleanup_pending=trip.item_id is not None)
+        started = time.monotonic()
         try:
-            return send(request)
-        except StepFailedError:
-            raise
+            response = send(request)
         except Exception as error:
             raise StepFailedError(step, f"no answer: {type(error).__name__}: {error}") from error
+        elapsed = time.monotonic() - started
+        if trip.passed and elapsed > budget.slow_seconds:
+            raise StepFailedError(step, f"answered in {elapsed:.1f} s, more than {budget.slow_seconds:g} s")
+        return response
 
     health = call("health", Request("GET", HEALTH_PATH))
     body = _json(health, "health", 200)

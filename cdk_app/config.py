@@ -394,7 +394,14 @@ DEV = EnvironmentConfig(
     termination_protection=False,
     enable_docs=True,
     cors=CorsSettings(allow_origins=("http://localhost:3000",)),
-    alarm_thresholds=AlarmThresholds(rollback=RollbackThresholds(evaluation_periods=2)),
+    alarm_thresholds=AlarmThresholds(
+        rollback=RollbackThresholds(
+            new_version_server_error_rate_percent=10.0,
+            new_version_client_error_rate_percent=50.0,
+            new_version_min_requests=5,
+            evaluation_periods=2,
+        )
+    ),
     deployment=DeploymentStyle(shift=TrafficShift.ALL_AT_ONCE),
 )
 
@@ -414,7 +421,14 @@ STAGING = EnvironmentConfig(
     enable_docs=True,
     cors=CorsSettings(allow_origins=("https://staging.items.example.com",)),
     alarm_thresholds=AlarmThresholds(
-        rollback=RollbackThresholds(api_5xx_rate_percent=2.0, api_p99_latency_ms=1500, evaluation_periods=2)
+        rollback=RollbackThresholds(
+            api_5xx_rate_percent=2.0,
+            api_p99_latency_ms=1500,
+            new_version_server_error_rate_percent=5.0,
+            new_version_client_error_rate_percent=40.0,
+            new_version_min_requests=10,
+            evaluation_periods=2,
+        )
     ),
     deployment=DeploymentStyle(shift=TrafficShift.LINEAR, percentage=10, interval_minutes=1),
 )
@@ -436,7 +450,13 @@ PROD = EnvironmentConfig(
     cors=CorsSettings(allow_origins=("https://items.example.com",)),
     alarm_thresholds=AlarmThresholds(
         rollback=RollbackThresholds(
-            api_5xx_rate_percent=1.0, api_p99_latency_ms=1000, evaluation_periods=3, datapoints_to_alarm=2
+            api_5xx_rate_percent=1.0,
+            api_p99_latency_ms=1000,
+            new_version_server_error_rate_percent=2.0,
+            new_version_client_error_rate_percent=25.0,
+            new_version_min_requests=20,
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
         )
     ),
     deployment=DeploymentStyle(shift=TrafficShift.CANARY, percentage=10, interval_minutes=5),

@@ -30,8 +30,16 @@ METRIC_CONFLICTS: Final = "Conflicts"
 METRIC_UNHANDLED_ERRORS: Final = "UnhandledErrors"
 """Emitted once per request that ends in an unexpected 500; a canary rollback alarm watches it."""
 
+METRIC_CLIENT_ERRORS: Final = "ClientErrors"
+"""One datum per HTTP response: 1 for a 4xx, else 0 (Sum counts them, SampleCount counts requests)."""
+METRIC_SERVER_ERRORS: Final = "ServerErrors"
+"""One datum per HTTP response: 1 for a 5xx, else 0 (Sum counts them, SampleCount counts requests)."""
+
 METRIC_SERVICE_DIMENSION: Final = "service"
 """Dimension Powertools Metrics adds to every metric, valued with POWERTOOLS_SERVICE_NAME."""
+METRIC_VERSION_DIMENSION: Final = "function_version"
+"""Second dimension set of every metric (with ``service``): AWS_LAMBDA_FUNCTION_VERSION, so that rollback
+alarms watch the version being deployed only."""
 
 AWS_SERVICES: Final = ("dynamodb", "secretsmanager")
 """botocore names of every AWS service the runtime calls (:mod:`runtime.aws`); the dependency layer

@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from runtime.contract import METRIC_UNHANDLED_ERRORS
 from runtime.envelope import error_response, request_id
 from runtime.errors import ApiError, BadRequestError, ErrorCode, PayloadTooLargeError
-from runtime.observability import count, logger
+from runtime.observability import count, logger, record_status
 
 INTERNAL_ERROR_MESSAGE = "An unexpected error occurred; it has been logged."
 MAX_CONTENT_LENGTH_DIGITS = 19
@@ -21,7 +21,8 @@ class UnhandledErrorMiddleware:
     """Answer any exception that escaped the handlers with a bare 500 envelope.
 
     The response says nothing about the error; the log line carries its traceback and the request
-    id (the logs' correlation id), and the UnhandledErrors metric counts it once.
+    id (the logs' correlation id), and the UnhandledErrors metric counts it once. Being outermost, it
+    also records every response's status class (:func:`runtime.observability.record_status`).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -36,7 +37,9 @@ class UnhandledErrorMiddleware:
 
         async def tracking_send(message: Message) -> None:
             nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                response_started = True
+                record_status(message["status"])
             await send(message)
 
         try:
@@ -49,7 +52,7 @@ class UnhandledErrorMiddleware:
                 response = error_response(
                     scope, status_code=500, code=ErrorCode.INTERNAL_ERROR, message=INTERNAL_ERROR_MESSAGE
                 )
-                await response(scope, receive, send)
+                await response(scope, receive, tracking_send)
 
 
 class BodyLimitMiddleware:

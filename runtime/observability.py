@@ -2,6 +2,8 @@
 
 ``POWERTOOLS_SERVICE_NAME`` names the service (and is the ``service`` metric dimension),
 ``POWERTOOLS_METRICS_NAMESPACE`` the metric namespace, ``POWERTOOLS_LOG_LEVEL`` the log level.
+Every metric is published twice: by ``service``, and by ``service`` and ``function_version``
+(``AWS_LAMBDA_FUNCTION_VERSION``, one new value per deployment), which the rollback alarms watch.
 Tracing turns itself off outside Lambda (no ``LAMBDA_TASK_ROOT``) or with
 ``POWERTOOLS_TRACE_DISABLED=true``; only botocore is patched, the one library whose calls we trace.
 
@@ -14,9 +16,17 @@ WARNING whatever that level, so only the service's own logger follows it.
 from __future__ import annotations
 
 import logging
+import os
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
+
+from runtime.contract import (
+    METRIC_CLIENT_ERRORS,
+    METRIC_SERVER_ERRORS,
+    METRIC_SERVICE_DIMENSION,
+    METRIC_VERSION_DIMENSION,
+)
 
 QUIET_LOGGERS = ("boto3", "botocore", "urllib3", "aws_xray_sdk")
 """Libraries that log what they send and receive; held at WARNING."""
@@ -32,3 +42,13 @@ metrics = Metrics()
 def count(metric_name: str) -> None:
     """Add one to a Count metric, published when the invocation ends."""
     metrics.add_metric(name=metric_name, unit=MetricUnit.Count, value=1)
+
+
+def record_status(status: int) -> None:
+    """Publish the response's class (4xx, 5xx) as 0/1 data, by service and by service and version."""
+    metrics.add_metric(name=METRIC_CLIENT_ERRORS, unit=MetricUnit.Count, value=int(400 <= status < 500))
+    metrics.add_metric(name=METRIC_SERVER_ERRORS, unit=MetricUnit.Count, value=int(status >= 500))
+    version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+    if version and metrics.service:
+        by_version = {METRIC_SERVICE_DIMENSION: metrics.service, METRIC_VERSION_DIMENSION: version}
+        metrics.add_dimensions(**by_version)

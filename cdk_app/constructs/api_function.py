@@ -81,7 +81,7 @@ class ApiFunction(Construct):
     """A function, its log group and role, and the alias that receives traffic.
 
     Public attributes: :attr:`function`, :attr:`alias` (always on a published version, never
-    ``$LATEST``), :attr:`version`, :attr:`log_group`, :attr:`role`, :attr:`code_hash`.
+    ``$LATEST``), :attr:`version`, :attr:`log_group`, :attr:`role`, :attr:`code_hash`, :attr:`timeout`.
     """
 
     def __init__(
@@ -205,6 +205,7 @@ class ApiFunction(Construct):
                 **(environment or {}),
             },
         )
+        self.timeout: Duration = timeout
         self.version: lambda_.Version = self.function.current_version
         self.alias: lambda_.Alias = lambda_.Alias(
             self,

@@ -1,21 +1,24 @@
-"""Safe delivery for a Lambda alias: CodeDeploy traffic shifting, rollback alarms, a pre-traffic smoke test.
+"""Safe delivery for a Lambda alias: CodeDeploy traffic shifting, rollback alarms, a pre-traffic round trip.
 
 How a deployment proceeds: CloudFormation publishes a new function version and updates the alias; the alias'
 ``CodeDeployLambdaAliasUpdate`` policy hands that update to CodeDeploy, which first runs the pre-traffic
-hook against the new version, then shifts traffic by the deployment config, watching the rollback alarms.
+hook against the new version (a round trip through create, read, list, replace and delete of an item, by
+a synthetic caller), then shifts traffic by the deployment config, watching the rollback alarms.
 Any alarm in ALARM, a failed hook or a failed shift puts the alias back on the old version.
 
 The rollback alarms watch the *new* version where CloudWatch can tell versions apart: Lambda publishes alias
 invocations with the dimensions ``FunctionName``, ``Resource`` (``<function>:<alias>``) and
-``ExecutedVersion``. The version number only exists once CloudFormation publishes it, so the alarms take it
-as the ``Version`` attribute of the alias' version resource; the same update that publishes a version
-re-points the alarms at it before CodeDeploy starts shifting. The order comes from references alone: the
+``ExecutedVersion``, and the runtime publishes its own metrics (unhandled errors, 4xx and 5xx per response)
+by ``service`` and by ``service`` + ``function_version`` (``AWS_LAMBDA_FUNCTION_VERSION``). The version
+number only exists once CloudFormation publishes it, so the alarms take it as the ``Version`` attribute of
+the alias' version resource; the same update that publishes a version re-points the alarms at it before
+CodeDeploy starts shifting. The order comes from references alone: the
 alias' ``UpdatePolicy`` refers to the deployment group, its application and the hook (CloudFormation orders
 by references there too, so an explicit ``DependsOn`` would repeat them), the group to its alarms and
 service role, the hook to its role and the new version; only the service role's policy, which lets
-CodeDeploy invoke the hook, is reached by nothing and gets an explicit ``DependsOn``. The HTTP API and the
-runtime's own error metric carry no version; they watch the whole stage or service, so during a canary they
-see the new version's share of the traffic.
+CodeDeploy invoke the hook, is reached by nothing and gets an explicit ``DependsOn``. The HTTP API's
+metrics carry no version: its p99 latency rolls back (a canary share of 1 % or more of slow requests moves
+the p99), its 5xx rate, diluted by the old version's traffic, only notifies (``stage_alarms``).
 """
 
 from __future__ import annotations
@@ -40,11 +43,22 @@ from cdk_app.scanner_acknowledgements import (
     acknowledge_log_group_encryption,
 )
 
-PRE_TRAFFIC_HOOK_CODE = Path(__file__).resolve().parent.parent / "functions" / "pre_traffic_hook"
-"""Folder of the pre-traffic hook's code: one stdlib + boto3 module, deployed as is."""
+DEPLOYMENT_HOOKS_CODE = Path(__file__).resolve().parent.parent / "functions" / "deployment_hooks"
+"""Folder of the deployment hooks' code: stdlib + boto3 modules, deployed as is."""
+PRE_TRAFFIC_HANDLER = "pre_traffic.handler"
 
 ENV_TARGET_VERSION_ARN = "TARGET_VERSION_ARN"
-"""Environment variable that tells the hook which qualified version ARN to smoke-test."""
+"""Environment variable that tells the hook which qualified version ARN to test."""
+ENV_TARGET_TIMEOUT_SECONDS = "TARGET_TIMEOUT_SECONDS"
+"""Environment variable holding the tested function's timeout, from which the hook budgets its calls."""
+
+HOOK_CALLS = 9
+"""Requests of one round trip (8 steps) plus one cleanup request."""
+HOOK_CALL_OVERHEAD_SECONDS = 5
+"""Connection and start-up time the hook allows per request beyond the function's timeout."""
+HOOK_REPORT_SECONDS = 30
+"""Time the hook keeps for reporting to CodeDeploy and its own start."""
+MAX_HOOK_TIMEOUT = cdk.Duration.minutes(15)
 
 DEFAULT_DEPLOYMENT_CONFIG = codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES
 
@@ -63,7 +77,16 @@ class RollbackThresholds:
     """Lambda ``Throttles`` (Sum per minute) of the version being deployed. Default 1."""
 
     api_5xx_rate_percent: float = 5.0
-    """HTTP API stage ``5xx`` / ``Count`` in percent. Default 5.0."""
+    """HTTP API stage ``5xx`` / ``Count`` in percent (notify only, see ``stage_alarms``). Default 5.0."""
+
+    new_version_server_error_rate_percent: float = 5.0
+    """The runtime's 5xx responses of the version being deployed, in percent of its requests. Default 5.0."""
+
+    new_version_client_error_rate_percent: float = 50.0
+    """The runtime's 4xx responses of the version being deployed, in percent of its requests. Default 50.0."""
+
+    new_version_min_requests: int = 10
+    """Requests of the new version in a minute below which its error rates do not alarm. Default 10."""
 
     api_p99_latency_ms: int = 3_000
     """HTTP API stage ``Latency`` p99 in milliseconds. Default 3000."""
@@ -89,6 +112,9 @@ class RollbackThresholds:
             "api_5xx_rate_percent",
             "api_p99_latency_ms",
             "unhandled_errors",
+            "new_version_server_error_rate_percent",
+            "new_version_client_error_rate_percent",
+            "new_version_min_requests",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"RollbackThresholds.{name} must be positive, got {getattr(self, name)}")
@@ -143,29 +169,66 @@ def unhandled_errors_metric(
     *,
     namespace: str,
     service_name: str,
+    function_version: str | None = None,
     metric_name: str = contract.METRIC_UNHANDLED_ERRORS,
     period: cdk.Duration = ALARM_PERIOD,
 ) -> cloudwatch.Metric:
-    """The runtime's unhandled-error count, exactly as Powertools Metrics publishes it.
-
-    Powertools writes an EMF record in ``namespace`` (``POWERTOOLS_METRICS_NAMESPACE``) whose only
-    dimension is ``service`` = ``POWERTOOLS_SERVICE_NAME``; a metric with any other dimension set would never
-    receive data.
-    """
-    return cloudwatch.Metric(
+    """The runtime's unhandled-error count (Sum), exactly as Powertools Metrics publishes it."""
+    return runtime_metric(
         namespace=namespace,
+        service_name=service_name,
+        function_version=function_version,
         metric_name=metric_name,
-        dimensions_map={contract.METRIC_SERVICE_DIMENSION: service_name},
         statistic=cloudwatch.Stats.SUM,
         period=period,
     )
 
 
+def runtime_metric(
+    *,
+    namespace: str,
+    service_name: str,
+    function_version: str | None,
+    metric_name: str,
+    statistic: str,
+    period: cdk.Duration = ALARM_PERIOD,
+) -> cloudwatch.Metric:
+    """A runtime metric by ``service``, or by ``service`` and ``function_version`` (one version's data only).
+
+    Powertools writes each EMF record in ``namespace`` (``POWERTOOLS_METRICS_NAMESPACE``) with two dimension
+    sets: ``service`` = ``POWERTOOLS_SERVICE_NAME``, and ``service`` + ``function_version``; a metric with any
+    other dimension set would never receive data.
+    """
+    dimensions = {contract.METRIC_SERVICE_DIMENSION: service_name}
+    if function_version is not None:
+        dimensions[contract.METRIC_VERSION_DIMENSION] = function_version
+    return cloudwatch.Metric(
+        namespace=namespace,
+        metric_name=metric_name,
+        dimensions_map=dimensions,
+        statistic=statistic,
+        period=period,
+    )
+
+
+def error_rate(
+    errors: cloudwatch.IMetric, requests: cloudwatch.IMetric, *, min_requests: int, label: str
+) -> cloudwatch.MathExpression:
+    """``100 * errors / requests`` in a minute with at least ``min_requests`` requests, else 0."""
+    return cloudwatch.MathExpression(
+        expression=f"IF(requests >= {min_requests}, 100 * errors / requests, 0)",
+        using_metrics={"errors": errors, "requests": requests},
+        label=label,
+        period=ALARM_PERIOD,
+    )
+
+
 class CanaryDeployment(Construct):
-    """A CodeDeploy deployment group on a Lambda alias with rollback alarms and a pre-traffic smoke test.
+    """A CodeDeploy deployment group on a Lambda alias with rollback alarms and a pre-traffic round trip.
 
     Public attributes: ``deployment_group``, ``alarms`` (the rollback alarms, in a stable order),
-    ``pre_traffic_hook`` (the hook function, or ``None``).
+    ``stage_alarms`` (alarms on the whole stage that only notify), ``pre_traffic_hook`` (the hook function,
+    or ``None``).
     """
 
     def __init__(
@@ -174,12 +237,15 @@ class CanaryDeployment(Construct):
         construct_id: str,
         *,
         alias: lambda_.Alias,
+        function_timeout: cdk.Duration,
         http_stage: apigwv2.IHttpStage,
         metrics_namespace: str,
         service_name: str,
         deployment_config: codedeploy.ILambdaDeploymentConfig = DEFAULT_DEPLOYMENT_CONFIG,
         thresholds: RollbackThresholds | None = None,
         unhandled_errors_metric_name: str = contract.METRIC_UNHANDLED_ERRORS,
+        server_errors_metric_name: str = contract.METRIC_SERVER_ERRORS,
+        client_errors_metric_name: str = contract.METRIC_CLIENT_ERRORS,
         pre_traffic_hook: bool = True,
         hook_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         hook_log_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
@@ -188,6 +254,8 @@ class CanaryDeployment(Construct):
         """Put ``alias`` under CodeDeploy.
 
         :param alias: the alias clients call (its ``version`` is the one each deployment publishes).
+        :param function_timeout: the aliased function's timeout; the hook's timeout and per-call budget derive
+            from it. Required.
         :param http_stage: the HTTP API stage in front of the alias; its 5xx rate and p99 latency roll back.
         :param metrics_namespace: the function's ``POWERTOOLS_METRICS_NAMESPACE``.
         :param service_name: the function's ``POWERTOOLS_SERVICE_NAME`` (the metric's ``service`` dimension).
@@ -196,8 +264,13 @@ class CanaryDeployment(Construct):
         :param thresholds: when to roll back. Default ``RollbackThresholds()``.
         :param unhandled_errors_metric_name: the runtime's unhandled-error metric name. Default
             ``runtime.contract.METRIC_UNHANDLED_ERRORS``.
-        :param pre_traffic_hook: smoke-test the new version with ``GET /health`` before it takes traffic.
-            Default ``True``.
+        :param server_errors_metric_name: the runtime's per-response 0/1 metric of 5xx answers. Default
+            ``runtime.contract.METRIC_SERVER_ERRORS``.
+        :param client_errors_metric_name: the runtime's per-response 0/1 metric of 4xx answers. Default
+            ``runtime.contract.METRIC_CLIENT_ERRORS``.
+        :param pre_traffic_hook: before the new version takes traffic, invoke it with the round trip of
+            ``functions/deployment_hooks`` (health, then create, read, list, replace, delete an item of a
+            synthetic caller). Default ``True``.
         :param hook_log_retention: retention of the hook's log group. Default one month.
         :param hook_log_removal_policy: what happens to the hook's log group with the stack.
             Default ``DESTROY``.
@@ -217,6 +290,15 @@ class CanaryDeployment(Construct):
             "ExecutedVersion": version.version,
         }
 
+        def new_version_metric(metric_name: str, statistic: str) -> cloudwatch.Metric:
+            return runtime_metric(
+                namespace=metrics_namespace,
+                service_name=service_name,
+                function_version=version.version,
+                metric_name=metric_name,
+                statistic=statistic,
+            )
+
         self.alarms: list[cloudwatch.Alarm] = [
             self._alarm(
                 "NewVersionErrors",
@@ -231,8 +313,50 @@ class CanaryDeployment(Construct):
                 threshold=limits.new_version_throttles,
             ),
             self._alarm(
+                "ApiLatencyP99",
+                purpose="HTTP API p99 latency in milliseconds",
+                metric=http_stage.metric_latency(period=ALARM_PERIOD, statistic="p99"),
+                threshold=limits.api_p99_latency_ms,
+            ),
+            self._alarm(
+                "UnhandledErrors",
+                purpose="requests the version being deployed answered with an unexpected 500",
+                metric=new_version_metric(unhandled_errors_metric_name, cloudwatch.Stats.SUM),
+                threshold=limits.unhandled_errors,
+            ),
+            self._alarm(
+                "NewVersionServerErrorRate",
+                purpose=(
+                    f"5xx responses of the version being deployed in percent of its requests "
+                    f"(minutes with at least {limits.new_version_min_requests} requests)"
+                ),
+                metric=error_rate(
+                    new_version_metric(server_errors_metric_name, cloudwatch.Stats.SUM),
+                    new_version_metric(server_errors_metric_name, cloudwatch.Stats.SAMPLE_COUNT),
+                    min_requests=limits.new_version_min_requests,
+                    label="new version 5xx rate (%)",
+                ),
+                threshold=limits.new_version_server_error_rate_percent,
+            ),
+            self._alarm(
+                "NewVersionClientErrorRate",
+                purpose=(
+                    f"4xx responses of the version being deployed in percent of its requests "
+                    f"(minutes with at least {limits.new_version_min_requests} requests)"
+                ),
+                metric=error_rate(
+                    new_version_metric(client_errors_metric_name, cloudwatch.Stats.SUM),
+                    new_version_metric(client_errors_metric_name, cloudwatch.Stats.SAMPLE_COUNT),
+                    min_requests=limits.new_version_min_requests,
+                    label="new version 4xx rate (%)",
+                ),
+                threshold=limits.new_version_client_error_rate_percent,
+            ),
+        ]
+        self.stage_alarms: list[cloudwatch.Alarm] = [
+            self._alarm(
                 "ApiServerErrorRate",
-                purpose="HTTP API 5xx responses in percent of requests",
+                purpose="HTTP API 5xx responses in percent of requests, old and new versions together",
                 metric=cloudwatch.MathExpression(
                     expression="100 * errors / requests",
                     using_metrics={
@@ -243,22 +367,7 @@ class CanaryDeployment(Construct):
                     period=ALARM_PERIOD,
                 ),
                 threshold=limits.api_5xx_rate_percent,
-            ),
-            self._alarm(
-                "ApiLatencyP99",
-                purpose="HTTP API p99 latency in milliseconds",
-                metric=http_stage.metric_latency(period=ALARM_PERIOD, statistic="p99"),
-                threshold=limits.api_p99_latency_ms,
-            ),
-            self._alarm(
-                "UnhandledErrors",
-                purpose="requests the runtime answered with an unexpected 500",
-                metric=unhandled_errors_metric(
-                    namespace=metrics_namespace,
-                    service_name=service_name,
-                    metric_name=unhandled_errors_metric_name,
-                ),
-                threshold=limits.unhandled_errors,
+                rolls_back=False,
             ),
         ]
 
@@ -286,6 +395,7 @@ class CanaryDeployment(Construct):
         if pre_traffic_hook:
             self.pre_traffic_hook = self._pre_traffic_hook(
                 version=version,
+                function_timeout=function_timeout,
                 log_retention=hook_log_retention,
                 log_removal_policy=hook_log_removal_policy,
             )
@@ -319,12 +429,14 @@ class CanaryDeployment(Construct):
         purpose: str,
         metric: cloudwatch.IMetric,
         threshold: float,
+        rolls_back: bool = True,
     ) -> cloudwatch.Alarm:
+        effect = "Rolls a deployment back" if rolls_back else "Notifies only"
         return cloudwatch.Alarm(
             self,
             construct_id,
             alarm_name=alarm_name(self._alarm_name_prefix, construct_id),
-            alarm_description=f"Rolls a deployment back: {purpose} >= {threshold:g}.",
+            alarm_description=f"{effect}: {purpose} >= {threshold:g}.",
             metric=metric,
             threshold=threshold,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -337,6 +449,7 @@ class CanaryDeployment(Construct):
         self,
         *,
         version: lambda_.IVersion,
+        function_timeout: cdk.Duration,
         log_retention: logs.RetentionDays,
         log_removal_policy: cdk.RemovalPolicy,
     ) -> lambda_.Function:
@@ -351,7 +464,7 @@ class CanaryDeployment(Construct):
             "fails the lifecycle event and rolls back, so the deployment itself records the failure."
         )
         no_tracing = (
-            "One smoke call per deployment whose outcome is logged and reported to CodeDeploy; tracing "
+            "One round trip per deployment whose outcome is logged and reported to CodeDeploy; tracing "
             "would add an X-Ray write grant on Resource::* for no diagnostic gain."
         )
         log_group = logs.LogGroup(
@@ -373,22 +486,25 @@ class CanaryDeployment(Construct):
         hook = lambda_.Function(
             self,
             "PreTrafficHook",
-            description="CodeDeploy BeforeAllowTraffic: GET /health on the new version, report the verdict",
+            description="CodeDeploy BeforeAllowTraffic: round trip on the new version, report the verdict",
             runtime=lambda_.Runtime.PYTHON_3_13,
             architecture=lambda_.Architecture.ARM_64,
-            handler="index.handler",
-            code=lambda_.Code.from_asset(str(PRE_TRAFFIC_HOOK_CODE), exclude=["__pycache__", "*.pyc"]),
+            handler=PRE_TRAFFIC_HANDLER,
+            code=lambda_.Code.from_asset(str(DEPLOYMENT_HOOKS_CODE), exclude=["__pycache__", "*.pyc"]),
             memory_size=256,
-            timeout=cdk.Duration.minutes(2),
+            timeout=hook_timeout(function_timeout),
             role=role,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            environment={ENV_TARGET_VERSION_ARN: version.function_arn},
+            environment={
+                ENV_TARGET_VERSION_ARN: version.function_arn,
+                ENV_TARGET_TIMEOUT_SECONDS: str(int(function_timeout.to_seconds())),
+            },
         )
         acknowledge_function_baseline(
             hook,
             aws_services=("Lambda", "CodeDeploy"),
-            environment="only the ARN of the function version it smoke-tests, no secret",
+            environment="only the ARN and timeout of the function version it tests, no secret",
         )
         acknowledge_log_group_encryption(log_group)
         acknowledge_checkov(hook, "CKV_AWS_116", reason=no_dlq)
@@ -414,6 +530,16 @@ class CanaryDeployment(Construct):
         _acknowledge(hook, "Serverless-LambdaDLQ", no_dlq)
         _acknowledge(hook, "Serverless-LambdaTracing", no_tracing)
         return hook
+
+
+def hook_timeout(function_timeout: cdk.Duration) -> cdk.Duration:
+    """Room for every request of the round trip at the function's timeout, and the report; at most 15 minutes.
+
+    The hook also checks the time left before each request (``round_trip.Budget``), so even a capped timeout
+    never lets Lambda stop it before it has reported.
+    """
+    seconds = HOOK_CALLS * (function_timeout.to_seconds() + HOOK_CALL_OVERHEAD_SECONDS) + HOOK_REPORT_SECONDS
+    return cdk.Duration.seconds(min(seconds, MAX_HOOK_TIMEOUT.to_seconds()))
 
 
 def _lambda_metric(metric_name: str, dimensions: dict[str, str]) -> cloudwatch.Metric:

@@ -10,9 +10,12 @@ import pytest
 from aws_cdk.assertions import Template
 
 from cdk_app.constructs.canary_deployment import (
+    ENV_TARGET_TIMEOUT_SECONDS,
     ENV_TARGET_VERSION_ARN,
+    PRE_TRAFFIC_HANDLER,
     RollbackThresholds,
     alarm_name,
+    hook_timeout,
     traffic_shifting,
 )
 from runtime import contract
@@ -30,10 +33,12 @@ from .conftest import (
 ROLLBACK_ALARMS = (
     "NewVersionErrors",
     "NewVersionThrottles",
-    "ApiServerErrorRate",
     "ApiLatencyP99",
     "UnhandledErrors",
+    "NewVersionServerErrorRate",
+    "NewVersionClientErrorRate",
 )
+STAGE_ALARMS = ("ApiServerErrorRate",)
 
 
 def of_type(scaffold: Scaffold, resource_type: str) -> dict[str, dict[str, Any]]:
@@ -138,7 +143,7 @@ def test_deployment_group_watches_exactly_the_rollback_alarms(scaffold: Scaffold
 # --- rollback alarms ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("construct_id", ROLLBACK_ALARMS)
+@pytest.mark.parametrize("construct_id", ROLLBACK_ALARMS + STAGE_ALARMS)
 def test_every_rollback_alarm_ignores_missing_data_and_notifies(scaffold: Scaffold, construct_id: str):
     properties = alarm(scaffold, construct_id)
     topic_id, _ = only(scaffold, "AWS::SNS::Topic")
@@ -174,8 +179,12 @@ def test_lambda_alarms_watch_only_the_new_version(
     }
 
 
-def test_api_5xx_rate_is_errors_over_requests_of_the_stage(scaffold: Scaffold):
+def test_api_5xx_rate_is_errors_over_requests_of_the_stage_and_only_notifies(scaffold: Scaffold):
     properties = alarm(scaffold, "ApiServerErrorRate")
+    assert [scaffold.logical_id(a) for a in scaffold.canary.stage_alarms] == [
+        scaffold.logical_id(a) for a in scaffold.canary.stage_alarms if a not in scaffold.canary.alarms
+    ]
+    assert properties["AlarmDescription"].startswith("Notifies only:")
     api_id = scaffold.logical_id(scaffold.api)
     assert properties["Threshold"] == THRESHOLDS.api_5xx_rate_percent
     queries = {q["Id"]: q for q in properties["Metrics"]}
@@ -209,6 +218,48 @@ def test_api_p99_latency_of_the_stage(scaffold: Scaffold):
     }
 
 
+@pytest.mark.parametrize(
+    ("construct_id", "metric_name", "threshold"),
+    [
+        (
+            "NewVersionServerErrorRate",
+            contract.METRIC_SERVER_ERRORS,
+            THRESHOLDS.new_version_server_error_rate_percent,
+        ),
+        (
+            "NewVersionClientErrorRate",
+            contract.METRIC_CLIENT_ERRORS,
+            THRESHOLDS.new_version_client_error_rate_percent,
+        ),
+    ],
+)
+def test_error_rate_alarms_watch_the_new_versions_requests_above_a_floor(
+    scaffold: Scaffold, construct_id: str, metric_name: str, threshold: float
+):
+    """Errors (Sum of the 0/1 datum) over requests (its SampleCount) of the new version, 0 below the floor."""
+    properties = alarm(scaffold, construct_id)
+    assert properties["Threshold"] == threshold
+    queries = {q["Id"]: q for q in properties["Metrics"]}
+    (returned,) = [q for q in queries.values() if q.get("ReturnData", True)]
+    assert returned["Expression"] == (
+        f"IF(requests >= {THRESHOLDS.new_version_min_requests}, 100 * errors / requests, 0)"
+    )
+    by_version = [
+        {
+            "Name": contract.METRIC_VERSION_DIMENSION,
+            "Value": {"Fn::GetAtt": [version_id(scaffold), "Version"]},
+        },
+        {"Name": contract.METRIC_SERVICE_DIMENSION, "Value": SERVICE_NAME},
+    ]
+    for query_id, statistic in (("errors", "Sum"), ("requests", "SampleCount")):
+        assert queries[query_id]["MetricStat"] == {
+            "Metric": {"Namespace": METRICS_NAMESPACE, "MetricName": metric_name, "Dimensions": by_version},
+            "Period": 60,
+            "Stat": statistic,
+        }
+        assert queries[query_id]["ReturnData"] is False
+
+
 def test_unhandled_errors_alarm_matches_the_functions_powertools_settings(scaffold: Scaffold):
     properties = alarm(scaffold, "UnhandledErrors")
     variables = scaffold.resources[scaffold.logical_id(scaffold.function)]["Properties"]["Environment"][
@@ -216,7 +267,10 @@ def test_unhandled_errors_alarm_matches_the_functions_powertools_settings(scaffo
     ]
     assert properties["Namespace"] == variables["POWERTOOLS_METRICS_NAMESPACE"] == METRICS_NAMESPACE
     assert properties["MetricName"] == contract.METRIC_UNHANDLED_ERRORS
-    assert dimensions(properties) == {contract.METRIC_SERVICE_DIMENSION: variables["POWERTOOLS_SERVICE_NAME"]}
+    assert dimensions(properties) == {
+        contract.METRIC_SERVICE_DIMENSION: variables["POWERTOOLS_SERVICE_NAME"],
+        contract.METRIC_VERSION_DIMENSION: {"Fn::GetAtt": [version_id(scaffold), "Version"]},
+    }
     assert variables["POWERTOOLS_SERVICE_NAME"] == SERVICE_NAME
     assert properties["Statistic"] == "Sum"
     assert properties["Threshold"] == THRESHOLDS.unhandled_errors
@@ -231,6 +285,9 @@ def test_unhandled_errors_alarm_matches_the_functions_powertools_settings(scaffo
         ({"api_5xx_rate_percent": 0.0}, "api_5xx_rate_percent"),
         ({"api_p99_latency_ms": 0}, "api_p99_latency_ms"),
         ({"unhandled_errors": -1}, "unhandled_errors"),
+        ({"new_version_client_error_rate_percent": 0}, "new_version_client_error_rate_percent"),
+        ({"new_version_server_error_rate_percent": -1.0}, "new_version_server_error_rate_percent"),
+        ({"new_version_min_requests": 0}, "new_version_min_requests"),
     ],
 )
 def test_invalid_thresholds_name_the_field(changes: dict[str, Any], field: str):
@@ -260,8 +317,12 @@ def test_hook_targets_the_version_the_alias_moves_to(scaffold: Scaffold):
     properties = function["Properties"]
     assert properties["Runtime"] == "python3.13"
     assert properties["Architectures"] == ["arm64"]
-    assert properties["Handler"] == "index.handler"
-    assert properties["Environment"]["Variables"] == {ENV_TARGET_VERSION_ARN: {"Ref": version_id(scaffold)}}
+    assert properties["Handler"] == PRE_TRAFFIC_HANDLER
+    assert properties["Environment"]["Variables"] == {
+        ENV_TARGET_VERSION_ARN: {"Ref": version_id(scaffold)},
+        ENV_TARGET_TIMEOUT_SECONDS: "10",
+    }
+    assert properties["Timeout"] == 9 * (10 + 5) + 30
     assert properties["LoggingConfig"]["LogFormat"] == "JSON"
 
 
@@ -553,3 +614,12 @@ def test_other_styles_get_a_custom_config(shift: str, routing: dict[str, Any]):
 def test_unknown_style_is_refused():
     with pytest.raises(ValueError, match="shift must be all_at_once, linear or canary"):
         traffic_shifting(cdk.Stack(cdk.App()), "Shift", shift="blue_green")
+
+
+@pytest.mark.parametrize(
+    ("function_seconds", "hook_seconds"), [(3, 9 * 8 + 30), (10, 165), (29, 9 * 34 + 30), (120, 900)]
+)
+def test_hook_timeout_fits_every_call_at_the_function_timeout_up_to_lambdas_limit(
+    function_seconds: int, hook_seconds: int
+):
+    assert hook_timeout(cdk.Duration.seconds(function_seconds)).to_seconds() == hook_seconds

@@ -10,8 +10,14 @@ import json
 import math
 from typing import Any
 
+from aws_cdk import Duration
+
 from cdk_app.config import ENVIRONMENTS, EnvironmentConfig
-from cdk_app.constructs.canary_deployment import ENV_TARGET_VERSION_ARN
+from cdk_app.constructs.canary_deployment import (
+    ENV_TARGET_TIMEOUT_SECONDS,
+    ENV_TARGET_VERSION_ARN,
+    hook_timeout,
+)
 from runtime import contract
 from tests.support.cdk_synthesis import SynthesizedApp, logical_id
 
@@ -27,11 +33,12 @@ DEPLOYMENT_CONFIG = {
 ROLLBACK_ALARMS = {
     "new-version-errors": ("AWS/Lambda", "Errors"),
     "new-version-throttles": ("AWS/Lambda", "Throttles"),
-    "api-server-error-rate": (None, None),
     "api-latency-p99": ("AWS/ApiGateway", "Latency"),
     "unhandled-errors": (None, contract.METRIC_UNHANDLED_ERRORS),
+    "new-version-server-error-rate": (None, None),
+    "new-version-client-error-rate": (None, None),
 }
-OPERATIONAL_ALARMS = ("table-throttled-requests", "concurrency-near-reserved-limit")
+OPERATIONAL_ALARMS = ("api-server-error-rate", "table-throttled-requests", "concurrency-near-reserved-limit")
 
 
 def stateless(app: SynthesizedApp, environment: str) -> tuple[Any, dict[str, dict[str, Any]]]:
@@ -74,7 +81,11 @@ def test_codedeploy_controls_the_live_alias_with_the_pre_traffic_hook(synthesize
     assert update["BeforeAllowTrafficHook"] == {"Ref": logical_id(stack.canary.pre_traffic_hook)}
     version = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
     hook = resources[logical_id(stack.canary.pre_traffic_hook)]["Properties"]
-    assert hook["Environment"]["Variables"] == {ENV_TARGET_VERSION_ARN: {"Ref": version}}
+    assert hook["Environment"]["Variables"] == {
+        ENV_TARGET_VERSION_ARN: {"Ref": version},
+        ENV_TARGET_TIMEOUT_SECONDS: str(stack.config.timeout_seconds),
+    }
+    assert hook["Timeout"] == hook_timeout(Duration.seconds(stack.config.timeout_seconds)).to_seconds()
 
 
 def test_every_alarm_is_named_for_the_environment_and_notifies_its_topic(synthesized_app, environment):
@@ -104,6 +115,8 @@ def test_rollback_thresholds_follow_the_environment(synthesized_app, environment
         "api-server-error-rate": limits.api_5xx_rate_percent,
         "api-latency-p99": limits.api_p99_latency_ms,
         "unhandled-errors": limits.unhandled_errors,
+        "new-version-server-error-rate": limits.new_version_server_error_rate_percent,
+        "new-version-client-error-rate": limits.new_version_client_error_rate_percent,
     }
     for name, threshold in expected.items():
         properties = alarms[f"items-{environment}-{name}"]
@@ -135,8 +148,37 @@ def test_unhandled_errors_alarm_watches_what_the_deployed_function_emits(synthes
     properties = alarms_by_name(resources)[f"items-{environment}-unhandled-errors"]
     assert properties["Namespace"] == variables["POWERTOOLS_METRICS_NAMESPACE"]
     assert properties["MetricName"] == contract.METRIC_UNHANDLED_ERRORS
-    assert dimensions(properties) == {contract.METRIC_SERVICE_DIMENSION: variables["POWERTOOLS_SERVICE_NAME"]}
+    version = resources[logical_id(stack.alias)]["Properties"]["FunctionVersion"]
+    assert dimensions(properties) == {
+        contract.METRIC_SERVICE_DIMENSION: variables["POWERTOOLS_SERVICE_NAME"],
+        contract.METRIC_VERSION_DIMENSION: version,
+    }
     assert properties["Statistic"] == "Sum"
+
+
+def test_error_rate_alarms_watch_the_version_the_alias_moves_to(synthesized_app, environment):
+    """The 4xx and 5xx rates are those of the version CodeDeploy shifts to, above the environment's floor."""
+    stack, resources = stateless(synthesized_app, environment)
+    variables = resources[logical_id(stack.function)]["Properties"]["Environment"]["Variables"]
+    version = resources[logical_id(stack.alias)]["Properties"]["FunctionVersion"]
+    limits = CONFIGS[environment].alarm_thresholds.rollback
+    alarms = alarms_by_name(resources)
+    for name, metric_name in (
+        ("new-version-server-error-rate", contract.METRIC_SERVER_ERRORS),
+        ("new-version-client-error-rate", contract.METRIC_CLIENT_ERRORS),
+    ):
+        queries = {q["Id"]: q for q in alarms[f"items-{environment}-{name}"]["Metrics"]}
+        assert queries["expr_1"]["Expression"].startswith(
+            f"IF(requests >= {limits.new_version_min_requests},"
+        )
+        for query_id in ("errors", "requests"):
+            metric = queries[query_id]["MetricStat"]["Metric"]
+            assert metric["Namespace"] == variables["POWERTOOLS_METRICS_NAMESPACE"], name
+            assert metric["MetricName"] == metric_name, name
+            assert dimensions(metric) == {
+                contract.METRIC_SERVICE_DIMENSION: variables["POWERTOOLS_SERVICE_NAME"],
+                contract.METRIC_VERSION_DIMENSION: version,
+            }, name
 
 
 def test_api_alarms_watch_the_services_stage(synthesized_app, environment):

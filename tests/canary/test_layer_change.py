@@ -59,6 +59,7 @@ def synthesize(layer_dir: Path, outdir: Path, *, recognize_layer_version: bool) 
         stack,
         "Canary",
         alias=function.alias,
+        function_timeout=function.timeout,
         http_stage=api.default_stage,
         metrics_namespace="Orders",
         service_name="orders",

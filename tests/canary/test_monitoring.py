@@ -35,7 +35,8 @@ CLOUDWATCH_ALARMS_OF_THIS_ACCOUNT = {
 def test_every_alarm_in_the_stack_notifies_the_topic(scaffold: Scaffold):
     topic_id, _ = only(scaffold, "AWS::SNS::Topic")
     alarms = of_type(scaffold, "AWS::CloudWatch::Alarm")
-    assert len(alarms) == len(scaffold.canary.alarms) + len(scaffold.monitoring.alarms) == 7
+    canary_alarms = len(scaffold.canary.alarms) + len(scaffold.canary.stage_alarms)
+    assert len(alarms) == canary_alarms + len(scaffold.monitoring.alarms) == 9
     for logical_id, resource in alarms.items():
         assert resource["Properties"]["AlarmActions"] == [{"Ref": topic_id}], logical_id
         assert resource["Properties"]["TreatMissingData"] == "notBreaching", logical_id
@@ -232,7 +233,7 @@ def test_dashboard_is_named_and_shows_every_signal(scaffold: Scaffold):
         DEFAULT_THROTTLE_OPERATIONS
     )
     assert widgets["Alarms"]["type"] == "alarm"
-    assert len(widgets["Alarms"]["properties"]["alarms"]) == 7
+    assert len(widgets["Alarms"]["properties"]["alarms"]) == 9
 
 
 def test_dashboard_api_metrics_are_those_of_the_stage(scaffold: Scaffold):

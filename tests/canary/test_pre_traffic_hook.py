@@ -1,5 +1,6 @@
-"""The pre-traffic hook, run locally against the real runtime handler.
+"""The pre-traffic hook, run through its entry point against the real runtime handler and a local table.
 
+The runtime's DynamoDB and Secrets Manager calls go to moto's server over HTTP (``runtime_backend``).
 Two AWS calls cannot happen here, and only those two are replaced:
 
 - ``lambda:Invoke`` of the new version: a botocore ``before-call`` handler on the hook's own Lambda client
@@ -9,7 +10,8 @@ Two AWS calls cannot happen here, and only those two are replaced:
 - ``codedeploy:PutLifecycleEventHookExecutionStatus``: botocore's ``Stubber`` on the hook's CodeDeploy
   client captures the report and checks its parameters.
 
-The hook runs through its real entry point, ``index.handler``, with its own cached clients.
+Faults are injected into the runtime with ``monkeypatch`` (a broken route, repository or adapter): the hook
+must see each of them through the contract alone.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from __future__ import annotations
 import ast
 import io
 import json
+import logging
+import subprocess
 import sys
 import traceback
 from collections.abc import Iterator
@@ -31,15 +35,30 @@ from botocore.compat import HTTPHeaders
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from cdk_app.constructs.canary_deployment import ENV_TARGET_VERSION_ARN, PRE_TRAFFIC_HOOK_CODE
-from cdk_app.functions.pre_traffic_hook import index
+from cdk_app.constructs.canary_deployment import (
+    DEPLOYMENT_HOOKS_CODE,
+    ENV_TARGET_TIMEOUT_SECONDS,
+    ENV_TARGET_VERSION_ARN,
+)
+from cdk_app.functions.deployment_hooks import pre_traffic, round_trip
 from runtime import contract
+from runtime.errors import ErrorCode
+from runtime.identity import MAX_SUB_LENGTH
 from tests.support.apigw import FakeLambdaContext
+from tests.support.aws_emulator import (
+    Emulator,
+    create_cursor_secret,
+    create_items_table,
+    create_unless_present,
+)
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:items-api"
+TIMEOUT_SECONDS = 10
 DEPLOYMENT_ID = "d-EXAMPLE123"
 EXECUTION_ID = "example-lifecycle-event-hook-execution-id"
 CODEDEPLOY_EVENT = {"DeploymentId": DEPLOYMENT_ID, "LifecycleEventHookExecutionId": EXECUTION_ID}
+ROUND_TRIP = ["health", "create", "read", "list", "replace", "stale-replace", "delete", "read-deleted"]
+HOOK_TIMEOUT_MS = 150_000
 
 
 @dataclass
@@ -82,11 +101,35 @@ class InProcessLambda:
         http = AWSResponse(params["url"], 200, HTTPHeaders(), None)
         return http, parsed
 
+    def steps(self) -> list[tuple[str, str]]:
+        return [(i.event["requestContext"]["http"]["method"], i.event["rawPath"]) for i in self.invocations]
+
+
+@dataclass
+class Table:
+    """The runtime's table in the emulator; ``count`` is what a Scan sees (the test's view only)."""
+
+    backend: Emulator
+    name: str
+
+    def count(self) -> int:
+        return self.backend.dynamodb().scan(TableName=self.name, Select="COUNT", ConsistentRead=True)["Count"]
+
+
+@pytest.fixture
+def table(runtime_handler: ModuleType, runtime_backend: Emulator) -> Table:
+    from runtime.settings import get_settings
+
+    settings = get_settings()
+    create_unless_present(create_items_table, runtime_backend.dynamodb(), settings.table_name)
+    create_unless_present(create_cursor_secret, runtime_backend.secretsmanager(), settings.cursor_secret_name)
+    return Table(runtime_backend, settings.table_name)
+
 
 @pytest.fixture
 def lambda_service(runtime_handler: ModuleType) -> Iterator[InProcessLambda]:
     service = InProcessLambda(runtime_handler)
-    events = index._lambda_client().meta.events
+    events = pre_traffic._lambda_client(TIMEOUT_SECONDS).meta.events
     events.register("before-call.lambda.Invoke", service.answer, unique_id="in-process-lambda")
     try:
         yield service
@@ -96,7 +139,7 @@ def lambda_service(runtime_handler: ModuleType) -> Iterator[InProcessLambda]:
 
 @pytest.fixture
 def codedeploy() -> Iterator[Stubber]:
-    with Stubber(index._codedeploy_client()) as stubber:
+    with Stubber(pre_traffic._codedeploy_client()) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
 
@@ -115,45 +158,68 @@ def expect_report(stubber: Stubber, status: str) -> None:
 
 def deployed_version(runtime_handler: ModuleType) -> str:
     """The version number the runtime process reports (``AWS_LAMBDA_FUNCTION_VERSION`` at its init)."""
-    version: str = runtime_handler.app.state.settings.function_version
-    assert version
+    from runtime.settings import get_settings
+
+    version = get_settings().function_version
+    assert version is not None
     assert version.isdigit()
     return version
 
 
-def run_hook(monkeypatch: pytest.MonkeyPatch, target_version_arn: str | None) -> dict[str, str]:
+def run_hook(
+    monkeypatch: pytest.MonkeyPatch,
+    target_version_arn: str | None,
+    *,
+    remaining_ms: int = HOOK_TIMEOUT_MS,
+    timeout: str = str(TIMEOUT_SECONDS),
+) -> dict[str, str]:
     if target_version_arn is None:
         monkeypatch.delenv(ENV_TARGET_VERSION_ARN, raising=False)
     else:
         monkeypatch.setenv(ENV_TARGET_VERSION_ARN, target_version_arn)
-    return index.handler(dict(CODEDEPLOY_EVENT), object())
+    monkeypatch.setenv(ENV_TARGET_TIMEOUT_SECONDS, timeout)
+    return pre_traffic.handler(
+        dict(CODEDEPLOY_EVENT), FakeLambdaContext(remaining_time_in_millis=remaining_ms)
+    )
 
 
-def test_healthy_version_succeeds(
+def test_healthy_version_passes_the_whole_round_trip_and_leaves_no_item(
     runtime_handler: ModuleType,
+    table: Table,
     lambda_service: InProcessLambda,
     codedeploy: Stubber,
     monkeypatch: pytest.MonkeyPatch,
 ):
     version = deployed_version(runtime_handler)
+    before = table.count()
     expect_report(codedeploy, "Succeeded")
 
     outcome = run_hook(monkeypatch, f"{FUNCTION_ARN}:{version}")
 
     assert outcome["status"] == "Succeeded", outcome["reason"]
-    (invocation,) = lambda_service.invocations
-    assert invocation.function_name == f"{FUNCTION_ARN}:{version}"
-    assert invocation.event["version"] == "2.0"
-    assert invocation.event["rawPath"] == contract.HEALTH_PATH
-    assert invocation.event["requestContext"]["http"]["method"] == "GET"
-    assert invocation.event["requestContext"]["requestId"] == EXECUTION_ID
-    assert invocation.result is not None
-    assert invocation.result["statusCode"] == 200
-    assert json.loads(invocation.result["body"])[contract.HEALTH_FUNCTION_VERSION_FIELD] == version
+    assert outcome["reason"] == f"version {version} passed {', '.join(ROUND_TRIP)}"
+    assert [method for method, _ in lambda_service.steps()] == [
+        "GET", "POST", "GET", "GET", "PUT", "PUT", "DELETE", "GET"
+    ]  # fmt: skip
+    assert {i.function_name for i in lambda_service.invocations} == {f"{FUNCTION_ARN}:{version}"}
+    health, *item_calls = lambda_service.invocations
+    assert "authorizer" not in health.event["requestContext"]
+    for invocation in item_calls:
+        claims = invocation.event["requestContext"]["authorizer"]["jwt"]["claims"]
+        assert claims["sub"] == f"deployment-hook:{DEPLOYMENT_ID}"
+    assert table.count() == before
+
+
+def test_synthetic_caller_cannot_be_a_user_pool_subject():
+    """Cognito subs are UUIDs and client-credentials subs are the app client id; neither has a colon."""
+    sub = pre_traffic.synthetic_sub("d-" + "X" * 9)
+    assert ":" in sub
+    assert len(pre_traffic.synthetic_sub("d-" + "X" * 200)) <= MAX_SUB_LENGTH
 
 
 def test_version_reporting_another_version_fails(
     runtime_handler: ModuleType,
+    table: Table,
     lambda_service: InProcessLambda,
     codedeploy: Stubber,
     monkeypatch: pytest.MonkeyPatch,
@@ -165,23 +231,86 @@ def test_version_reporting_another_version_fails(
     outcome = run_hook(monkeypatch, f"{FUNCTION_ARN}:{other}")
 
     assert outcome["status"] == "Failed"
-    assert f"expected '{other}'" in outcome["reason"]
-    (invocation,) = lambda_service.invocations
-    assert invocation.result is not None
-    assert invocation.result["statusCode"] == 200
+    assert (
+        outcome["reason"]
+        == f"step 'health' failed: reports version {deployed_version(runtime_handler)!r}, expected {other!r}"
+    )
 
 
-def test_version_answering_500_fails(
+def test_version_whose_writes_fail_after_create_fails_and_cleans_up(
     runtime_handler: ModuleType,
+    table: Table,
+    lambda_service: InProcessLambda,
+    codedeploy: Stubber,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+):
+    """Injected fault: replacing an item raises, so the runtime answers 500; the created item is deleted."""
+    from runtime.repository import ItemRepository
+
+    def broken_replace(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("replace is broken in this version")
+
+    monkeypatch.setattr(ItemRepository, "replace", broken_replace)
+    before = table.count()
+    expect_report(codedeploy, "Failed")
+
+    with caplog.at_level(logging.INFO):
+        outcome = run_hook(monkeypatch, f"{FUNCTION_ARN}:{deployed_version(runtime_handler)}")
+
+    assert outcome["status"] == "Failed"
+    assert outcome["reason"].startswith("step 'replace' failed: answered 500, expected 200")
+    assert lambda_service.steps()[-1][0] == "DELETE"
+    assert table.count() == before
+    assert any("cleanup deleted item" in record.getMessage() for record in caplog.records)
+    assert any("step 'replace' failed" in record.getMessage() for record in caplog.records)
+
+
+def test_cleanup_that_fails_is_logged_and_the_verdict_stays_failed(
+    runtime_handler: ModuleType,
+    table: Table,
+    lambda_service: InProcessLambda,
+    codedeploy: Stubber,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+):
+    """Reads and deletes both broken: the trip fails at read, the cleanup's delete fails too."""
+    from runtime.repository import ItemRepository
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("broken in this version")
+
+    before = table.count()
+    monkeypatch.setattr(ItemRepository, "get", broken)
+    monkeypatch.setattr(ItemRepository, "delete", broken)
+    expect_report(codedeploy, "Failed")
+
+    with caplog.at_level(logging.INFO):
+        outcome = run_hook(monkeypatch, f"{FUNCTION_ARN}:{deployed_version(runtime_handler)}")
+
+    assert outcome["status"] == "Failed"
+    assert outcome["reason"].startswith("step 'read' failed: answered 500")
+    assert any("cleanup failed" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
+    assert table.count() == before + 1
+    monkeypatch.undo()
+    items = table.backend.dynamodb().scan(TableName=table.name)["Items"]
+    for item in items:
+        if item[contract.TABLE_PARTITION_KEY]["S"] == f"USER#deployment-hook:{DEPLOYMENT_ID}":
+            table.backend.dynamodb().delete_item(
+                TableName=table.name,
+                Key={k: item[k] for k in (contract.TABLE_PARTITION_KEY, contract.TABLE_SORT_KEY)},
+            )
+    assert table.count() == before
+
+
+def test_version_answering_500_on_health_fails(
+    runtime_handler: ModuleType,
+    table: Table,
     lambda_service: InProcessLambda,
     codedeploy: Stubber,
     monkeypatch: pytest.MonkeyPatch,
 ):
-    """Injected fault: building the health response raises, and the runtime answers its 500 envelope."""
-    from runtime.errors import ErrorCode
     from runtime.routers import health as health_route
-
-    version = deployed_version(runtime_handler)
 
     def broken_health(**_: Any) -> Any:
         raise KeyError("function_version")
@@ -189,23 +318,21 @@ def test_version_answering_500_fails(
     monkeypatch.setattr(health_route, "Health", broken_health)
     expect_report(codedeploy, "Failed")
 
-    outcome = run_hook(monkeypatch, f"{FUNCTION_ARN}:{version}")
+    outcome = run_hook(monkeypatch, f"{FUNCTION_ARN}:{deployed_version(runtime_handler)}")
 
     assert outcome["status"] == "Failed"
-    assert "answered 500" in outcome["reason"]
-    (invocation,) = lambda_service.invocations
-    assert invocation.result is not None
-    assert json.loads(invocation.result["body"])["error"]["code"] == ErrorCode.INTERNAL_ERROR
+    assert outcome["reason"].startswith("step 'health' failed: answered 500")
+    assert len(lambda_service.invocations) == 1
 
 
 def test_version_whose_handler_crashes_fails(
     runtime_handler: ModuleType,
+    table: Table,
     lambda_service: InProcessLambda,
     codedeploy: Stubber,
     monkeypatch: pytest.MonkeyPatch,
 ):
     """Injected fault: the ASGI adapter raises, so Lambda reports a FunctionError instead of a response."""
-    version = deployed_version(runtime_handler)
 
     def crash(event: dict[str, Any], context: Any) -> dict[str, Any]:
         raise RuntimeError("cannot import the new dependency")
@@ -213,11 +340,61 @@ def test_version_whose_handler_crashes_fails(
     monkeypatch.setattr(runtime_handler, "_asgi_adapter", crash)
     expect_report(codedeploy, "Failed")
 
-    outcome = run_hook(monkeypatch, f"{FUNCTION_ARN}:{version}")
+    outcome = run_hook(monkeypatch, f"{FUNCTION_ARN}:{deployed_version(runtime_handler)}")
 
     assert outcome["status"] == "Failed"
-    assert "invocation failed (Unhandled)" in outcome["reason"]
+    assert outcome["reason"].startswith(
+        "step 'health' failed: no answer: RuntimeError: invocation failed (Unhandled)"
+    )
     assert "cannot import the new dependency" in outcome["reason"]
+
+
+def test_too_little_time_reports_failure_without_calling_the_version(
+    lambda_service: InProcessLambda, codedeploy: Stubber, monkeypatch: pytest.MonkeyPatch
+):
+    """One call may take the function's timeout plus 5 s, the report 20 s: 34.999 s left is not enough."""
+    expect_report(codedeploy, "Failed")
+    per_call = TIMEOUT_SECONDS + pre_traffic.CONNECT_SECONDS + pre_traffic.INVOKE_MARGIN_SECONDS
+    needed_ms = (per_call + pre_traffic.REPORT_SECONDS) * 1000
+
+    outcome = run_hook(monkeypatch, f"{FUNCTION_ARN}:7", remaining_ms=needed_ms - 1)
+
+    assert outcome["status"] == "Failed"
+    assert outcome["reason"].startswith("step 'health' failed: 35.0 s left, the step needs up to 35.0 s")
+    assert lambda_service.invocations == []
+
+
+def test_running_out_of_time_mid_trip_stops_cleans_up_and_reports(
+    runtime_handler: ModuleType,
+    table: Table,
+    lambda_service: InProcessLambda,
+    codedeploy: Stubber,
+):
+    """The clock runs down as a slow version answers: after the create, a step and its cleanup no longer fit
+    but the cleanup alone does, so the hook deletes the item and reports before Lambda would stop it."""
+    per_call_ms = (TIMEOUT_SECONDS + pre_traffic.CONNECT_SECONDS + pre_traffic.INVOKE_MARGIN_SECONDS) * 1000
+    report_ms = pre_traffic.REPORT_SECONDS * 1000
+    remaining = [2 * per_call_ms + report_ms, 2 * per_call_ms + report_ms, per_call_ms + report_ms]
+    before = table.count()
+    expect_report(codedeploy, "Failed")
+
+    def remaining_ms() -> int:
+        return remaining.pop(0) if len(remaining) > 1 else remaining[0]
+
+    verdict = pre_traffic.run(
+        dict(CODEDEPLOY_EVENT),
+        remaining_ms=remaining_ms,
+        lambda_client=pre_traffic._lambda_client,
+        codedeploy_client=pre_traffic._codedeploy_client(),
+        target_version_arn=f"{FUNCTION_ARN}:{deployed_version(runtime_handler)}",
+        target_timeout_seconds=str(TIMEOUT_SECONDS),
+    )
+
+    assert not verdict.passed
+    assert verdict.reason.startswith("step 'read' failed: 35.0 s left, the step needs up to 50.0 s")
+    assert lambda_service.steps()[-1][0] == "DELETE"
+    assert len(lambda_service.invocations) == 3
+    assert table.count() == before
 
 
 @pytest.mark.parametrize("target", [None, "", FUNCTION_ARN, f"{FUNCTION_ARN}:live"])
@@ -237,21 +414,90 @@ def test_missing_or_unversioned_target_still_reports_failure(
     assert lambda_service.invocations == []
 
 
-def test_hook_reads_the_health_contract_of_the_runtime():
-    """The hook cannot import runtime.contract (it is deployed alone), so its copies are checked here."""
-    assert index.HEALTH_PATH == contract.HEALTH_PATH
-    assert index.HEALTH_VERSION_FIELD == contract.HEALTH_FUNCTION_VERSION_FIELD
+@pytest.mark.parametrize("timeout", ["", "0", "ten"])
+def test_missing_function_timeout_still_reports_failure(
+    lambda_service: InProcessLambda, codedeploy: Stubber, monkeypatch: pytest.MonkeyPatch, timeout: str
+):
+    expect_report(codedeploy, "Failed")
+
+    outcome = run_hook(monkeypatch, f"{FUNCTION_ARN}:7", timeout=timeout)
+
+    assert outcome["status"] == "Failed"
+    assert ENV_TARGET_TIMEOUT_SECONDS in outcome["reason"]
+    assert lambda_service.invocations == []
 
 
-def test_hook_asset_is_one_module_of_stdlib_and_boto3():
-    sources = sorted(p.name for p in PRE_TRAFFIC_HOOK_CODE.iterdir() if p.suffix == ".py")
-    assert sources == ["__init__.py", "index.py"]
-    assert (PRE_TRAFFIC_HOOK_CODE / "__init__.py").read_text() == ""
-    tree = ast.parse((PRE_TRAFFIC_HOOK_CODE / "index.py").read_text())
-    runtime_imports = set()
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            runtime_imports |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            runtime_imports.add(node.module.split(".")[0])
-    assert runtime_imports - set(sys.stdlib_module_names) == {"boto3", "botocore"}
+def test_hook_reads_the_contract_of_the_runtime():
+    """The hook cannot import the runtime (it is deployed alone), so its copies are checked here."""
+    from runtime.schemas.errors import ErrorBody
+    from runtime.schemas.items import Item, ItemPage
+
+    assert round_trip.HEALTH_PATH == contract.HEALTH_PATH
+    assert round_trip.HEALTH_VERSION_FIELD == contract.HEALTH_FUNCTION_VERSION_FIELD
+    assert set(Item.model_fields) == round_trip.ITEM_FIELDS
+    assert set(ItemPage.model_fields) == round_trip.PAGE_FIELDS
+    assert set(ErrorBody.model_fields) >= round_trip.ERROR_FIELDS
+    assert round_trip.NOT_FOUND_CODE == ErrorCode.ITEM_NOT_FOUND
+    assert round_trip.PRECONDITION_FAILED_CODE == ErrorCode.PRECONDITION_FAILED
+
+
+def test_hook_asset_is_stdlib_and_boto3_only():
+    sources = sorted(p.name for p in DEPLOYMENT_HOOKS_CODE.iterdir() if p.suffix == ".py")
+    assert sources == ["__init__.py", "pre_traffic.py", "round_trip.py"]
+    assert (DEPLOYMENT_HOOKS_CODE / "__init__.py").read_text() == ""
+    allowed = {"pre_traffic.py": {"boto3", "botocore", "round_trip"}, "round_trip.py": set()}
+    for name, third_party in allowed.items():
+        imported = set()
+        for node in ast.walk(ast.parse((DEPLOYMENT_HOOKS_CODE / name).read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported.add(node.module.split(".")[0])
+        assert (
+            imported - set(sys.stdlib_module_names) - {"mypy_boto3_codedeploy", "mypy_boto3_lambda"}
+            == third_party
+        )
+
+
+def test_hook_imports_as_lambda_loads_it():
+    """Lambda imports ``pre_traffic`` as a top-level module from the asset's folder, not as a package."""
+    probe = "import pre_traffic, round_trip; assert pre_traffic.round_trip is round_trip"
+    subprocess.run([sys.executable, "-c", probe], cwd=DEPLOYMENT_HOOKS_CODE, check=True, timeout=60)  # noqa: S603
+
+
+def test_version_answering_near_its_timeout_fails(
+    runtime_handler: ModuleType,
+    table: Table,
+    lambda_service: InProcessLambda,
+    codedeploy: Stubber,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Injected fault: reads take 0.6 s, more than half the 1 s timeout the hook is told the function has
+    (the stand-in Lambda does not enforce the timeout, so the version still answers)."""
+    import time
+
+    from runtime.repository import ItemRepository
+
+    real_get = ItemRepository.get
+
+    def slow_get(self: Any, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.6)
+        return real_get(self, *args, **kwargs)
+
+    monkeypatch.setattr(ItemRepository, "get", slow_get)
+    before = table.count()
+    expect_report(codedeploy, "Failed")
+
+    verdict = pre_traffic.run(
+        dict(CODEDEPLOY_EVENT),
+        remaining_ms=lambda: HOOK_TIMEOUT_MS,
+        lambda_client=lambda _: pre_traffic._lambda_client(TIMEOUT_SECONDS),
+        codedeploy_client=pre_traffic._codedeploy_client(),
+        target_version_arn=f"{FUNCTION_ARN}:{deployed_version(runtime_handler)}",
+        target_timeout_seconds="1",
+    )
+
+    assert not verdict.passed
+    assert verdict.reason.startswith("step 'read' failed: answered in 0.")
+    assert verdict.reason.endswith("s, more than 0.5 s")
+    assert table.count() == before

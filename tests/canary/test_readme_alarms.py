@@ -22,6 +22,8 @@ def expected_thresholds(config: EnvironmentConfig) -> dict[str, str]:
         "api-server-error-rate": f"{rollback.api_5xx_rate_percent:g} %",
         "api-latency-p99": f"{rollback.api_p99_latency_ms}",
         "unhandled-errors": f"{rollback.unhandled_errors}",
+        "new-version-server-error-rate": f"{rollback.new_version_server_error_rate_percent:g} %",
+        "new-version-client-error-rate": f"{rollback.new_version_client_error_rate_percent:g} %",
         "table-throttled-requests": f"{limits.table_throttled_requests}",
         "concurrency-near-reserved-limit": str(
             math.ceil(config.reserved_concurrency * limits.concurrency_percent / 100)
@@ -38,6 +40,28 @@ def readme_thresholds() -> dict[str, list[str]]:
             cell = re.sub(r" ms$|\s*\(.*\)$", "", match.group(2).strip())
             rows[match.group(1)] = [part.strip() for part in cell.split(" / ")]
     return rows
+
+
+def readme_request_floors() -> dict[str, str]:
+    """Alarm name -> the ``(at least a / b / c requests)`` note of its threshold cell."""
+    floors = {}
+    for line in README.read_text().splitlines():
+        match = re.match(
+            r"^\| `([a-z0-9-]+)` \(rollback\) \| [^|]+ \| [^|(]+\(at least ([^)]+) requests\)", line
+        )
+        if match:
+            floors[match.group(1)] = match.group(2)
+    return floors
+
+
+def test_readme_states_the_request_floor_of_each_rate_alarm():
+    floors = " / ".join(
+        str(config.alarm_thresholds.rollback.new_version_min_requests) for config in ENVIRONMENTS
+    )
+    assert readme_request_floors() == {
+        "new-version-server-error-rate": floors,
+        "new-version-client-error-rate": floors,
+    }
 
 
 def test_readme_lists_every_alarm():

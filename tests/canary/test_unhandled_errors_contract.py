@@ -45,18 +45,20 @@ def unhandled_error_emf(
 
 
 def test_alarm_metric_is_the_emitted_metric(unhandled_error_emf: dict[str, Any]):
-    alarm_metric = unhandled_errors_metric(
-        namespace=os.environ["POWERTOOLS_METRICS_NAMESPACE"],
-        service_name=os.environ["POWERTOOLS_SERVICE_NAME"],
-    )
+    """The rollback alarm's metric (by service and version) and the stage-wide one are both published."""
     (directive,) = unhandled_error_emf["_aws"]["CloudWatchMetrics"]
-    emitted_names = {m["Name"] for m in directive["Metrics"]}
-
-    assert directive["Namespace"] == alarm_metric.namespace
-    assert alarm_metric.metric_name in emitted_names
-    assert directive["Dimensions"] == [sorted(alarm_metric.dimensions or {})]
-    for dimension, value in (alarm_metric.dimensions or {}).items():
-        assert unhandled_error_emf[dimension] == value
+    emitted_sets = [sorted(dimension_set) for dimension_set in directive["Dimensions"]]
+    for version in (os.environ["AWS_LAMBDA_FUNCTION_VERSION"], None):
+        alarm_metric = unhandled_errors_metric(
+            namespace=os.environ["POWERTOOLS_METRICS_NAMESPACE"],
+            service_name=os.environ["POWERTOOLS_SERVICE_NAME"],
+            function_version=version,
+        )
+        assert directive["Namespace"] == alarm_metric.namespace
+        assert alarm_metric.metric_name in {m["Name"] for m in directive["Metrics"]}
+        assert sorted(alarm_metric.dimensions or {}) in emitted_sets
+        for dimension, value in (alarm_metric.dimensions or {}).items():
+            assert unhandled_error_emf[dimension] == value
 
 
 def test_emitted_metric_counts_each_unexpected_error_once(unhandled_error_emf: dict[str, Any]):
@@ -64,4 +66,34 @@ def test_emitted_metric_counts_each_unexpected_error_once(unhandled_error_emf: d
     (definition,) = [m for m in directive["Metrics"] if m["Name"] == contract.METRIC_UNHANDLED_ERRORS]
     assert definition["Unit"] == "Count"
     assert unhandled_error_emf[contract.METRIC_UNHANDLED_ERRORS] == [1.0]
-    assert directive["Dimensions"] == [[contract.METRIC_SERVICE_DIMENSION]]
+    assert directive["Dimensions"] == [
+        [contract.METRIC_SERVICE_DIMENSION],
+        [contract.METRIC_SERVICE_DIMENSION, contract.METRIC_VERSION_DIMENSION],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "client_error", "server_error"),
+    [("/health", 200, 0.0, 0.0), (f"/items/{ITEM_ID}", 404, 1.0, 0.0), ("/items/x", 404, 1.0, 0.0)],
+)
+def test_every_response_is_one_datum_of_the_error_rate_metrics(
+    runtime_handler: ModuleType,
+    runtime_backend: Emulator,
+    capsys: pytest.CaptureFixture[str],
+    path: str,
+    status: int,
+    client_error: float,
+    server_error: float,
+):
+    """The rate alarms divide the Sum of these 0/1 data by their SampleCount: one datum per response."""
+    from runtime.settings import get_settings
+    from tests.support.aws_emulator import create_items_table, create_unless_present
+
+    create_unless_present(create_items_table, runtime_backend.dynamodb(), get_settings().table_name)
+    api = LambdaApi(runtime_handler.handler).as_user("canary-contract")
+    capsys.readouterr()
+    assert api.get(path).status == status
+    (blob,) = emf_blobs(capsys.readouterr().out)
+    assert blob[contract.METRIC_CLIENT_ERRORS] == [client_error]
+    assert blob[contract.METRIC_SERVER_ERRORS] == [server_error]
+    assert blob[contract.METRIC_VERSION_DIMENSION] == os.environ["AWS_LAMBDA_FUNCTION_VERSION"]

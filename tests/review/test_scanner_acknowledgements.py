@@ -11,7 +11,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 from constructs import Construct
 
-from cdk_app.constructs.canary_deployment import ENV_TARGET_VERSION_ARN
+from cdk_app.constructs.canary_deployment import ENV_TARGET_TIMEOUT_SECONDS, ENV_TARGET_VERSION_ARN
 from cdk_app.scanner_acknowledgements import (
     SERVICE_FUNCTION_AWS_SERVICES,
     acknowledge_cfn_lint,
@@ -161,8 +161,11 @@ def test_the_pre_traffic_hooks_acknowledgements_are_true_of_the_hook(
     assert _services_named(reasons) == _services_granted(
         template, "CanaryPreTrafficHookRoleDefaultPolicy"
     ) - {"logs"}
-    assert set(hook["Properties"]["Environment"]["Variables"]) == {ENV_TARGET_VERSION_ARN}
-    assert "ARN of the function version" in reasons["CKV_AWS_173"]
+    assert set(hook["Properties"]["Environment"]["Variables"]) == {
+        ENV_TARGET_VERSION_ARN,
+        ENV_TARGET_TIMEOUT_SECONDS,
+    }
+    assert "ARN and timeout of the function version" in reasons["CKV_AWS_173"]
     assert "Secrets Manager" not in reasons["CKV_AWS_173"]
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
 import pytest
 
 from runtime.contract import (
+    METRIC_CLIENT_ERRORS,
+    METRIC_SERVER_ERRORS,
     METRIC_SERVICE_DIMENSION,
     METRIC_UNHANDLED_ERRORS,
+    METRIC_VERSION_DIMENSION,
     TABLE_PARTITION_KEY,
     TABLE_SORT_KEY,
 )
@@ -210,10 +214,19 @@ def test_an_unexpected_failure_is_a_bare_500_logged_with_its_traceback_and_count
     [blob] = emf_blobs(capsys.readouterr().out)
     [directive] = blob["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == METRICS_NAMESPACE
-    assert directive["Dimensions"] == [[METRIC_SERVICE_DIMENSION]]
-    assert directive["Metrics"] == [{"Name": METRIC_UNHANDLED_ERRORS, "Unit": "Count"}]
+    assert directive["Dimensions"] == [
+        [METRIC_SERVICE_DIMENSION],
+        [METRIC_SERVICE_DIMENSION, METRIC_VERSION_DIMENSION],
+    ]
+    assert directive["Metrics"] == [
+        {"Name": METRIC_UNHANDLED_ERRORS, "Unit": "Count"},
+        {"Name": METRIC_CLIENT_ERRORS, "Unit": "Count"},
+        {"Name": METRIC_SERVER_ERRORS, "Unit": "Count"},
+    ]
     assert blob[METRIC_SERVICE_DIMENSION] == SERVICE_NAME
+    assert blob[METRIC_VERSION_DIMENSION] == os.environ["AWS_LAMBDA_FUNCTION_VERSION"]
     assert blob[METRIC_UNHANDLED_ERRORS] == [1.0]
+    assert (blob[METRIC_CLIENT_ERRORS], blob[METRIC_SERVER_ERRORS]) == ([0.0], [1.0])
 
 
 def test_the_cold_start_flag_is_true_on_the_first_invocation_of_a_process_only(

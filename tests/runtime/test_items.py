@@ -6,7 +6,13 @@ import re
 
 import pytest
 
-from runtime.contract import METRIC_ITEMS_CREATED, METRIC_ITEMS_DELETED, METRIC_ITEMS_UPDATED
+from runtime.contract import (
+    METRIC_CLIENT_ERRORS,
+    METRIC_ITEMS_CREATED,
+    METRIC_ITEMS_DELETED,
+    METRIC_ITEMS_UPDATED,
+    METRIC_SERVER_ERRORS,
+)
 from tests.support.apigw import LambdaApi
 from tests.support.observability import emf_blobs
 
@@ -190,4 +196,13 @@ def test_writes_emit_their_metric_once(alice: LambdaApi, capsys: pytest.CaptureF
         for name in (metric["Name"] for metric in blob["_aws"]["CloudWatchMetrics"][0]["Metrics"])
     ]
 
-    assert emitted == [METRIC_ITEMS_CREATED, METRIC_ITEMS_UPDATED, METRIC_ITEMS_DELETED]
+    status_metrics = [METRIC_CLIENT_ERRORS, METRIC_SERVER_ERRORS]
+    assert emitted == [
+        METRIC_ITEMS_CREATED,
+        *status_metrics,
+        METRIC_ITEMS_UPDATED,
+        *status_metrics,
+        *status_metrics,
+        METRIC_ITEMS_DELETED,
+        *status_metrics,
+    ]

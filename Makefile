@@ -87,8 +87,8 @@ scan: setup scan-setup synth ## cfn-lint (+ serverless rules) and checkov over c
 diff: setup ## Diff every stack against BASE=<git ref> (default: merge base with main); writes cdk.out/diff.md
 	$(VENV_PY) -m tools.stack_diff $(if $(BASE),--base $(BASE)) $(DIFF_ARGS)
 
-deploy: setup synth ## Deploy ENV=dev|staging|prod after checking AWS credentials and the CDK bootstrap
-	$(VENV_PY) -m tools.deploy $(ENV)
+deploy: setup $(if $(ASSEMBLY),,synth) ## Deploy ENV=dev|staging|prod|ci-<env>, wait for its canary; ASSEMBLY=<dir> deploys an earlier synth
+	$(VENV_PY) -m tools.deploy $(ENV) $(if $(ASSEMBLY),--assembly $(ASSEMBLY)) $(DEPLOY_ARGS)
 
 bench: setup ## Cold start, warm path, artifact size, make synth and make test time -> docs/benchmarks.md (~6 min)
 	$(VENV_PY) -m benchmarks $(BENCH_ARGS)

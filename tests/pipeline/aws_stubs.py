@@ -21,10 +21,20 @@ REGION = "eu-west-1"
 class StubbedSession:
     """Hands out one stubbed client per service name, as ``boto3.Session.client`` would."""
 
+    region_name = REGION
+
     def __init__(self) -> None:
         self._botocore = botocore.session.get_session()
         self.clients: dict[str, Any] = {}
         self.stubbers: dict[str, Stubber] = {}
+
+    def signed_in(self, account: str = "123456789012") -> StubbedSession:
+        """Queue the ``sts:GetCallerIdentity`` answer of credentials of ``account``."""
+        self.stub("sts").add_response(
+            "get_caller_identity",
+            {"Account": account, "Arn": f"arn:aws:iam::{account}:user/operator", "UserId": "AIDAEXAMPLE"},
+        )
+        return self
 
     def stub(self, service: str) -> Stubber:
         if service not in self.stubbers:
@@ -39,7 +49,9 @@ class StubbedSession:
         return self.stubbers[service]
 
     def client(self, service: str, **_: Any) -> Any:
-        self.stub(service)
+        """The stubbed client; a service no test prepared is an error, never a call to AWS."""
+        if service not in self.clients:
+            raise AssertionError(f"unexpected {service} client: the test stubbed no reply for it")
         return self.clients[service]
 
     @property

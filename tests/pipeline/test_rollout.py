@@ -161,4 +161,7 @@ def test_no_new_version_means_nothing_to_wait_for(tmp_path: Path) -> None:
 
 
 def test_a_stack_without_deployment_groups_asks_aws_nothing(tmp_path: Path) -> None:
-    assert run(StubbedSession(), target(tmp_path, with_group=False)) == []
+    session = StubbedSession()
+    session.stub("codedeploy")
+
+    assert run(session, target(tmp_path, with_group=False)) == []

@@ -166,6 +166,6 @@ def test_a_broadened_permission_outside_iam_policies_is_reported(tmp_path: Path)
     )
 
     assert report.permissions_broadened == ("dev/S",)
-    assert "⚠️ **Permissions broaden** (IAM or security groups, per cdk diff's engine) in: dev/S" in (
+    assert "⚠️ **Permissions broaden** (IAM or security groups, as `cdk diff` judges them) in: dev/S;" in (
         render_markdown(report)
     )

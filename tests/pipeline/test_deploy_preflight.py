@@ -13,7 +13,7 @@ from cdk_app.stacks import deploy_roles
 from tests.pipeline.aws_stubs import StubbedSession, activated
 from tests.support.cdk_synthesis import SynthesizedApp
 from tools.deploy import preflight
-from tools.deploy.__main__ import EXIT_PREFLIGHT, main
+from tools.deploy.__main__ import EXIT_PREFLIGHT, deploy_command, main
 from tools.deploy.preflight import PreflightError, check_trusted_repository
 from tools.deploy.reads import SESSION_NAME, reading_session
 from tools.deploy.targets import StackTarget, stage_targets
@@ -74,3 +74,8 @@ def test_a_refused_lookup_role_says_what_to_fix(synthesized_app: SynthesizedApp)
 
     with activated(session), pytest.raises(PreflightError, match="could not assume the CDK lookup role"):
         reading_session(session.as_session, stack, "123456789012", "eu-west-1", via_lookup_role=True)
+
+
+def test_ci_overrides_prods_approval_prompt_which_no_terminal_could_answer(tmp_path: Path) -> None:
+    assert deploy_command(tmp_path, "prod")[-3:-1] == ["--require-approval", "broadening"]
+    assert deploy_command(tmp_path, "prod", "never")[-3:-1] == ["--require-approval", "never"]

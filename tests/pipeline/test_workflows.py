@@ -130,7 +130,7 @@ def test_main_deploys_one_assembly_to_each_environment_in_order() -> None:
     assert "make synth" in synth_steps
     deploy = workflows()["deploy.yml"]["jobs"]["deploy"]
     assert [step.get("run") for step in deploy["steps"]][-1] == (
-        'make deploy ENV="$TARGET" ASSEMBLY=cdk.out DEPLOY_ARGS=--via-lookup-role'
+        'make deploy ENV="$TARGET" ASSEMBLY=cdk.out DEPLOY_ARGS="--via-lookup-role --require-approval never"'
     )
 
 

@@ -45,6 +45,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--dry-run", action="store_true", help="check and print the deploy command, run nothing"
     )
     parser.add_argument(
+        "--require-approval",
+        choices=("never", "any-change", "broadening"),
+        help="override the environment's approval (prod: broadening); CI passes never, since a reviewer "
+        "of the GitHub environment approved the run and no terminal can answer",
+    )
+    parser.add_argument(
         "--via-lookup-role",
         action="store_true",
         help="read CodeDeploy and CloudFormation through the CDK lookup role (the CI roles can do no more)",
@@ -52,9 +58,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def deploy_command(assembly: Path, environment: str) -> list[str]:
+def deploy_command(assembly: Path, environment: str, approval: str | None = None) -> list[str]:
     """The pinned CLI deploying exactly the synthesized assembly's ``<env>/*`` stacks."""
-    approval = APPROVAL.get(environment, DEFAULT_APPROVAL)
+    approval = approval or APPROVAL.get(environment, DEFAULT_APPROVAL)
     return [
         str(ROOT / "node_modules" / ".bin" / "cdk"), "deploy", "--app", str(assembly), f"{environment}/*",
         "--require-approval", approval, "--no-notices",
@@ -97,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PreflightError, TargetError) as error:
         print(f"deploy: {error}", file=sys.stderr)
         return EXIT_PREFLIGHT
-    command = deploy_command(args.assembly, args.environment)
+    command = deploy_command(args.assembly, args.environment, args.require_approval)
     print("$ " + " ".join(command), flush=True)
     if args.dry_run:
         return 0

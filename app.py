@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CDK entry point: one Stage per environment (``cdk deploy "prod/*"`` deploys prod).
+"""CDK entry point: one Stage per environment (``cdk deploy "prod/*"`` deploys prod), and ``ci-<env>``.
 
 The only place where configuration enters. CDK context (``-c key=value``):
 
@@ -7,6 +7,8 @@ The only place where configuration enters. CDK context (``-c key=value``):
   another account or region than ``cdk_app/config.py`` says;
 - ``<env>:alarm_emails`` / ``<env>:alarm_https_urls`` (comma-separated, e.g.
   ``prod:alarm_emails=oncall@example.com``) subscribe them to the environment's alarm topic;
+- ``github:repository`` (``owner/name``) is the repository whose workflows the ``ci-<env>`` stages' roles
+  trust (``<env>:github_oidc_provider_arn`` imports an account's existing GitHub OIDC provider);
 - ``layer_platform=host`` builds the dependency layer for this machine instead of Lambda (local runs).
 """
 
@@ -20,8 +22,9 @@ from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from cdk_app.config import ENVIRONMENTS, with_context
 from cdk_app.constructs.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, LayerPlatform
+from cdk_app.delivery import delivery_settings
 from cdk_app.stacks.stateless import ServiceSources
-from cdk_app.stage import ServiceStage
+from cdk_app.stage import DeliveryStage, ServiceStage
 
 ROOT = Path(__file__).resolve().parent
 
@@ -55,13 +58,16 @@ def sources_for(app: App) -> ServiceSources:
 
 
 def build(app: App) -> list[ServiceStage]:
-    """Add every environment's stage to ``app``, checked by cdk-nag's AwsSolutions and Serverless packs."""
+    """Add every environment's stage, and its ``ci-<env>`` deploy-roles stage, to ``app``, all checked by
+    cdk-nag's AwsSolutions and Serverless packs; returns the service stages."""
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
     sources = sources_for(app)
+    settings = delivery_settings([config.name for config in ENVIRONMENTS], app.node.try_get_context)
     stages = []
     for config in ENVIRONMENTS:
         target = with_context(config, app.node.try_get_context)
         stages.append(ServiceStage(app, config=target, sources=sources))
+        DeliveryStage(app, config=target, settings=settings)
     return stages
 
 

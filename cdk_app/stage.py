@@ -1,4 +1,4 @@
-"""One CDK Stage per environment: its stateful and stateless stacks."""
+"""One CDK Stage per environment (its stateful and stateless stacks), and one with its deploy roles."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from aws_cdk import Environment, Stage
 from constructs import Construct
 
 from cdk_app.config import EnvironmentConfig
+from cdk_app.delivery import STAGE_PREFIX, DeliverySettings
+from cdk_app.stacks.deploy_roles import DeployRolesStack
 from cdk_app.stacks.stateful import StatefulStack
 from cdk_app.stacks.stateless import ServiceSources, StatelessStack
 
@@ -36,3 +38,22 @@ class ServiceStage(Stage):
             jwt_issuer=issuer,
             jwt_audience=audience,
         )
+
+
+class DeliveryStage(Stage):
+    """``ci-<env>/DeployRoles``: the roles GitHub Actions uses for ``<env>``, in its account and region.
+
+    A stage of its own, not a stack of ``<env>``: ``make deploy ENV=dev`` (``dev/*``), the local emulator
+    (which reads the ``dev`` stage) and the service's stacks never include it, and an administrator deploys
+    it once per environment (``make deploy ENV=ci-dev``) before any workflow can, since the workflows
+    deploy with these roles. Public attributes: :attr:`environment_name`, :attr:`deploy_roles`.
+    """
+
+    def __init__(self, scope: Construct, *, config: EnvironmentConfig, settings: DeliverySettings) -> None:
+        super().__init__(
+            scope,
+            f"{STAGE_PREFIX}{config.name}",
+            env=Environment(account=config.account, region=config.region),
+        )
+        self.environment_name = config.name
+        self.deploy_roles = DeployRolesStack(self, "DeployRoles", environment=config.name, settings=settings)

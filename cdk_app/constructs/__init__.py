@@ -3,6 +3,7 @@
 from cdk_app.constructs.api_function import ApiFunction
 from cdk_app.constructs.canary_deployment import CanaryDeployment, RollbackThresholds
 from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
+from cdk_app.constructs.github_deploy_roles import GitHubDeployRoles
 from cdk_app.constructs.http_api import ServiceHttpApi
 from cdk_app.constructs.monitoring import ServiceMonitoring
 from cdk_app.constructs.service_table import ServiceTable
@@ -13,6 +14,7 @@ __all__ = [
     "ApiUserPool",
     "CanaryDeployment",
     "DependencyLayer",
+    "GitHubDeployRoles",
     "LayerPlatform",
     "RollbackThresholds",
     "ServiceHttpApi",

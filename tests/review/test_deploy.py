@@ -81,7 +81,9 @@ def test_an_environment_is_required_and_must_exist(
     baseline_assembly: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--assembly", str(baseline_assembly)]) == EXIT_PREFLIGHT
-    assert "make deploy ENV=<env> (one of: dev, prod, staging)" in capsys.readouterr().err
+    assert "make deploy ENV=<env> (one of: ci-dev, ci-prod, ci-staging, dev, prod, staging)" in (
+        capsys.readouterr().err
+    )
 
     assert main(["qa", "--assembly", str(baseline_assembly)]) == EXIT_PREFLIGHT
     assert "no environment 'qa'" in capsys.readouterr().err

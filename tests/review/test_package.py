@@ -18,8 +18,8 @@ import app as cdk_entry
 from tests.support.cdk_synthesis import ROOT
 
 PUBLIC_API = (
-    "ApiFunction", "ApiUserPool", "CanaryDeployment", "DependencyLayer", "LayerPlatform",
-    "RollbackThresholds", "ServiceHttpApi", "ServiceMonitoring", "ServiceTable",
+    "ApiFunction", "ApiUserPool", "CanaryDeployment", "DependencyLayer", "GitHubDeployRoles",
+    "LayerPlatform", "RollbackThresholds", "ServiceHttpApi", "ServiceMonitoring", "ServiceTable",
 )  # fmt: skip
 
 

@@ -47,8 +47,9 @@ def scanned(baseline_assembly: Path, tmp_path_factory: pytest.TempPathFactory) -
 def test_every_synthesized_template_is_scanned(baseline_assembly: Path) -> None:
     names = {template.parent.name for template in templates_in(baseline_assembly)}
 
-    assert names == {f"assembly-{environment}" for environment in ENVIRONMENTS}
-    assert len(templates_in(baseline_assembly)) == 2 * len(ENVIRONMENTS)
+    stages = {f"assembly-{prefix}{environment}" for environment in ENVIRONMENTS for prefix in ("", "ci-")}
+    assert names == stages
+    assert len(templates_in(baseline_assembly)) == 3 * len(ENVIRONMENTS)  # Stateful, Stateless, DeployRoles
 
 
 def test_no_unacknowledged_finding_and_every_acknowledgement_has_a_reason(

@@ -32,7 +32,7 @@ def run_cli(old: Path, new: Path, markdown: Path, *extra: str) -> int:
 def test_the_same_synthesis_twice_shows_no_change(baseline_assembly: Path, tmp_path: Path) -> None:
     report = report_between(baseline_assembly, baseline_assembly)
 
-    assert len(report.stacks) == 2 * len(ENVIRONMENTS)
+    assert len(report.stacks) == 3 * len(ENVIRONMENTS)  # Stateful, Stateless and ci-<env>/DeployRoles
     assert report.changed_stacks == []
     assert report.dangers == ()
     assert report.security == ()

@@ -14,12 +14,22 @@ from tools.stack_diff.assembly import load_assembly
 from tools.stack_diff.stateful import is_stateful
 
 PINNED_STATEFUL_IDS = {
-    "AWS::DynamoDB::GlobalTable": "ItemsTableE2D1F4C3",
-    "AWS::Cognito::UserPool": "IdentityUserPool96FE3B9B",
-    "AWS::Cognito::UserPoolClient": "IdentityUserPoolApiClient11B43C55",
-    "AWS::SecretsManager::Secret": "CursorSigningSecret1E2B9DED",
+    "Stateful": {
+        ("AWS::DynamoDB::GlobalTable", "ItemsTableE2D1F4C3"),
+        ("AWS::Cognito::UserPool", "IdentityUserPool96FE3B9B"),
+        ("AWS::Cognito::UserPoolClient", "IdentityUserPoolApiClient11B43C55"),
+        ("AWS::SecretsManager::Secret", "CursorSigningSecret1E2B9DED"),
+    },
+    # Log events, the alarm topic's subscriptions and the key that encrypts it.
+    "Stateless": {
+        ("AWS::Logs::LogGroup", "ApiLogGroup1717FE17"),
+        ("AWS::Logs::LogGroup", "HttpAccessLogs1CB64BE3"),
+        ("AWS::Logs::LogGroup", "CanaryPreTrafficHookLogs13C1EC6F"),
+        ("AWS::SNS::Topic", "MonitoringAlarmTopicAF62D4F1"),
+        ("AWS::KMS::Key", "MonitoringAlarmTopicKeyFFA45DC9"),
+    },
 }
-"""The same in every environment: each stage's Stateful stack builds the same construct tree."""
+"""The same in every environment: each stage builds the same construct tree."""
 
 
 def stateful_resources(assembly: Path) -> dict[str, set[tuple[str, str]]]:
@@ -33,6 +43,10 @@ def stateful_resources(assembly: Path) -> dict[str, set[tuple[str, str]]]:
 
 
 def test_every_stateful_resource_keeps_its_logical_id(baseline_assembly: Path) -> None:
-    expected = {f"{environment}/Stateful": set(PINNED_STATEFUL_IDS.items()) for environment in ENVIRONMENTS}
+    expected = {
+        f"{environment}/{kind}": pinned
+        for environment in ENVIRONMENTS
+        for kind, pinned in PINNED_STATEFUL_IDS.items()
+    }
 
     assert stateful_resources(baseline_assembly) == expected

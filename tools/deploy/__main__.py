@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -17,7 +18,15 @@ from tools.deploy.alarm_subscribers import (
     how_to_subscribe,
     silent_alarm_topics,
 )
-from tools.deploy.preflight import PreflightError, check_bootstrap, check_credentials, resolve_targets
+from tools.deploy.preflight import (
+    PreflightError,
+    check_bootstrap,
+    check_credentials,
+    check_trusted_repository,
+    resolve_targets,
+)
+from tools.deploy.reads import reading_session
+from tools.deploy.rollout import RolloutError, wait_for_rollouts
 from tools.deploy.targets import StackTarget, TargetError, stage_names, stage_targets
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +34,7 @@ APPROVAL = {"prod": "broadening"}
 """``--require-approval`` per environment: prod asks before any change that broadens security."""
 DEFAULT_APPROVAL = "never"
 EXIT_PREFLIGHT = 2
+EXIT_ROLLOUT = 4
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -34,12 +44,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--dry-run", action="store_true", help="check and print the deploy command, run nothing"
     )
+    parser.add_argument(
+        "--require-approval",
+        choices=("never", "any-change", "broadening"),
+        help="override the environment's approval (prod: broadening); CI passes never, since a reviewer "
+        "of the GitHub environment approved the run and no terminal can answer",
+    )
+    parser.add_argument(
+        "--via-lookup-role",
+        action="store_true",
+        help="read CodeDeploy and CloudFormation through the CDK lookup role (the CI roles can do no more)",
+    )
     return parser.parse_args(argv)
 
 
-def deploy_command(assembly: Path, environment: str) -> list[str]:
+def deploy_command(assembly: Path, environment: str, approval: str | None = None) -> list[str]:
     """The pinned CLI deploying exactly the synthesized assembly's ``<env>/*`` stacks."""
-    approval = APPROVAL.get(environment, DEFAULT_APPROVAL)
+    approval = approval or APPROVAL.get(environment, DEFAULT_APPROVAL)
     return [
         str(ROOT / "node_modules" / ".bin" / "cdk"), "deploy", "--app", str(assembly), f"{environment}/*",
         "--require-approval", approval, "--no-notices",
@@ -67,11 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             names = ", ".join(stage_names(args.assembly))
             raise PreflightError(f"which environment? make deploy ENV=<env> (one of: {names})")
         targets = stage_targets(args.assembly, args.environment)
+        check_trusted_repository(targets)
         check_alarm_subscribers(args.environment, targets)
         session = boto3.Session()
         identity = check_credentials(session)
         print(f"credentials: {identity.arn} (account {identity.account})")
-        for target, account, region in resolve_targets(targets, identity, session.region_name):
+        resolved = resolve_targets(targets, identity, session.region_name)
+        for target, account, region in resolved:
             version = check_bootstrap(session, target, account, region)
             print(
                 f"{target.name}: aws://{account}/{region}, CDK bootstrap version {version} (needs ≥ "
@@ -80,11 +103,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PreflightError, TargetError) as error:
         print(f"deploy: {error}", file=sys.stderr)
         return EXIT_PREFLIGHT
-    command = deploy_command(args.assembly, args.environment)
+    command = deploy_command(args.assembly, args.environment, args.require_approval)
     print("$ " + " ".join(command), flush=True)
     if args.dry_run:
         return 0
-    return subprocess.run(command, cwd=ROOT, env={**os.environ}, check=False).returncode  # noqa: S603
+    started = datetime.now(UTC)
+    code = subprocess.run(command, cwd=ROOT, env={**os.environ}, check=False).returncode  # noqa: S603
+    try:
+        target, account, region = resolved[0]
+        reads = reading_session(session, target, account, region, via_lookup_role=args.via_lookup_role)
+        for rollout in wait_for_rollouts(reads, targets, started):
+            print(f"rollout: {rollout.describe()}")
+    except (PreflightError, RolloutError) as error:
+        print(f"deploy: {error}", file=sys.stderr)
+        return code or EXIT_ROLLOUT
+    return code
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ CLI's failure half-way through a deployment.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -94,3 +95,20 @@ def check_bootstrap(session: boto3.Session, target: StackTarget, account: str, r
             f"{target.bootstrap_version} or later: upgrade it with {bootstrap}"
         )
     return version
+
+
+UNSET_REPOSITORY_MARKER = "UNSET-OWNER/"
+REPOSITORY_METADATA_KEY = "GitHubRepository"
+
+
+def check_trusted_repository(targets: Sequence[StackTarget]) -> None:
+    """Refuse to deploy deploy roles that trust the placeholder synthesis uses while no repository is set."""
+    for target in targets:
+        metadata = json.loads(target.template_file.read_text()).get("Metadata", {})
+        if str(metadata.get(REPOSITORY_METADATA_KEY, "")).startswith(UNSET_REPOSITORY_MARKER):
+            raise PreflightError(
+                f"{target.name} would trust the placeholder repository "
+                f"{metadata[REPOSITORY_METADATA_KEY]}: name yours in cdk.json's context "
+                '("github:repository": "<owner>/<name>") or with '
+                'CDK_ARGS="-c github:repository=<owner>/<name>"'
+            )

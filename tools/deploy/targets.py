@@ -26,6 +26,24 @@ class StackTarget:
     bootstrap_parameter: str
     template_file: Path
     """The stack's synthesized CloudFormation template."""
+    stack_name: str = ""
+    """The CloudFormation stack name (``dev-Stateless``); defaults to :attr:`name`."""
+    lookup_role_arn: str | None = None
+    """The CDK bootstrap lookup role (read-only), with ``${AWS::AccountId}``-style placeholders."""
+
+    def resolved_lookup_role(self, account: str, region: str, partition: str = "aws") -> str | None:
+        """The lookup role's ARN in ``account``/``region``, or None if the stack names none."""
+        if self.lookup_role_arn is None:
+            return None
+        return (
+            self.lookup_role_arn.replace("${AWS::AccountId}", account)
+            .replace("${AWS::Region}", region)
+            .replace("${AWS::Partition}", partition)
+        )
+
+    @property
+    def cloudformation_name(self) -> str:
+        return self.stack_name or self.name
 
 
 def stage_names(assembly: Path) -> list[str]:
@@ -67,6 +85,8 @@ def _target(artifact_id: str, stack: dict[str, Any], directory: Path) -> StackTa
             "bootstrapStackVersionSsmParameter", "/cdk-bootstrap/hnb659fds/version"
         ),
         template_file=directory / properties["templateFile"],
+        stack_name=properties.get("stackName", ""),
+        lookup_role_arn=properties.get("lookupRole", {}).get("arn"),
     )
 
 

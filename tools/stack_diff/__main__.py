@@ -12,6 +12,7 @@ from pathlib import Path
 from tools.stack_diff.analysis import DiffReport, build_report
 from tools.stack_diff.assembly import AssemblyError, StackTemplate, Template, load_assembly
 from tools.stack_diff.cdk_cli import cli_diff_text
+from tools.stack_diff.engine import EngineError
 from tools.stack_diff.markdown import render_markdown, render_text
 from tools.stack_diff.synth import NoAppError, SynthError, default_base, describe, synthesize, worktree
 
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         report = run(args)
-    except (SynthError, AssemblyError) as error:
+    except (SynthError, AssemblyError, EngineError) as error:
         print(f"stack diff: {error}", file=sys.stderr)
         return EXIT_ERROR
     args.markdown.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from tools.stack_diff.assembly import StackTemplate, Template
 from tools.stack_diff.compare import StackDiff, diff_templates
+from tools.stack_diff.engine import stack_impacts
 from tools.stack_diff.security import SecurityChange, find_security_changes
 from tools.stack_diff.stateful import Danger, find_dangers
 
@@ -22,6 +23,8 @@ class DiffReport:
     dangers: tuple[Danger, ...]
     security: tuple[SecurityChange, ...]
     cli_text: Mapping[str, str]
+    permissions_broadened: tuple[str, ...] = ()
+    """Stacks where cloudformation-diff sees IAM or security-group permissions broaden."""
 
     @property
     def changed_stacks(self) -> list[StackDiff]:
@@ -53,11 +56,15 @@ def build_report(
             for stack in stacks
             if stack.has_changes and stack.exists_after
         }
+    impacts = stack_impacts(stacks)
     return DiffReport(
         base=base,
         head=head,
         stacks=stacks,
-        dangers=tuple(find_dangers(stacks)),
+        dangers=tuple(find_dangers(stacks, impacts)),
+        permissions_broadened=tuple(
+            sorted(name for name, item in impacts.items() if item.permissions_broadened)
+        ),
         security=tuple(change for stack in stacks for change in find_security_changes(stack)),
         cli_text=texts,
     )

@@ -34,7 +34,10 @@ def _document(report: DiffReport, *, escape: Callable[[str], str]) -> Iterator[s
 
 def _danger_section(report: DiffReport, escape: Callable[[str], str]) -> Iterator[str]:
     if not report.dangers:
-        yield "✅ **No danger:** no table, user pool or secret is replaced, deleted or renamed."
+        yield (
+            "✅ **No danger:** no stateful resource (table, user pool, secret, log group, key, topic, queue, "
+            "bucket…) is replaced, deleted, orphaned or renamed."
+        )
         yield ""
         return
     yield f"## ⛔ DANGER: {len(report.dangers)} change(s) put stateful data at risk"
@@ -72,6 +75,13 @@ def _summary_section(report: DiffReport) -> Iterator[str]:
 def _security_section(report: DiffReport, escape: Callable[[str], str]) -> Iterator[str]:
     yield "## Security"
     yield ""
+    if report.permissions_broadened:
+        stacks = ", ".join(report.permissions_broadened)
+        yield (
+            f"⚠️ **Permissions broaden** (IAM or security groups, as `cdk diff` judges them) in: {stacks}; "
+            "`cdk deploy --require-approval broadening` (prod, run by a person) asks before deploying"
+        )
+        yield ""
     if not report.security:
         yield "No IAM, authorizer, resource-policy or public-exposure change."
         yield ""

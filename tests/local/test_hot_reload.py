@@ -37,6 +37,8 @@ ORIGINAL_VERSION = "app_version=settings.app_version"
 SLOW_VERSION = 'app_version=__import__("time").sleep(1.5) or "slow"'
 INTERNAL_SERVER_ERROR = {"message": "Internal Server Error"}
 RELOAD_OVERHEAD_SECONDS = 0.5
+# Dev throttles its public routes (5 requests/s, burst 10): polls stay under that rate, as a client must.
+POLL_INTERVAL_SECONDS = 0.25
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -114,6 +116,8 @@ class HotApi:
 
     def app_version(self) -> str | None:
         response = self.api.client.get("/health")
+        if response.status_code == 429:
+            return None
         assert response.status_code == 200, response.text
         version: str | None = response.json()["app_version"]
         return version
@@ -139,25 +143,32 @@ def test_a_code_change_is_served_by_the_next_request_within_a_second(hot_api: Ho
     """The emulator's part (noticing the save, rebuilding, switching) is held to half a second.
 
     The rest is the function's own INIT, which Lambda spends too and which grows with this machine's
-    load (about 0.4 s idle, over 1 s at a load average of 7 on its 2 cores): the total is printed.
+    load (about 0.4 s idle, over 1 s at a load average of 7 on its 2 cores): the total is printed. The
+    emulator's own figure (save to serving, in the reload line) is what is held: the client polls the
+    stage's throttled /health under its rate, so its own figure is only as fine as its poll interval.
     """
     assert hot_api.app_version() == "0.1.0"
     changed = time.monotonic()
     _edit(hot_api.health_py, ORIGINAL_VERSION, 'app_version="reloaded"')
     while hot_api.app_version() != "reloaded":
         assert time.monotonic() - changed < 10, hot_api.api.console()
-        time.sleep(0.01)
+        time.sleep(POLL_INTERVAL_SECONDS)
     served = time.monotonic() - changed
     _wait_for(lambda: len(hot_api.reload_lines()) == 1, 5, "the reload line")
     (line,) = hot_api.reload_lines()
     init = re.search(r"new environment initialised in (\d+) ms", line)
     assert init is not None, line
     init_ms = int(init.group(1))
-    print(f"\ncode change to served {served * 1000:.0f} ms, the new environment's INIT {init_ms} ms")
+    after_save = re.search(r"serving it, (\d+\.\d+) s after the save", line)
+    assert after_save is not None, line
+    serving = float(after_save.group(1))
+    polled = f"polled: {served * 1000:.0f} ms"
+    print(f"\ncode change to serving {serving * 1000:.0f} ms ({polled}), INIT {init_ms} ms")
     assert "runtime/routers/health.py changed:" in line
     assert re.search(r"rebuilt in \d+ ms", line)
     assert "serving it" in line
-    assert served - init_ms / 1000 < RELOAD_OVERHEAD_SECONDS, line
+    assert serving <= served
+    assert serving - init_ms / 1000 < RELOAD_OVERHEAD_SECONDS, line
     console = hot_api.api.console()
     assert "env-1  REPORT" in console
     assert "env-2  START" in console

@@ -24,7 +24,7 @@ from uuid import uuid4
 import pytest
 
 from cdk_app.config import LOG_LEVELS
-from runtime.contract import METRIC_UNHANDLED_ERRORS
+from runtime.contract import METRIC_CLIENT_ERRORS, METRIC_SERVER_ERRORS, METRIC_UNHANDLED_ERRORS
 from tests.hardening.clients import Caller
 from tests.hardening.conftest import FaultPlan, dynamodb_error, fault_code_dir
 from tests.support.local_api import RunningApi, running_api
@@ -103,7 +103,9 @@ def test_at_the_strictest_allowed_level_an_unexpected_error_is_still_counted(
 ) -> None:
     lines = _unexpected_500(api_at_level)
 
-    assert _metrics(lines) == [METRIC_UNHANDLED_ERRORS]
+    assert sorted(_metrics(lines)) == sorted(
+        [METRIC_UNHANDLED_ERRORS, METRIC_CLIENT_ERRORS, METRIC_SERVER_ERRORS]
+    )
 
 
 @pytest.mark.parametrize("api_at_level", ["WARNING"], indirect=True, ids=["WARN"])

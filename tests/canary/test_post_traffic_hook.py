@@ -7,8 +7,9 @@ happen here and only those go to stand-ins (botocore's ``Stubber`` on the hook's
 ``cognito-idp:DescribeUserPoolClient`` answers with the secret registered in the issuer, and
 ``codedeploy:PutLifecycleEventHookExecutionStatus`` records what the hook reported.
 
-The deployment-check client is registered in the issuer and added to the authorizer's audience, as the
-stage's authorizer lists it. The table's items are counted before and after each run.
+The stage is dev's as synthesized: its authorizer's audience lists the deployment-check client (the
+template's client id, resolved by the emulator), which is registered in the issuer with its scope.
+The table's items are counted before and after each run.
 """
 
 from __future__ import annotations
@@ -24,15 +25,15 @@ import pytest
 from botocore.stub import Stubber
 
 from cdk_app.functions.deployment_hooks import post_traffic, pre_traffic
+from cdk_app.stacks.stateful import DEPLOYMENT_CHECK_RESOURCE_SERVER, DEPLOYMENT_CHECK_SCOPE
 from runtime import contract
 from tests.support.local_api import RunningApi, running_api
+from tools.local_api.emulator import Emulator
 from tools.local_api.issuer import OAUTH_TOKEN_PATH
 from tools.local_api.model import LocalApp
 
-CLIENT_ID = "4e5hjk2deploycheck0example"
-"""Shaped like a Cognito app client id (letters and digits): the ``sub`` of the client's tokens."""
 CLIENT_SECRET = "deployment-check-secret-" + "x" * 28
-SCOPE = "items-api/deployment-check"
+SCOPE = f"{DEPLOYMENT_CHECK_RESOURCE_SERVER}/{DEPLOYMENT_CHECK_SCOPE}"
 USER_POOL_ID = "eu-west-1_Example01"
 ALLOWED_ORIGIN = "http://localhost:3000"
 """dev's CORS origin (cdk_app/config.py)."""
@@ -43,20 +44,16 @@ ROUND_TRIP = ["health", "create", "read", "list", "replace", "stale-replace", "d
 HOOK_TIMEOUT_MS = 150_000
 
 
-def with_deployment_check_audience(app: LocalApp) -> LocalApp:
-    """Every authorizer also admits the deployment-check client, as the stage's authorizer does."""
-    routes = tuple(
-        dataclasses.replace(
-            route,
-            authorizer=dataclasses.replace(
-                route.authorizer, audience=(*route.authorizer.audience, CLIENT_ID)
-            ),
-        )
-        if route.authorizer
-        else route
-        for route in app.api.routes
-    )
-    return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+def deployment_check_client(app: LocalApp) -> str:
+    """The deployment-check client's id as the template's authorizer lists it: its second audience."""
+    audiences = {route.authorizer.audience for route in app.api.routes if route.authorizer}
+    (audience,) = audiences
+    _user_client, check_client = audience
+    return check_client
+
+
+def as_synthesized(app: LocalApp) -> LocalApp:
+    return app
 
 
 def without_deployment_check_audience(app: LocalApp) -> LocalApp:
@@ -64,9 +61,7 @@ def without_deployment_check_audience(app: LocalApp) -> LocalApp:
     routes = tuple(
         dataclasses.replace(
             route,
-            authorizer=dataclasses.replace(
-                route.authorizer, audience=tuple(a for a in route.authorizer.audience if a != CLIENT_ID)
-            ),
+            authorizer=dataclasses.replace(route.authorizer, audience=route.authorizer.audience[:1]),
         )
         if route.authorizer
         else route
@@ -77,7 +72,6 @@ def without_deployment_check_audience(app: LocalApp) -> LocalApp:
 
 def with_old_catch_all(app: LocalApp) -> LocalApp:
     """The template before the CORS fix: one protected ``ANY /{proxy+}`` in place of the per-method ones."""
-    app = with_deployment_check_audience(app)
     protected = [route for route in app.api.routes if route.route_key.endswith(" /{proxy+}")]
     catch_all = dataclasses.replace(protected[0], route_key="ANY /{proxy+}")
     routes = (*(route for route in app.api.routes if route not in protected), catch_all)
@@ -93,19 +87,19 @@ class Outcome:
     log: str
 
 
-def count_items(api: RunningApi) -> int:
+def count_items(api: Stage) -> int:
     (function,) = api.emulator.app.functions()
     table = function.environment[contract.ENV_TABLE_NAME]
     return api.emulator.aws.dynamodb().scan(TableName=table, Select="COUNT")["Count"]
 
 
-def environment(api: RunningApi, **overrides: str) -> dict[str, str]:
+def environment(api: Stage, **overrides: str) -> dict[str, str]:
     (function,) = api.emulator.app.functions()
     return {
         post_traffic.ENV_STAGE_URL: api.emulator.url,
         post_traffic.ENV_TOKEN_URL: api.emulator.issuer.url + OAUTH_TOKEN_PATH,
         post_traffic.ENV_USER_POOL_ID: USER_POOL_ID,
-        post_traffic.ENV_CLIENT_ID: CLIENT_ID,
+        post_traffic.ENV_CLIENT_ID: api.client_id,
         post_traffic.ENV_SCOPE: SCOPE,
         post_traffic.ENV_ALLOWED_ORIGIN: ALLOWED_ORIGIN,
         post_traffic.ENV_EXPECTED_VERSION: function.version,
@@ -115,7 +109,7 @@ def environment(api: RunningApi, **overrides: str) -> dict[str, str]:
 
 
 def run_hook(
-    api: RunningApi,
+    api: Stage,
     caplog: pytest.LogCaptureFixture,
     *,
     remaining_ms: Callable[[], int] = lambda: HOOK_TIMEOUT_MS,
@@ -139,12 +133,12 @@ def run_hook(
             {
                 "UserPoolClient": {
                     "UserPoolId": USER_POOL_ID,
-                    "ClientId": CLIENT_ID,
+                    "ClientId": api.client_id,
                     "ClientName": "deployment-check",
                     "ClientSecret": secret,
                 }
             },
-            {"UserPoolId": USER_POOL_ID, "ClientId": CLIENT_ID},
+            {"UserPoolId": USER_POOL_ID, "ClientId": api.client_id},
         )
         codedeploy_stub.add_response("put_lifecycle_event_hook_execution_status", {})
         before = count_items(api)
@@ -160,25 +154,42 @@ def run_hook(
     return Outcome(verdict, reported, before, after, caplog.text)
 
 
-def serve(customize: Callable[[LocalApp], LocalApp]) -> Callable[..., Iterator[RunningApi]]:
+@dataclasses.dataclass
+class Stage:
+    """The running stage and the deployment-check client's id in it."""
+
+    api: RunningApi
+    client_id: str
+
+    @property
+    def emulator(self) -> Emulator:
+        return self.api.emulator
+
+
+def serve(customize: Callable[[LocalApp], LocalApp]) -> Callable[..., Iterator[Stage]]:
     @pytest.fixture(scope="module")
-    def fixture(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApi]:
-        with running_api(dev_assembly_dir, tmp_path_factory.mktemp("post-traffic"), customize) as api:
-            api.emulator.issuer.register_client(CLIENT_ID, CLIENT_SECRET, (SCOPE,))
-            yield api
+    def fixture(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
+        client_id: list[str] = []
+
+        def register(app: LocalApp) -> LocalApp:
+            client_id.append(deployment_check_client(app))
+            return customize(app)
+
+        with running_api(dev_assembly_dir, tmp_path_factory.mktemp("post-traffic"), register) as api:
+            api.emulator.issuer.register_client(client_id[0], CLIENT_SECRET, (SCOPE,))
+            yield Stage(api, client_id[0])
 
     return fixture
 
 
 def with_another_origin(app: LocalApp) -> LocalApp:
     """CORS configured for some other site: the answers to dev's origin lack its header."""
-    app = with_deployment_check_audience(app)
     assert app.api.cors is not None
     cors = dataclasses.replace(app.api.cors, allow_origins=("https://elsewhere.example.com",))
     return dataclasses.replace(app, api=dataclasses.replace(app.api, cors=cors))
 
 
-healthy_stage = serve(with_deployment_check_audience)
+healthy_stage = serve(as_synthesized)
 old_routes_stage = serve(with_old_catch_all)
 wrong_audience_stage = serve(without_deployment_check_audience)
 other_origin_stage = serve(with_another_origin)
@@ -192,7 +203,7 @@ def reported_status(outcome: Outcome) -> list[str]:
 
 
 def test_a_healthy_stage_passes_every_step_through_the_gateway(
-    healthy_stage: RunningApi, caplog: pytest.LogCaptureFixture
+    healthy_stage: Stage, caplog: pytest.LogCaptureFixture
 ) -> None:
     outcome = run_hook(healthy_stage, caplog)
 
@@ -202,22 +213,22 @@ def test_a_healthy_stage_passes_every_step_through_the_gateway(
 
 
 def test_the_probe_uses_the_client_credentials_token_and_its_own_partition(
-    healthy_stage: RunningApi, caplog: pytest.LogCaptureFixture
+    healthy_stage: Stage, caplog: pytest.LogCaptureFixture
 ) -> None:
-    user_token = {"authorization": f"Bearer {healthy_stage.token(f'user-{uuid.uuid4().hex[:8]}')}"}
-    created = healthy_stage.client.post("/items", json={"name": "a user's lamp"}, headers=user_token)
+    user_token = {"authorization": f"Bearer {healthy_stage.api.token(f'user-{uuid.uuid4().hex[:8]}')}"}
+    created = healthy_stage.api.client.post("/items", json={"name": "a user's lamp"}, headers=user_token)
     assert created.status_code == 201
 
     outcome = run_hook(healthy_stage, caplog)
 
     assert reported_status(outcome) == ["Succeeded"], outcome.verdict.reason
-    listed = healthy_stage.client.get("/items", headers=user_token).json()["items"]
+    listed = healthy_stage.api.client.get("/items", headers=user_token).json()["items"]
     assert [item["id"] for item in listed] == [created.json()["id"]], "the probe never sees a user's items"
     assert outcome.items_after == outcome.items_before
 
 
 def test_the_old_catch_all_route_fails_at_the_first_preflight(
-    old_routes_stage: RunningApi, caplog: pytest.LogCaptureFixture
+    old_routes_stage: Stage, caplog: pytest.LogCaptureFixture
 ) -> None:
     """``ANY /{proxy+}`` answers the calls themselves; it sends the browser's preflight to the authorizer."""
     outcome = run_hook(old_routes_stage, caplog)
@@ -230,7 +241,7 @@ def test_the_old_catch_all_route_fails_at_the_first_preflight(
 
 
 def test_an_audience_without_the_client_fails_at_create(
-    wrong_audience_stage: RunningApi, caplog: pytest.LogCaptureFixture
+    wrong_audience_stage: Stage, caplog: pytest.LogCaptureFixture
 ) -> None:
     outcome = run_hook(wrong_audience_stage, caplog)
 
@@ -240,7 +251,7 @@ def test_an_audience_without_the_client_fails_at_create(
 
 
 def test_a_wrong_secret_fails_at_the_token_step(
-    healthy_stage: RunningApi, caplog: pytest.LogCaptureFixture
+    healthy_stage: Stage, caplog: pytest.LogCaptureFixture
 ) -> None:
     outcome = run_hook(healthy_stage, caplog, secret="a-secret-rotated-away-since-then")
 
@@ -251,7 +262,7 @@ def test_a_wrong_secret_fails_at_the_token_step(
 
 
 def test_cors_for_another_origin_fails_at_health(
-    other_origin_stage: RunningApi, caplog: pytest.LogCaptureFixture
+    other_origin_stage: Stage, caplog: pytest.LogCaptureFixture
 ) -> None:
     outcome = run_hook(other_origin_stage, caplog)
 
@@ -264,7 +275,7 @@ def test_cors_for_another_origin_fails_at_health(
 
 
 def test_out_of_time_before_the_token_still_reports_failed(
-    healthy_stage: RunningApi, caplog: pytest.LogCaptureFixture
+    healthy_stage: Stage, caplog: pytest.LogCaptureFixture
 ) -> None:
     """With less time left than one call and the report need, the hook calls nothing and reports."""
     outcome = run_hook(healthy_stage, caplog, remaining_ms=lambda: 20_000)
@@ -275,7 +286,7 @@ def test_out_of_time_before_the_token_still_reports_failed(
 
 
 def test_the_hook_refuses_a_stage_url_that_is_not_https(
-    healthy_stage: RunningApi, caplog: pytest.LogCaptureFixture
+    healthy_stage: Stage, caplog: pytest.LogCaptureFixture
 ) -> None:
     outcome = run_hook(
         healthy_stage, caplog, overrides={post_traffic.ENV_STAGE_URL: "http://api.example.com"}

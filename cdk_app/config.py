@@ -258,6 +258,15 @@ class EnvironmentConfig:
     """Browser access to the API. Default ``CorsSettings()``: CORS off."""
     jwt: JwtIssuerSettings = field(default_factory=JwtIssuerSettings)
     """Who issues accepted tokens. Default ``JwtIssuerSettings()``: the environment's user pool."""
+    auth_domain_prefix: str | None = None
+    """Prefix of the user pool's Cognito domain, whose token endpoint issues the post-traffic hook's
+    client-credentials tokens (unique per region across accounts). Default ``None``:
+    ``items-<name>-deploy-check``. Unused with an external ``jwt.issuer_url`` (no post-traffic hook)."""
+
+    @property
+    def cognito_domain_prefix(self) -> str:
+        return self.auth_domain_prefix or f"items-{self.name}-deploy-check"
+
     alarm_thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
     """When alarms trip and deployments roll back. Default ``AlarmThresholds()``."""
     deployment: DeploymentStyle = field(default_factory=DeploymentStyle)

@@ -6,6 +6,7 @@ from aws_cdk import Environment, Stage
 from constructs import Construct
 
 from cdk_app.config import EnvironmentConfig
+from cdk_app.constructs.user_pool import ApiUserPool
 from cdk_app.delivery import STAGE_PREFIX, DeliverySettings
 from cdk_app.stacks.deploy_roles import DeployRolesStack
 from cdk_app.stacks.stateful import StatefulStack
@@ -26,8 +27,12 @@ class ServiceStage(Stage):
         identity = self.stateful.identity
         if config.jwt.issuer_url is None:
             issuer, audience = identity.issuer_url, [identity.audience]
+            if identity.machine is not None:
+                audience.append(identity.machine.client.user_pool_client_id)
+            deployment_check: ApiUserPool | None = identity
         else:
             issuer, audience = config.jwt.issuer_url, list(config.jwt.audience)
+            deployment_check = None
         self.stateless = StatelessStack(
             self,
             "Stateless",
@@ -37,6 +42,7 @@ class ServiceStage(Stage):
             cursor_secret=self.stateful.cursor_secret,
             jwt_issuer=issuer,
             jwt_audience=audience,
+            deployment_check=deployment_check,
         )
 
 

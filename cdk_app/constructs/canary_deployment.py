@@ -30,6 +30,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -46,6 +47,7 @@ from cdk_app.scanner_acknowledgements import (
 DEPLOYMENT_HOOKS_CODE = Path(__file__).resolve().parent.parent / "functions" / "deployment_hooks"
 """Folder of the deployment hooks' code: stdlib + boto3 modules, deployed as is."""
 PRE_TRAFFIC_HANDLER = "pre_traffic.handler"
+POST_TRAFFIC_HANDLER = "post_traffic.handler"
 
 ENV_TARGET_VERSION_ARN = "TARGET_VERSION_ARN"
 """Environment variable that tells the hook which qualified version ARN to test."""
@@ -64,6 +66,26 @@ DEFAULT_DEPLOYMENT_CONFIG = codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_
 
 ALARM_PERIOD = cdk.Duration.minutes(1)
 """Rollback alarms evaluate one-minute periods: a 5-minute canary sees several of them."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostTrafficCheck:
+    """How the post-traffic hook reaches the stage as a client: a client-credentials app client's token."""
+
+    stage_url: str
+    """The stage's HTTPS URL (``https://<api>.execute-api.<region>.amazonaws.com``). Required."""
+    user_pool: cognito.IUserPool
+    """The pool of ``client``; the hook may describe that pool's clients. Required."""
+    client: cognito.IUserPoolClient
+    """Confidential client allowed only the client-credentials grant for ``scope``, and in the JWT
+    authorizer's audience. Required."""
+    scope: str
+    """The scope the hook asks for (``<resource server>/<scope>``). Required."""
+    token_url: str
+    """The pool domain's ``/oauth2/token`` endpoint. Required."""
+    allowed_origin: str = ""
+    """A browser origin the stage's CORS allows: each call carries it, with its preflight, and each answer
+    must name it. Default ``""``: no CORS check."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -227,8 +249,8 @@ class CanaryDeployment(Construct):
     """A CodeDeploy deployment group on a Lambda alias with rollback alarms and a pre-traffic round trip.
 
     Public attributes: ``deployment_group``, ``alarms`` (the rollback alarms, in a stable order),
-    ``stage_alarms`` (alarms on the whole stage that only notify), ``pre_traffic_hook`` (the hook function,
-    or ``None``).
+    ``stage_alarms`` (alarms on the whole stage that only notify), ``pre_traffic_hook`` and
+    ``post_traffic_hook`` (the hook functions, or ``None``).
     """
 
     def __init__(
@@ -247,6 +269,7 @@ class CanaryDeployment(Construct):
         server_errors_metric_name: str = contract.METRIC_SERVER_ERRORS,
         client_errors_metric_name: str = contract.METRIC_CLIENT_ERRORS,
         pre_traffic_hook: bool = True,
+        post_traffic_check: PostTrafficCheck | None = None,
         hook_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         hook_log_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
         alarm_name_prefix: str | None = None,
@@ -271,6 +294,9 @@ class CanaryDeployment(Construct):
         :param pre_traffic_hook: before the new version takes traffic, invoke it with the round trip of
             ``functions/deployment_hooks`` (health, then create, read, list, replace, delete an item of a
             synthetic caller). Default ``True``.
+        :param post_traffic_check: once all traffic has shifted, run the same round trip through the stage
+            URL with this client's token (``AfterAllowTraffic``), so a fault of the gateway path rolls
+            back. Default ``None``: no post-traffic hook.
         :param hook_log_retention: retention of the hook's log group. Default one month.
         :param hook_log_removal_policy: what happens to the hook's log group with the stack.
             Default ``DESTROY``.
@@ -407,15 +433,35 @@ class CanaryDeployment(Construct):
                 "(<hook>:*); the hook is this construct's own function, so the wildcard only covers its "
                 "versions.",
             )
+
+        self.post_traffic_hook: lambda_.Function | None = None
+        if post_traffic_check is not None:
+            self.post_traffic_hook = self._post_traffic_hook(
+                check=post_traffic_check,
+                version=version,
+                function_timeout=function_timeout,
+                log_retention=hook_log_retention,
+                log_removal_policy=hook_log_removal_policy,
+            )
+            self.deployment_group.add_post_hook(self.post_traffic_hook)
+            _acknowledge(
+                self.deployment_group.role,
+                f"AwsSolutions-IAM5[Resource::<{_logical_id(self.post_traffic_hook)}.Arn>:*]",
+                "add_post_hook grants CodeDeploy lambda:InvokeFunction on the hook and its qualified ARNs "
+                "(<hook>:*); the hook is this construct's own function, so the wildcard only covers its "
+                "versions.",
+            )
+        if self.pre_traffic_hook or self.post_traffic_hook:
             self._deploy_after_hook_grant(alias)
 
     def _deploy_after_hook_grant(self, alias: lambda_.Alias) -> None:
-        """Start the alias update (the deployment) only once CodeDeploy may invoke the hook.
+        """Start the alias update (the deployment) only once CodeDeploy may invoke the hooks.
 
-        ``add_pre_hook`` puts that grant in the deployment group's service role policy, which nothing the
-        alias refers to depends on: without this edge CloudFormation could start a deployment, on the first
-        create or when the hook is replaced, before the policy names the hook. The group itself cannot wait
-        for it (the hook's own grant to report refers to the group), so the alias does.
+        ``add_pre_hook`` and ``add_post_hook`` put that grant in the deployment group's service role
+        policy, which nothing the alias refers to depends on: without this edge CloudFormation could start
+        a deployment, on the first create or when a hook is replaced, before the policy names the hook.
+        The group itself cannot wait for it (the hook's own grant to report refers to the group), so the
+        alias does.
         """
         alias_resource = alias.node.default_child
         if not isinstance(alias_resource, cdk.CfnResource):
@@ -453,11 +499,87 @@ class CanaryDeployment(Construct):
         log_retention: logs.RetentionDays,
         log_removal_policy: cdk.RemovalPolicy,
     ) -> lambda_.Function:
-        """The hook function, with a role that may only write its logs and invoke ``version``.
+        """The hook function, with a role that may only write its logs and invoke ``version``."""
+        return self._hook_function(
+            "PreTrafficHook",
+            description="CodeDeploy BeforeAllowTraffic: round trip on the new version, report the verdict",
+            role_description=(
+                "Pre-traffic hook: own logs, invoke the version being deployed, report to CodeDeploy"
+            ),
+            handler=PRE_TRAFFIC_HANDLER,
+            grants=[iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[version.function_arn])],
+            environment={
+                ENV_TARGET_VERSION_ARN: version.function_arn,
+                ENV_TARGET_TIMEOUT_SECONDS: str(int(function_timeout.to_seconds())),
+            },
+            aws_services=("Lambda", "CodeDeploy"),
+            environment_contents="only the ARN and timeout of the function version it tests, no secret",
+            function_timeout=function_timeout,
+            log_retention=log_retention,
+            log_removal_policy=log_removal_policy,
+        )
+
+    def _post_traffic_hook(
+        self,
+        *,
+        check: PostTrafficCheck,
+        version: lambda_.IVersion,
+        function_timeout: cdk.Duration,
+        log_retention: logs.RetentionDays,
+        log_removal_policy: cdk.RemovalPolicy,
+    ) -> lambda_.Function:
+        """The hook function, with a role that may only write its logs and describe the check's pool clients.
+
+        ``cognito-idp:DescribeUserPoolClient`` takes the user pool as its only resource, so the grant names
+        the pool; the hook asks for its own client only.
+        """
+        return self._hook_function(
+            "PostTrafficHook",
+            description="CodeDeploy AfterAllowTraffic: round trip through the stage URL, report the verdict",
+            role_description="Post-traffic hook: own logs, read its client's secret, report to CodeDeploy",
+            handler=POST_TRAFFIC_HANDLER,
+            grants=[
+                iam.PolicyStatement(
+                    actions=["cognito-idp:DescribeUserPoolClient"], resources=[check.user_pool.user_pool_arn]
+                )
+            ],
+            environment={
+                "STAGE_URL": check.stage_url,
+                "TOKEN_URL": check.token_url,
+                "USER_POOL_ID": check.user_pool.user_pool_id,
+                "CLIENT_ID": check.client.user_pool_client_id,
+                "SCOPE": check.scope,
+                "ALLOWED_ORIGIN": check.allowed_origin,
+                "EXPECTED_VERSION": version.version,
+                ENV_TARGET_TIMEOUT_SECONDS: str(int(function_timeout.to_seconds())),
+            },
+            aws_services=("Cognito", "CodeDeploy"),
+            environment_contents="the stage and token URLs, the app client id and scope, no secret",
+            function_timeout=function_timeout,
+            log_retention=log_retention,
+            log_removal_policy=log_removal_policy,
+        )
+
+    def _hook_function(
+        self,
+        construct_id: str,
+        *,
+        description: str,
+        role_description: str,
+        handler: str,
+        grants: list[iam.PolicyStatement],
+        environment: dict[str, str],
+        aws_services: tuple[str, ...],
+        environment_contents: str,
+        function_timeout: cdk.Duration,
+        log_retention: logs.RetentionDays,
+        log_removal_policy: cdk.RemovalPolicy,
+    ) -> lambda_.Function:
+        """A hook function of the deployment hooks' asset, with a role of its own holding only ``grants``.
 
         The role is this construct's own so that no AWS managed policy (``AWSLambdaBasicExecutionRole`` grants
-        every log group) is attached; the grant to report to CodeDeploy is added by ``add_pre_hook`` and is
-        scoped to this deployment group's ARN.
+        every log group) is attached; the grant to report to CodeDeploy is added by ``add_pre_hook`` or
+        ``add_post_hook`` and is scoped to this deployment group's ARN.
         """
         no_dlq = (
             "Only CodeDeploy invokes the hook, once per deployment; if an invocation is lost CodeDeploy "
@@ -469,43 +591,35 @@ class CanaryDeployment(Construct):
         )
         log_group = logs.LogGroup(
             self,
-            "PreTrafficHookLogs",
+            f"{construct_id}Logs",
             retention=log_retention,
             removal_policy=log_removal_policy,
         )
         role = iam.Role(
             self,
-            "PreTrafficHookRole",
+            f"{construct_id}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Pre-traffic hook: own logs, invoke the version being deployed, report to CodeDeploy",
+            description=role_description,
         )
         log_group.grant_write(role)
-        role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[version.function_arn])
-        )
+        for grant in grants:
+            role.add_to_principal_policy(grant)
         hook = lambda_.Function(
             self,
-            "PreTrafficHook",
-            description="CodeDeploy BeforeAllowTraffic: round trip on the new version, report the verdict",
+            construct_id,
+            description=description,
             runtime=lambda_.Runtime.PYTHON_3_13,
             architecture=lambda_.Architecture.ARM_64,
-            handler=PRE_TRAFFIC_HANDLER,
+            handler=handler,
             code=lambda_.Code.from_asset(str(DEPLOYMENT_HOOKS_CODE), exclude=["__pycache__", "*.pyc"]),
             memory_size=256,
             timeout=hook_timeout(function_timeout),
             role=role,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            environment={
-                ENV_TARGET_VERSION_ARN: version.function_arn,
-                ENV_TARGET_TIMEOUT_SECONDS: str(int(function_timeout.to_seconds())),
-            },
+            environment=environment,
         )
-        acknowledge_function_baseline(
-            hook,
-            aws_services=("Lambda", "CodeDeploy"),
-            environment="only the ARN and timeout of the function version it tests, no secret",
-        )
+        acknowledge_function_baseline(hook, aws_services=aws_services, environment=environment_contents)
         acknowledge_log_group_encryption(log_group)
         acknowledge_checkov(hook, "CKV_AWS_116", reason=no_dlq)
         acknowledge_cfn_lint(hook, "WS1000", reason=no_tracing)

@@ -8,13 +8,19 @@ from constructs import Construct
 
 from cdk_app.config import EnvironmentConfig
 from cdk_app.constructs.service_table import ServiceTable
-from cdk_app.constructs.user_pool import ApiUserPool
+from cdk_app.constructs.user_pool import ApiUserPool, MachineClientSettings
 from cdk_app.contract import contract
 from cdk_app.scanner_acknowledgements import acknowledge_checkov
+
+DEPLOYMENT_CHECK_RESOURCE_SERVER = "items-api"
+DEPLOYMENT_CHECK_SCOPE = "deployment-check"
+"""The post-traffic hook's client's only scope; no route requires it, so it grants nothing beyond a token."""
 
 
 class StatefulStack(Stack):
     """Table, Cognito user pool and app client (the default JWT issuer), cursor-signing secret.
+
+    With the user pool as issuer, the pool also holds the post-traffic hook's client-credentials client.
 
     Public attributes: :attr:`table`, :attr:`identity` (``ApiUserPool``), :attr:`cursor_secret`.
     """
@@ -42,6 +48,15 @@ class StatefulStack(Stack):
             "Identity",
             deletion_protection=config.deletion_protection,
             removal_policy=config.removal_policy,
+            machine_client=(
+                MachineClientSettings(
+                    resource_server=DEPLOYMENT_CHECK_RESOURCE_SERVER,
+                    scope=DEPLOYMENT_CHECK_SCOPE,
+                    domain_prefix=config.cognito_domain_prefix,
+                )
+                if config.jwt.issuer_url is None
+                else None
+            ),
         )
         self.cursor_secret = secretsmanager.Secret(
             self,

@@ -15,10 +15,11 @@ from constructs import Construct
 
 from cdk_app.config import EnvironmentConfig
 from cdk_app.constructs.api_function import ApiFunction
-from cdk_app.constructs.canary_deployment import CanaryDeployment, traffic_shifting
+from cdk_app.constructs.canary_deployment import CanaryDeployment, PostTrafficCheck, traffic_shifting
 from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
 from cdk_app.constructs.http_api import DEFAULT_PROTECTED_ROUTES, ServiceHttpApi
 from cdk_app.constructs.monitoring import ServiceMonitoring
+from cdk_app.constructs.user_pool import ApiUserPool
 from cdk_app.contract import contract
 
 SERVICE_NAME = "items-api"
@@ -87,6 +88,7 @@ class StatelessStack(Stack):
         cursor_secret: secretsmanager.ISecret,
         jwt_issuer: str,
         jwt_audience: Sequence[str],
+        deployment_check: ApiUserPool | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -174,10 +176,26 @@ class StatelessStack(Stack):
         )
         self.http_api = self.api.http_api
         self.http_stage = self.api.stage
-        self._add_safe_delivery(config, table)
+        self._add_safe_delivery(config, table, deployment_check)
 
-    def _add_safe_delivery(self, config: EnvironmentConfig, table: dynamodb.ITableV2) -> None:
-        """CodeDeploy on the ``live`` alias with its rollback alarms, then the alarm topic and dashboard."""
+    def _add_safe_delivery(
+        self, config: EnvironmentConfig, table: dynamodb.ITableV2, deployment_check: ApiUserPool | None
+    ) -> None:
+        """CodeDeploy on the ``live`` alias with rollback alarms and hooks, then alarm topic and dashboard.
+
+        With ``deployment_check`` (the user pool, holding the post-traffic hook's client), the hook runs the
+        round trip through this stage once all traffic has shifted.
+        """
+        post_traffic = None
+        if deployment_check is not None and deployment_check.machine is not None:
+            post_traffic = PostTrafficCheck(
+                stage_url=self.http_stage.url,
+                user_pool=deployment_check.user_pool,
+                client=deployment_check.machine.client,
+                scope=deployment_check.machine.scope,
+                token_url=deployment_check.machine.token_url,
+                allowed_origin=next(iter(config.cors.allow_origins), ""),
+            )
         limits = config.alarm_thresholds
         style = config.deployment
         name_prefix = f"items-{config.name}"
@@ -197,6 +215,7 @@ class StatelessStack(Stack):
                 interval_minutes=style.interval_minutes,
             ),
             thresholds=limits.rollback,
+            post_traffic_check=post_traffic,
             hook_log_retention=config.log_retention,
             hook_log_removal_policy=config.removal_policy,
             alarm_name_prefix=name_prefix,

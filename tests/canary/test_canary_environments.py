@@ -249,7 +249,7 @@ def test_no_dependency_cycle_in_the_stateless_stack(synthesized_app, environment
     assert_no_dependency_cycle(resources)
 
 
-def test_alias_is_updated_after_the_group_its_alarms_and_the_hook(synthesized_app, environment):
+def test_alias_is_updated_after_the_group_its_alarms_and_the_hooks(synthesized_app, environment):
     stack, resources = stateless(synthesized_app, environment)
-    hook = logical_id(stack.canary.pre_traffic_hook)
-    assert_alias_updates_last(resources, logical_id(stack.alias), {hook})
+    hooks = {logical_id(stack.canary.pre_traffic_hook), logical_id(stack.canary.post_traffic_hook)}
+    assert_alias_updates_last(resources, logical_id(stack.alias), hooks)

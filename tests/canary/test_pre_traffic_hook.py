@@ -443,9 +443,13 @@ def test_hook_reads_the_contract_of_the_runtime():
 
 def test_hook_asset_is_stdlib_and_boto3_only():
     sources = sorted(p.name for p in DEPLOYMENT_HOOKS_CODE.iterdir() if p.suffix == ".py")
-    assert sources == ["__init__.py", "pre_traffic.py", "round_trip.py"]
+    assert sources == ["__init__.py", "post_traffic.py", "pre_traffic.py", "round_trip.py"]
     assert (DEPLOYMENT_HOOKS_CODE / "__init__.py").read_text() == ""
-    allowed = {"pre_traffic.py": {"boto3", "botocore", "round_trip"}, "round_trip.py": set()}
+    allowed = {
+        "pre_traffic.py": {"boto3", "botocore", "round_trip"},
+        "post_traffic.py": {"boto3", "round_trip", "pre_traffic"},
+        "round_trip.py": set(),
+    }
     for name, third_party in allowed.items():
         imported = set()
         for node in ast.walk(ast.parse((DEPLOYMENT_HOOKS_CODE / name).read_text())):
@@ -460,8 +464,11 @@ def test_hook_asset_is_stdlib_and_boto3_only():
 
 
 def test_hook_imports_as_lambda_loads_it():
-    """Lambda imports ``pre_traffic`` as a top-level module from the asset's folder, not as a package."""
-    probe = "import pre_traffic, round_trip; assert pre_traffic.round_trip is round_trip"
+    """Lambda imports the hooks as top-level modules from the asset's folder, not as a package."""
+    probe = (
+        "import post_traffic, pre_traffic, round_trip; "
+        "assert pre_traffic.round_trip is round_trip is post_traffic.round_trip"
+    )
     subprocess.run([sys.executable, "-c", probe], cwd=DEPLOYMENT_HOOKS_CODE, check=True, timeout=60)  # noqa: S603
 
 

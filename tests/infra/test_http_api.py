@@ -94,12 +94,14 @@ def test_jwt_authorizer_trusts_the_environments_user_pool_and_client(synthesized
         return outputs[reference["Fn::GetStackOutput"]["OutputName"]]["Value"]
 
     issuer_parts = authorizer["JwtConfiguration"]["Issuer"]["Fn::Join"][1]
-    (audience,) = authorizer["JwtConfiguration"]["Audience"]
+    audience, deployment_check = authorizer["JwtConfiguration"]["Audience"]
     assert authorizer["AuthorizerType"] == "JWT"
     assert authorizer["IdentitySource"] == ["$request.header.Authorization"]
     assert issuer_parts[0] == "https://cognito-idp.eu-west-1.amazonaws.com/"
     assert output_of(issuer_parts[1]) == {"Ref": logical_id(stateful.identity.user_pool)}
     assert output_of(audience) == {"Ref": logical_id(stateful.identity.client)}
+    assert stateful.identity.machine is not None
+    assert output_of(deployment_check) == {"Ref": logical_id(stateful.identity.machine.client)}
 
 
 def test_every_route_invokes_the_live_alias_with_payload_format_2(synthesized_app, environment):

@@ -18,6 +18,7 @@ PINNED_STATEFUL_IDS = {
         ("AWS::DynamoDB::GlobalTable", "ItemsTableE2D1F4C3"),
         ("AWS::Cognito::UserPool", "IdentityUserPool96FE3B9B"),
         ("AWS::Cognito::UserPoolClient", "IdentityUserPoolApiClient11B43C55"),
+        ("AWS::Cognito::UserPoolClient", "IdentityUserPoolMachineClientA0BD2542"),
         ("AWS::SecretsManager::Secret", "CursorSigningSecret1E2B9DED"),
     },
     # Log events, the alarm topic's subscriptions and the key that encrypts it.
@@ -25,6 +26,7 @@ PINNED_STATEFUL_IDS = {
         ("AWS::Logs::LogGroup", "ApiLogGroup1717FE17"),
         ("AWS::Logs::LogGroup", "HttpAccessLogs1CB64BE3"),
         ("AWS::Logs::LogGroup", "CanaryPreTrafficHookLogs13C1EC6F"),
+        ("AWS::Logs::LogGroup", "CanaryPostTrafficHookLogs8A8E0144"),
         ("AWS::SNS::Topic", "MonitoringAlarmTopicAF62D4F1"),
         ("AWS::KMS::Key", "MonitoringAlarmTopicKeyFFA45DC9"),
     },

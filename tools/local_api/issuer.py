@@ -6,6 +6,11 @@ tokens it mints; the emulator configures every JWT authorizer of the template wi
 the template's issuer (a Cognito user pool or another OIDC provider cannot sign tokens here). The
 authorizer then discovers the JWKS through ``/.well-known/openid-configuration`` like API Gateway does.
 
+``/oauth2/token`` answers the client-credentials grant the way a Cognito domain's token endpoint does
+(form-encoded request, the client authenticated with HTTP Basic, ``invalid_client``/``invalid_scope``/...
+JSON errors) for the confidential clients a test registers (:meth:`LocalIssuer.register_client`); such a
+token's ``sub`` and ``client_id`` are the client id, with no ``username``.
+
 Tokens look like Cognito access tokens (``sub``, ``client_id``, ``token_use``, ``scope``, ``username``),
 with ``client_id`` set to the authorizer's first audience so they pass its audience check. Tests can
 mint Cognito-like ID tokens too (``aud`` = that audience, ``token_use: id``), which API Gateway's
@@ -16,9 +21,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +43,8 @@ DISCOVERY_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/.well-known/jwks.json"
 TOKENS_PATH = "/local/tokens"
 """Not part of OIDC: how ``make token`` asks the running emulator for a token."""
+OAUTH_TOKEN_PATH = "/oauth2/token"  # noqa: S105 (a path)
+"""Cognito's token endpoint; here only its client-credentials grant (machine-to-machine clients)."""
 
 
 def load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
@@ -73,6 +82,7 @@ class LocalIssuer:
         self.jwk = public_jwk(key)
         self.audience = audience
         self.scopes = scopes
+        self._clients: dict[str, tuple[str, tuple[str, ...]]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -85,10 +95,41 @@ class LocalIssuer:
         self._server.shutdown()
         self._server.server_close()
 
+    def register_client(self, client_id: str, secret: str, scopes: tuple[str, ...]) -> None:
+        """A confidential app client allowed the client-credentials grant for ``scopes``."""
+        self._clients[client_id] = (secret, scopes)
+
+    def client_credentials(
+        self, authorization: str, form: Mapping[str, list[str]]
+    ) -> tuple[int, dict[str, Any]]:
+        """The token endpoint's answer (status, JSON body) to a client-credentials request."""
+        grant = form.get("grant_type", [""])[0]
+        if not grant:
+            return 400, {"error": "invalid_request"}
+        if grant != "client_credentials":
+            return 400, {"error": "unsupported_grant_type"}
+        scheme, _, encoded = authorization.partition(" ")
+        try:
+            client_id, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except ValueError:
+            client_id, secret = "", ""
+        registered = self._clients.get(client_id)
+        if scheme.lower() != "basic" or registered is None or not hmac.compare_digest(registered[0], secret):
+            return 400, {"error": "invalid_client"}
+        allowed = registered[1]
+        requested = tuple(form.get("scope", [""])[0].split()) or allowed
+        if not requested or not set(requested) <= set(allowed):
+            return 400, {"error": "invalid_scope"}
+        token = self.mint(
+            client_id, scopes=requested, overrides={"client_id": client_id, "username": None, "version": 2}
+        )
+        return 200, {"access_token": token, "expires_in": DEFAULT_TOKEN_TTL_SECONDS, "token_type": "Bearer"}
+
     def discovery(self) -> dict[str, Any]:
         return {
             "issuer": self.url,
             "jwks_uri": f"{self.url}{JWKS_PATH}",
+            "token_endpoint": f"{self.url}{OAUTH_TOKEN_PATH}",
             "id_token_signing_alg_values_supported": ["RS256"],
             "response_types_supported": ["token"],
             "subject_types_supported": ["public"],
@@ -145,6 +186,9 @@ def _handler_for(issuer: LocalIssuer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"message": "Not Found"})
 
         def do_POST(self) -> None:
+            if self.path == OAUTH_TOKEN_PATH:
+                self._oauth_token()
+                return
             if self.path != TOKENS_PATH:
                 self._send(404, {"message": "Not Found"})
                 return
@@ -160,6 +204,17 @@ def _handler_for(issuer: LocalIssuer) -> type[BaseHTTPRequestHandler]:
                 self._send(400, {"message": "sub must be a non-empty string and ttl_seconds positive"})
                 return
             self._send(200, {"token": issuer.mint(subject, ttl_seconds=ttl), "expires_in": ttl})
+
+        def _oauth_token(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            raw = self.rfile.read(length)
+            content_type = (self.headers.get("content-type") or "").split(";")[0].strip().lower()
+            if content_type != "application/x-www-form-urlencoded":
+                self._send(400, {"error": "invalid_request"})
+                return
+            form = urllib.parse.parse_qs(raw.decode(errors="replace"))
+            status, document = issuer.client_credentials(self.headers.get("authorization") or "", form)
+            self._send(status, document)
 
         def log_message(self, format: str, *args: Any) -> None:
             """Silenced: the emulator's console is for the API's traffic."""

@@ -66,6 +66,8 @@ class Response:
 
 Send = Callable[[Request], Response]
 """Delivers one request to the service and returns its answer; raises when there is no answer."""
+Check = Callable[[Response], str | None]
+"""A rule of the transport every answer must keep (say, CORS headers): the problem, or ``None``."""
 
 
 class StepFailedError(Exception):
@@ -115,18 +117,28 @@ class Trip:
     item_id: str | None = None
 
 
-def run(send: Send, *, expected_version: str, budget: Budget, trip: Trip | None = None) -> Trip:
-    """Run every step in order; raise :class:`StepFailedError` at the first one that fails."""
+def run(
+    send: Send,
+    *,
+    expected_version: str,
+    budget: Budget,
+    trip: Trip | None = None,
+    check: Check | None = None,
+) -> Trip:
+    """Run every step in order; raise :class:`StepFailedError` at the first one that fails.
+
+    ``check``, when given, judges every answer of a step before the step's own checks.
+    """
     trip = trip or Trip()
     try:
-        _steps(send, expected_version=expected_version, budget=budget, trip=trip)
+        _steps(send, expected_version=expected_version, budget=budget, trip=trip, check=check)
     finally:
         if trip.item_id is not None:
             _clean_up(send, budget, trip.item_id)
     return trip
 
 
-def _steps(send: Send, *, expected_version: str, budget: Budget, trip: Trip) -> None:
+def _steps(send: Send, *, expected_version: str, budget: Budget, trip: Trip, check: Check | None) -> None:
     def call(step: str, request: Request) -> Response:
         budget.start(step, cleanup_pending=trip.item_id is not None)
         started = time.monotonic()
@@ -137,6 +149,9 @@ def _steps(send: Send, *, expected_version: str, budget: Budget, trip: Trip) -> 
         elapsed = time.monotonic() - started
         if request.method == "POST":
             trip.item_id = _created_id(response)
+        problem = check(response) if check else None
+        if problem:
+            raise StepFailedError(step, f"answered {response.status}; {problem}")
         if trip.passed and elapsed > budget.slow_seconds:
             raise StepFailedError(step, f"answered in {elapsed:.1f} s, more than {budget.slow_seconds:g} s")
         return response

@@ -325,6 +325,24 @@ class CanaryDeployment(Construct):
                 statistic=statistic,
             )
 
+        def new_version_rate_alarm(
+            construct_id: str, status_class: str, metric_name: str, threshold: float
+        ) -> cloudwatch.Alarm:
+            return self._alarm(
+                construct_id,
+                purpose=(
+                    f"{status_class} responses of the version being deployed in percent of its requests "
+                    f"(minutes with at least {limits.new_version_min_requests} requests)"
+                ),
+                metric=error_rate(
+                    new_version_metric(metric_name, cloudwatch.Stats.SUM),
+                    new_version_metric(metric_name, cloudwatch.Stats.SAMPLE_COUNT),
+                    min_requests=limits.new_version_min_requests,
+                    label=f"new version {status_class} rate (%)",
+                ),
+                threshold=threshold,
+            )
+
         self.alarms: list[cloudwatch.Alarm] = [
             self._alarm(
                 "NewVersionErrors",
@@ -350,33 +368,17 @@ class CanaryDeployment(Construct):
                 metric=new_version_metric(unhandled_errors_metric_name, cloudwatch.Stats.SUM),
                 threshold=limits.unhandled_errors,
             ),
-            self._alarm(
+            new_version_rate_alarm(
                 "NewVersionServerErrorRate",
-                purpose=(
-                    f"5xx responses of the version being deployed in percent of its requests "
-                    f"(minutes with at least {limits.new_version_min_requests} requests)"
-                ),
-                metric=error_rate(
-                    new_version_metric(server_errors_metric_name, cloudwatch.Stats.SUM),
-                    new_version_metric(server_errors_metric_name, cloudwatch.Stats.SAMPLE_COUNT),
-                    min_requests=limits.new_version_min_requests,
-                    label="new version 5xx rate (%)",
-                ),
-                threshold=limits.new_version_server_error_rate_percent,
+                "5xx",
+                server_errors_metric_name,
+                limits.new_version_server_error_rate_percent,
             ),
-            self._alarm(
+            new_version_rate_alarm(
                 "NewVersionClientErrorRate",
-                purpose=(
-                    f"4xx responses of the version being deployed in percent of its requests "
-                    f"(minutes with at least {limits.new_version_min_requests} requests)"
-                ),
-                metric=error_rate(
-                    new_version_metric(client_errors_metric_name, cloudwatch.Stats.SUM),
-                    new_version_metric(client_errors_metric_name, cloudwatch.Stats.SAMPLE_COUNT),
-                    min_requests=limits.new_version_min_requests,
-                    label="new version 4xx rate (%)",
-                ),
-                threshold=limits.new_version_client_error_rate_percent,
+                "4xx",
+                client_errors_metric_name,
+                limits.new_version_client_error_rate_percent,
             ),
         ]
         self.stage_alarms: list[cloudwatch.Alarm] = [

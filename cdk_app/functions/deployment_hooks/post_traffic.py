@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import ipaddress
 import json
-import logging
 import os
 import urllib.error
 import urllib.parse
@@ -33,7 +32,7 @@ import boto3
 
 try:
     from . import round_trip
-    from .pre_traffic import REPORT_CONFIG, REPORT_SECONDS, SLOW_FRACTION, Verdict, target_timeout
+    from .pre_traffic import REPORT_CONFIG, REPORT_SECONDS, SLOW_FRACTION, Verdict, report, target_timeout
 except ImportError:  # deployed: the asset's folder is Lambda's task root, not a package
     import round_trip  # type: ignore[import-not-found,no-redef]
     from pre_traffic import (  # type: ignore[import-not-found,no-redef]
@@ -41,6 +40,7 @@ except ImportError:  # deployed: the asset's folder is Lambda's task root, not a
         REPORT_SECONDS,
         SLOW_FRACTION,
         Verdict,
+        report,
         target_timeout,
     )
 
@@ -69,9 +69,6 @@ GATEWAY_TIMEOUT_SECONDS = 30
 """API Gateway's HTTP API integration timeout: no request through the stage lasts longer."""
 CONNECT_SECONDS = 3
 USER_AGENT = "codedeploy-post-traffic-hook"
-
-logger = logging.getLogger(__name__)
-logger.setLevel(logging.INFO)
 
 
 @dataclass(frozen=True)
@@ -283,19 +280,14 @@ def run(
         verdict = Verdict(False, str(failure))
     except Exception as error:  # noqa: BLE001 - any failure of the hook must fail the deployment
         verdict = Verdict(False, f"hook raised {type(error).__name__}: {error}")
-    log = logger.info if verdict.passed else logger.error
-    log(
-        "post-traffic round trip %s: %s",
-        verdict.status,
-        verdict.reason,
-        extra={"deployment_id": deployment_id, "passed": trip.passed},
+    return report(
+        verdict,
+        codedeploy_client,
+        hook="post-traffic",
+        deployment_id=deployment_id,
+        execution_id=execution_id,
+        extra={"passed": trip.passed},
     )
-    codedeploy_client.put_lifecycle_event_hook_execution_status(
-        deploymentId=deployment_id,
-        lifecycleEventHookExecutionId=execution_id,
-        status=verdict.status,
-    )
-    return verdict
 
 
 @cache

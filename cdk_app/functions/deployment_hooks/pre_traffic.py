@@ -25,7 +25,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -73,6 +73,32 @@ class Verdict:
     @property
     def status(self) -> Literal["Succeeded", "Failed"]:
         return "Succeeded" if self.passed else "Failed"
+
+
+def report(
+    verdict: Verdict,
+    codedeploy_client: CodeDeployClient,
+    *,
+    hook: str,
+    deployment_id: str,
+    execution_id: str,
+    extra: Mapping[str, object],
+) -> Verdict:
+    """Log a hook's verdict and report it to CodeDeploy: the last thing each hook does, whatever happened."""
+    log = logger.info if verdict.passed else logger.error
+    log(
+        "%s round trip %s: %s",
+        hook,
+        verdict.status,
+        verdict.reason,
+        extra={"deployment_id": deployment_id, **extra},
+    )
+    codedeploy_client.put_lifecycle_event_hook_execution_status(
+        deploymentId=deployment_id,
+        lifecycleEventHookExecutionId=execution_id,
+        status=verdict.status,
+    )
+    return verdict
 
 
 def expected_version(target_version_arn: str) -> str:
@@ -214,23 +240,14 @@ def run(
         verdict = Verdict(False, str(failure))
     except Exception as error:  # noqa: BLE001 - any failure of the hook must fail the deployment
         verdict = Verdict(False, f"hook raised {type(error).__name__}: {error}")
-    log = logger.info if verdict.passed else logger.error
-    log(
-        "pre-traffic round trip %s: %s",
-        verdict.status,
-        verdict.reason,
-        extra={
-            "deployment_id": deployment_id,
-            "target_version_arn": target_version_arn,
-            "passed": trip.passed,
-        },
+    return report(
+        verdict,
+        codedeploy_client,
+        hook="pre-traffic",
+        deployment_id=deployment_id,
+        execution_id=execution_id,
+        extra={"target_version_arn": target_version_arn, "passed": trip.passed},
     )
-    codedeploy_client.put_lifecycle_event_hook_execution_status(
-        deploymentId=deployment_id,
-        lifecycleEventHookExecutionId=execution_id,
-        status=verdict.status,
-    )
-    return verdict
 
 
 @cache

@@ -99,7 +99,7 @@ pytest: setup scan-setup browser-setup
 
 browser-setup: ## Install Debian's chromium for the browser tests when missing (apt-get, as root)
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-	  && echo "browser-setup: installing chromium with apt-get for tests/local/test_browser.py" \
+	  && echo "browser-setup: installing chromium with apt-get for tests/service/test_browser.py" \
 	  && apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; } \
 	  || { echo "error: the browser tests need Chromium: apt-get install chromium (as root)" >&2; exit 1; }
 
@@ -113,8 +113,8 @@ lock: setup ## Re-compile every hash-locked requirements.txt from its .in with u
 synth: setup ## Synthesize every environment (offline, no AWS credentials) into cdk.out/; CDK_ARGS="-c k=v"
 	$(CDK) synth --quiet '**' $(CDK_ARGS)
 
-snapshot-update: setup ## Regenerate the syrupy snapshots of the synthesized templates (tests/infra)
-	$(VENV)/bin/pytest tests/infra --snapshot-update
+snapshot-update: setup ## Regenerate the syrupy snapshots of the synthesized templates
+	$(VENV)/bin/pytest tests/app/test_snapshots.py tests/constructs/test_github_deploy_roles.py --snapshot-update
 
 scan: setup scan-setup synth ## cfn-lint (+ serverless rules) and checkov over cdk.out: fail on unacknowledged findings
 	$(VENV_PY) -m tools.scan cdk.out
@@ -148,11 +148,11 @@ bench: setup ## Cold start, warm path, artifact size, dev-loop times (check, tes
 	$(VENV_PY) -m benchmarks $(BENCH_ARGS)
 
 fuzz-deep: setup ## Schemathesis against the emulated dev stage, 10x make test's examples (>= 10,000 requests)
-	FUZZ_SCALE=10 $(VENV)/bin/pytest -p no:cacheprovider --timeout 1800 --session-timeout 3600 tests/hardening/test_fuzz_contract.py
+	FUZZ_SCALE=10 $(VENV)/bin/pytest -p no:cacheprovider --timeout 1800 --session-timeout 3600 tests/service/test_fuzz_contract.py
 
 LOAD_REQUESTS ?= 10000
 load: setup ## Bounded load through the emulated dev stage, loopback only: LOAD_REQUESTS (10000) at concurrency 32
-	LOAD_REQUESTS=$(LOAD_REQUESTS) $(VENV)/bin/pytest -p no:cacheprovider --timeout 1800 --session-timeout 3600 tests/hardening/test_load.py
+	LOAD_REQUESTS=$(LOAD_REQUESTS) $(VENV)/bin/pytest -p no:cacheprovider --timeout 1800 --session-timeout 3600 tests/service/test_load.py
 
 clean: ## Remove build output (keeps .venv and node_modules)
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build

@@ -11,7 +11,14 @@ import pytest
 
 from tests.support.aws_emulator import Emulator, running_emulator, use_fake_aws_credentials
 
-pytest_plugins = ("tests.support.cdk_synthesis", "tests.support.local_api", "tests.support.suites")
+pytest_plugins = (
+    "tests.support.cdk_synthesis",
+    "tests.support.local_api",
+    "tests.support.suites",
+    "tests.support.assembly_variants",
+    "tests.support.emulated_stage",
+    "tests.support.scaffold",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,7 +1,7 @@
 """docs/constructs.md's example of another service synthesizes, with the constructs it describes.
 
 The example's code block runs as written, as the ``app.py`` of a folder holding the stand-in orders
-service (tests/review/fixtures/orders_service); the test then checks what the composed stack contains.
+service (tests/constructs/fixtures/orders_service); the test then checks what the composed stack contains.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import cdk_app.constructs
 from tests.support.cdk_synthesis import ROOT
 
 DOC = ROOT / "docs" / "constructs.md"
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "orders_service"
+FIXTURE = Path(__file__).resolve().parents[1] / "constructs" / "fixtures" / "orders_service"
 
 
 def example_code() -> str:

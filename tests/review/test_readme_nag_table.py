@@ -1,7 +1,7 @@
 """The README's cdk-nag table lists exactly the acknowledgements the app carries, on the constructs that
 carry them, so that it cannot drift from the code again.
 
-cdk-nag acknowledgements are construct metadata, read as ``tests/infra/test_nag.py`` reads them
+cdk-nag acknowledgements are construct metadata, read as ``tests/app/test_nag.py`` reads them
 (``tests.support.cdk_synthesis.acknowledgements``). The alarm topic's dead-letter queue (and its
 acknowledgements) exists only with notification subscribers, which no environment configures: a second
 app, built with subscribers but not synthesized, brings them in.

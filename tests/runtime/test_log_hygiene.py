@@ -4,7 +4,7 @@ Powertools' logger logs every event when ``POWERTOOLS_LOGGER_LOG_EVENT`` is true
 may add to a function's configuration while debugging; the handler decides once, at import, so the
 check runs the real handler in a fresh interpreter with that variable set and the logger at DEBUG.
 (The items flow through the emulated stage, with every library's loggers, is in
-``tests/local/test_log_hygiene.py``.)
+``tests/service/test_log_hygiene.py``.)
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """An in-process AWS emulator: moto's server on a free loopback port, and the service's resources.
 
 The table is created from :mod:`runtime.contract`, the same names the infrastructure uses, and
-``tests/infra/test_table_contract.py`` compares it, as moto describes it, with the table every
+``tests/app/test_table_contract.py`` compares it, as moto describes it, with the table every
 environment synthesizes (keys, attribute types, billing, TTL, indexes): the runtime tests exercise
 the key schema that is deployed, and neither definition can drift from the other.
 """
@@ -90,7 +90,7 @@ def create_unless_present[**P](create: Callable[P, object], *args: P.args, **kwa
 def create_items_table(client: DynamoDBClient, table_name: str) -> None:
     """The service's single table: string ``pk``/``sk`` keys, on-demand, TTL on ``expires_at``.
 
-    Kept equal to the synthesized table by ``tests/infra/test_table_contract.py``.
+    Kept equal to the synthesized table by ``tests/app/test_table_contract.py``.
     """
     client.create_table(
         TableName=table_name,

@@ -42,19 +42,19 @@ EMULATOR_FIXTURES = frozenset(
 )
 
 MODULE_MARKERS: dict[str, tuple[str, ...]] = {
-    "tests/hardening/test_fuzz_contract.py": ("fuzz", "emulator", "synth"),
-    "tests/hardening/test_load.py": ("load", "emulator", "synth"),
-    "tests/review/test_scanners.py": ("scanners", "synth"),
-    "tests/hardening/test_local_dynamodb.py": ("load",),
+    "tests/service/test_fuzz_contract.py": ("fuzz", "emulator", "synth"),
+    "tests/service/test_load.py": ("load", "emulator", "synth"),
+    "tests/tools/scan/test_scanners.py": ("scanners", "synth"),
+    "tests/tools/moto_server/test_local_dynamodb.py": ("load",),
 }
 """Modules whose tests are all of a kind, whatever fixtures they use."""
 
 INLINE_SYNTH_MODULES = frozenset(
     {
-        "tests/infra/test_assets.py",
-        "tests/infra/test_construct_props.py",
-        "tests/infra/test_reuse.py",
-        "tests/perf/test_layer_trimming.py",
+        "tests/constructs/test_assets.py",
+        "tests/constructs/test_construct_props.py",
+        "tests/constructs/test_reuse.py",
+        "tests/constructs/test_layer_trimming.py",
         "tests/review/test_constructs_doc.py",
     }
 )

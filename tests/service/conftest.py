@@ -1,0 +1,213 @@
+"""Session fixtures of the hardening suite: the deployed dev stage, served by the local API emulator.
+
+``hardened_api`` serves the dev stage as ``make run`` does, with two platform limits raised so that
+the figures measure the service rather than dev's cost guards: the stage's throttle (20 requests/s)
+is lifted and the function may run :data:`ENVIRONMENTS` execution environments at once instead of 5
+(prod reserves 100 and throttles at 500/s, both above anything these tests send). All its environments
+are started before the first test, a few at a time: 2 cores cannot start 32 interpreters at once
+within Lambda's 10 s INIT limit, and the figures should not depend on which test met the cold starts.
+
+``configured_api`` serves the dev stage exactly as configured, every guard on (the contract fuzzing).
+
+``fault_api`` serves the same stage with the handler behind ``fixtures/fault_function``, which
+injects the AWS errors a test writes into its plan (``fault_plan``), and one environment.
+
+Figures the tests measure are collected with ``figures`` and printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from tests.service.clients import Caller
+from tests.support.apigw import http_api_event
+from tests.support.local_api import RunningApi, running_api
+from tools.local_api.model import FunctionSpec, LocalApp
+from tools.local_api.workers import FunctionPool, Outcome
+
+ROOT = Path(__file__).resolve().parents[2]
+ENVIRONMENTS = 32
+"""Execution environments the hardened API may run at once (the load test's concurrency)."""
+COLD_STARTS_AT_ONCE = 8
+MAX_WARM_UP_WAVES = 40
+FAULT_FUNCTION = Path(__file__).resolve().parent / "fixtures" / "fault_function"
+FIGURES_FILE = ROOT / "build" / "reliability" / "figures.json"
+
+
+def _replace_functions(app: LocalApp, change: Callable[[FunctionSpec], FunctionSpec]) -> LocalApp:
+    routes = tuple(dataclasses.replace(route, function=change(route.function)) for route in app.api.routes)
+    return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+
+
+def with_headroom(app: LocalApp) -> LocalApp:
+    """The stage without its throttles (stage and routes), :data:`ENVIRONMENTS` environments allowed."""
+    app = dataclasses.replace(app, api=dataclasses.replace(app.api, throttle=None, route_throttles={}))
+    return _replace_functions(
+        app, lambda function: dataclasses.replace(function, reserved_concurrency=ENVIRONMENTS)
+    )
+
+
+def _warm_up(api: RunningApi) -> None:
+    """Start all :data:`ENVIRONMENTS` environments, at most :data:`COLD_STARTS_AT_ONCE` at a time.
+
+    Each wave invokes the function (``GET /health``) from as many threads as there are environments
+    already, plus a few, released together: the warm environments serve some, the rest start. The
+    invocations go straight to the function's pool: through HTTP they would arrive one by one, and
+    the warm environments would serve them all.
+    """
+    (pool,) = api.emulator.pools.values()
+    for _ in range(MAX_WARM_UP_WAVES):
+        started = api.console().count("Init Duration")
+        if started >= ENVIRONMENTS:
+            return
+        wave = min(ENVIRONMENTS, started + COLD_STARTS_AT_ONCE)
+        outcomes = _invoke_together(pool, wave)
+        assert outcomes == {Outcome.SUCCESS}, f"warming up the API failed: {outcomes}"
+    raise AssertionError(f"{ENVIRONMENTS} environments did not start in {MAX_WARM_UP_WAVES} waves")
+
+
+def _invoke_together(pool: FunctionPool, count: int) -> set[Outcome]:
+    barrier = threading.Barrier(count)
+
+    def invoke(_: int) -> Outcome:
+        barrier.wait()
+        event = http_api_event("GET", "/health")
+        return pool.invoke(event, trace_root=event["headers"]["x-amzn-trace-id"]).outcome
+
+    with ThreadPoolExecutor(max_workers=count) as threads:
+        return set(threads.map(invoke, range(count)))
+
+
+@pytest.fixture(scope="session")
+def hardened_api(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApi]:
+    with running_api(dev_assembly_dir, tmp_path_factory.mktemp("hardened-state"), with_headroom) as api:
+        _warm_up(api)
+        yield api
+
+
+@pytest.fixture(scope="session")
+def configured_api(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApi]:
+    """The dev stage exactly as configured: its throttle and its function's reserved concurrency."""
+    with running_api(dev_assembly_dir, tmp_path_factory.mktemp("configured-state")) as api:
+        yield api
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """The faults the fault-injection function applies to each invocation from now on."""
+
+    path: Path
+
+    def inject(self, *faults: dict[str, Any], empty_secret_cache: bool = False) -> None:
+        self.path.write_text(json.dumps({"faults": list(faults), "empty_secret_cache": empty_secret_cache}))
+
+    def clear(self) -> None:
+        self.path.write_text("{}")
+
+
+def dynamodb_error(
+    operation: str, code: str, *, status: int = 400, body_contains: str = ""
+) -> dict[str, Any]:
+    fault: dict[str, Any] = {"service": "dynamodb", "operation": operation, "code": code, "status": status}
+    if body_contains:
+        fault["body_contains"] = body_contains
+    return fault
+
+
+def fault_code_dir(code_dir: Path, destination: Path) -> Path:
+    """The deployed code asset plus the fault-injection handler and the fault helper it imports."""
+    for entry in code_dir.iterdir():
+        (destination / entry.name).symlink_to(entry)
+    (destination / "fault_injection.py").symlink_to(FAULT_FUNCTION / "fault_injection.py")
+    support = destination / "tests" / "support"
+    support.mkdir(parents=True)
+    (support / "faults.py").symlink_to(ROOT / "tests" / "support" / "faults.py")
+    return destination
+
+
+@dataclass
+class FaultApi:
+    api: RunningApi
+    plan: FaultPlan
+
+
+@pytest.fixture(scope="session")
+def fault_api(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultApi]:
+    plan = FaultPlan(tmp_path_factory.mktemp("fault-plan") / "plan.json")
+    plan.clear()
+    code_root = tmp_path_factory.mktemp("fault-code")
+
+    def with_fault_injection(app: LocalApp) -> LocalApp:
+        def wrap(function: FunctionSpec) -> FunctionSpec:
+            return dataclasses.replace(
+                function,
+                code_dir=fault_code_dir(function.code_dir, code_root),
+                handler="fault_injection.handler",
+                environment={**function.environment, "FAULT_PLAN_FILE": str(plan.path)},
+                reserved_concurrency=1,
+            )
+
+        (function,) = app.functions()
+        wrapped = wrap(function)
+        app = dataclasses.replace(app, api=dataclasses.replace(app.api, throttle=None, route_throttles={}))
+        return _replace_functions(app, lambda _: wrapped)
+
+    with running_api(dev_assembly_dir, tmp_path_factory.mktemp("fault-state"), with_fault_injection) as api:
+        yield FaultApi(api=api, plan=plan)
+
+
+@pytest.fixture
+def fault_plan(fault_api: FaultApi) -> Iterator[FaultPlan]:
+    """The fault API's plan, emptied again after the test."""
+    yield fault_api.plan
+    fault_api.plan.clear()
+
+
+@dataclass
+class Figures:
+    """Measured figures, printed at the end of the run and written to ``build/reliability/``."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+    def record(self, name: str, value: object) -> None:
+        self.values[name] = str(value)
+
+
+_FIGURES = Figures()
+
+
+@pytest.fixture(scope="session")
+def figures() -> Figures:
+    return _FIGURES
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _FIGURES.values:
+        return
+    terminalreporter.section("reliability figures")
+    for name, value in _FIGURES.values.items():
+        terminalreporter.write_line(f"{name}: {value}")
+    FIGURES_FILE.parent.mkdir(parents=True, exist_ok=True)
+    FIGURES_FILE.write_text(json.dumps(_FIGURES.values, indent=2) + "\n")
+    terminalreporter.write_line(f"(written to {os.path.relpath(FIGURES_FILE)})")
+
+
+@pytest.fixture
+def new_caller(hardened_api: RunningApi) -> Callable[[str], Caller]:
+    """A signed-in user of the hardened API, with a name unique to this run."""
+
+    def make(name: str) -> Caller:
+        return Caller(hardened_api, f"{name}-{uuid4()}")
+
+    return make

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tools.diagram.graph import Templates
+from tools.docs.markdown import plain_cell
 
 OPERATORS = {
     "GreaterThanOrEqualToThreshold": ">=",
@@ -19,6 +20,8 @@ OPERATORS = {
     "LessThanThreshold": "<",
     "LessThanOrEqualToThreshold": "<=",
 }
+CODE_COLUMNS = (0, 2)
+"""The ``alarm`` and ``metric`` cells, written with code spans."""
 WINDOW_COLUMN = 4
 """The ``datapoints`` cell: its two numbers belong together, so environments differ as whole values."""
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -150,6 +153,11 @@ def _rows(environment: str, templates: Templates) -> dict[str, list[str]]:
     return rows
 
 
+def _cell(column: int, text: str) -> str:
+    """The name and metric cells hold code spans; the others are plain text."""
+    return text.replace("|", "\\|") if column in CODE_COLUMNS else plain_cell(text)
+
+
 def alarm_table(stages: Mapping[str, Templates]) -> str:
     """``stages``: ``{environment: its stage's templates}``, in the order the cells list them."""
     per_environment = [_rows(environment, templates) for environment, templates in stages.items()]
@@ -172,5 +180,5 @@ def alarm_table(stages: Mapping[str, Templates]) -> str:
             merged([rows[path][column] for rows in per_environment], in_place=column != WINDOW_COLUMN)
             for column in range(6)
         ]
-        body.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        body.append("| " + " | ".join(_cell(column, cell) for column, cell in enumerate(cells)) + " |")
     return "\n".join(header + body)

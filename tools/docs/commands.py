@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tools.docs.markdown import plain_cell
+
 _TARGET = re.compile(r"^([a-z][a-z-]*):.*?## (.+)$")
 
 
@@ -18,10 +20,8 @@ def make_targets(makefile: Path) -> list[tuple[str, str]]:
     ]
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def commands_table(makefile: Path) -> str:
-    rows = [f"| `make {target}` | {_cell(description)} |" for target, description in make_targets(makefile)]
+    rows = [
+        f"| `make {target}` | {plain_cell(description)} |" for target, description in make_targets(makefile)
+    ]
     return "\n".join(["| command | what it does |", "| --- | --- |", *rows])

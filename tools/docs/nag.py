@@ -18,6 +18,7 @@ from aws_cdk import App, Validations
 
 import app as cdk_entry
 from cdk_app.config import ENVIRONMENTS
+from tools.docs.markdown import plain_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,5 +78,5 @@ def nag_table(found: set[Acknowledgement]) -> str:
     for paths, rules, reason in rows:
         findings = ", ".join(f"`{rule}`" for rule in rules)
         constructs = ", ".join(f"`{path}`" for path in paths)
-        lines.append(f"| {findings} | {constructs} | {reason.replace('|', chr(92) + '|')} |")
+        lines.append(f"| {findings} | {constructs} | {plain_cell(reason)} |")
     return "\n".join(lines)

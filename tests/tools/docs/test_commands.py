@@ -16,13 +16,13 @@ DOC_PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 def test_every_described_target_is_a_row(tmp_path: Path) -> None:
     makefile = tmp_path / "Makefile"
     makefile.write_text(
-        "VAR := 1\n.PHONY: a\nrun: setup ## Serve it | locally\n\t@echo run\n"
+        "VAR := 1\n.PHONY: a\nrun: setup ## Serve it | locally on <port>\n\t@echo run\n"
         "hidden:\n\ttrue\ntest: ## Run the tests\n"
     )
 
-    assert make_targets(makefile) == [("run", "Serve it | locally"), ("test", "Run the tests")]
+    assert make_targets(makefile) == [("run", "Serve it | locally on <port>"), ("test", "Run the tests")]
     assert commands_table(makefile).splitlines()[2:] == [
-        "| `make run` | Serve it \\| locally |",
+        "| `make run` | Serve it \\| locally on &lt;port> |",
         "| `make test` | Run the tests |",
     ]
 

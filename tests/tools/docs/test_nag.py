@@ -3,6 +3,7 @@ carry, every finding of a row on every construct of the row."""
 
 from __future__ import annotations
 
+import html
 import re
 from itertools import product
 
@@ -17,7 +18,7 @@ def placements(table: str) -> set[tuple[str, str, str]]:
     for line in table.splitlines()[2:]:
         findings, constructs, reason = (cell.strip() for cell in line.strip("|").split(" | "))
         for rule, path in product(re.findall(r"`([^`]+)`", findings), re.findall(r"`([^`]+)`", constructs)):
-            found.add((rule, path, reason))
+            found.add((rule, path, html.unescape(reason).replace("\\|", "|")))
     return found
 
 

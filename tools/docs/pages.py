@@ -12,6 +12,7 @@ from tools.diagram.svg import render
 from tools.docs.alarms import alarm_table
 from tools.docs.blocks import with_block
 from tools.docs.commands import commands_table
+from tools.docs.environments import environment_table
 from tools.docs.nag import Acknowledgement, nag_table
 
 DIAGRAM = Path("docs/architecture.svg")
@@ -32,6 +33,7 @@ class Sources:
 BLOCKS: tuple[tuple[Path, str, Callable[[Sources], str]], ...] = (
     (Path("README.md"), "commands", lambda sources: commands_table(sources.root / "Makefile")),
     (Path("docs/safe-delivery.md"), "alarms", lambda sources: alarm_table(sources.stages)),
+    (Path("docs/infrastructure.md"), "environments", lambda sources: environment_table(sources.stages)),
     (Path("docs/infrastructure.md"), "cdk-nag", lambda sources: nag_table(sources.acknowledgements)),
 )
 

@@ -17,7 +17,7 @@ def test_the_committed_docs_are_what_make_docs_generates(docs_sources: Sources) 
 
     stale = sorted(str(path) for path, content in pages.items() if (ROOT / path).read_text() != content)
 
-    assert not stale, f"run `make docs`: {', '.join(stale)} no longer match the code"
+    assert not stale, f"run `make docs`; these differ from what the code generates: {', '.join(stale)}"
 
 
 def test_make_docs_writes_every_block_and_the_picture(docs_sources: Sources) -> None:

@@ -32,7 +32,7 @@ endef
 export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run token check test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup browser-setup scan diff deploy bench fuzz-deep load
+.PHONY: help setup run token check test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup browser-setup scan diff deploy bench fuzz-deep load docs
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -115,6 +115,9 @@ synth: setup ## Synthesize every environment (offline, no AWS credentials) into 
 
 snapshot-update: setup ## Regenerate the syrupy snapshots of the synthesized templates
 	$(VENV)/bin/pytest tests/app/test_snapshots.py tests/constructs/test_github_deploy_roles.py --snapshot-update
+
+docs: setup synth ## Regenerate docs/architecture.svg and the generated tables of the docs (environments, alarms, cdk-nag, commands)
+	$(VENV_PY) -m tools.docs cdk.out
 
 scan: setup scan-setup synth ## cfn-lint (+ serverless rules) and checkov over cdk.out: fail on unacknowledged findings
 	$(VENV_PY) -m tools.scan cdk.out

@@ -2,7 +2,7 @@
 
 FastAPI derives the operations from the routes, with the function's own answers in the error
 envelope. In front of the function, API Gateway answers some requests itself with a body of its own,
-``{"message": "..."}`` (README, "What the API answers itself"): 401 and 403 from the JWT authorizer on
+``{"message": "..."}`` (docs/local-emulator.md): 401 and 403 from the JWT authorizer on
 the authenticated routes, 413 for a request too large for the gateway, 429 when the stage throttles,
 500 when the function fails and 503 when the integration times out. This module adds those answers
 to every operation, each status whose body may come from either side as a ``oneOf`` of both shapes,

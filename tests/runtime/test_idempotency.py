@@ -18,7 +18,7 @@ from tests.support.aws_emulator import Emulator
 from tests.support.faults import aws_error
 
 DOCUMENTED_TTL_SECONDS = 24 * 60 * 60
-"""How long idempotency records live, as the README states it."""
+"""How long idempotency records live, as docs/service.md states it."""
 
 
 def items_of(user: LambdaApi) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
 """``/openapi.json`` is the contract clients see: every answer, whoever gives it, and every format.
 
-API Gateway answers some requests itself, in a body of its own (README, "What the API answers
-itself"); the document must list those statuses with that shape beside the function's envelope. The
-formats it states for cursors, ids and If-Match must hold for every value the service issues and
+API Gateway answers some requests itself, in a body of its own (docs/local-emulator.md, "What the API
+answers itself"); the document must list those statuses with that shape beside the function's envelope.
+The formats it states for cursors, ids and If-Match must hold for every value the service issues and
 accepts, so that a client (or a fuzzer) that follows them is never refused for the format.
 """
 

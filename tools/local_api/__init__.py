@@ -4,6 +4,6 @@
 assembly, starts DynamoDB and Secrets Manager in moto's server mode, a local JWT issuer, and an HTTP
 front end that applies the template's routes, JWT authorizers, CORS and throttling and hands each
 request, as an API Gateway payload 2.0 event, to the function's code running in isolated worker
-processes laid out like Lambda execution environments. README.md ("Local API emulator") says what it
+processes laid out like Lambda execution environments. docs/local-emulator.md says what it
 reproduces and what it does not.
 """

@@ -55,7 +55,7 @@ INLINE_SYNTH_MODULES = frozenset(
         "tests/constructs/test_construct_props.py",
         "tests/constructs/test_reuse.py",
         "tests/constructs/test_layer_trimming.py",
-        "tests/review/test_constructs_doc.py",
+        "tests/constructs/test_constructs_doc.py",
     }
 )
 """Modules whose tests build their own stacks or assets instead of using a shared synthesis."""

@@ -19,7 +19,7 @@ import cdk_app.constructs
 from tests.support.cdk_synthesis import ROOT
 
 DOC = ROOT / "docs" / "constructs.md"
-FIXTURE = Path(__file__).resolve().parents[1] / "constructs" / "fixtures" / "orders_service"
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "orders_service"
 
 
 def example_code() -> str:

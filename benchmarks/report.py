@@ -239,6 +239,14 @@ def _cold(results: Results, chart_file: str) -> str:
     return "\n".join(lines)
 
 
+def _init(sample: ColdSample) -> float:
+    return sample.init_ms
+
+
+def _first_request(sample: ColdSample) -> float:
+    return sample.first_request_ms
+
+
 def _total(sample: ColdSample) -> float:
     return sample.total_ms
 
@@ -288,30 +296,25 @@ def _tracing(results: Results) -> str:
         "",
         "What tracing adds to a cold start: the floor's app built with each tracer where the project "
         "traces (`apps/traced/`: the invocation, the repository call and its DynamoDB call, sent to "
-        "the local X-Ray sink), against the untraced floor, in the same rounds. The added time is the "
+        "the local X-Ray sink), against the untraced floor, in the same rounds. Each added time is the "
         "median of the per-round differences from the floor, which leaves out most of the load that "
         "drifts between rounds.",
         "",
-        "| tracing | variant | INIT ms | first request ms | total ms | added to the floor's total, ms "
-        "| peak RSS MiB | modules loaded |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| tracing | variant | INIT ms | first request ms | total ms | added to INIT, ms "
+        "| added to the first request, ms | added in total, ms | peak RSS MiB | modules loaded |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     floor = results.cold["floor"]
-    rows = [("none", "floor", floor, 0.0)]
-    rows += [
-        (
-            variant.tracing or "",
-            variant.name,
-            results.cold[variant.name],
-            paired_difference(results.cold[variant.name], floor, _total),
+    for tracing, name in [("none", "floor"), *((variant.tracing or "", variant.name) for variant in traced)]:
+        summary = results.cold[name]
+        init, first, total = (
+            paired_difference(summary, floor, metric) for metric in (_init, _first_request, _total)
         )
-        for variant in traced
-    ]
-    lines += [
-        f"| {tracing} | {name} | {summary.init_ms:.1f} | {summary.first_request_ms:.1f} | "
-        f"{summary.total_ms:.1f} | {added:+.1f} | {summary.peak_rss_mib:.1f} | {summary.modules} |"
-        for tracing, name, summary, added in rows
-    ]
+        lines.append(
+            f"| {tracing} | {name} | {summary.init_ms:.1f} | {summary.first_request_ms:.1f} | "
+            f"{summary.total_ms:.1f} | {init:+.1f} | {first:+.1f} | {total:+.1f} | "
+            f"{summary.peak_rss_mib:.1f} | {summary.modules} |"
+        )
     if not any(variant.name == PROJECT_TRACER_VARIANT for variant in traced):
         lines += [
             "",

@@ -251,6 +251,10 @@ def _total(sample: ColdSample) -> float:
     return sample.total_ms
 
 
+def _cpu(sample: ColdSample) -> float:
+    return sample.cpu_ms
+
+
 def _phases(results: Results) -> str:
     lines = [
         "## Cold path by phase",
@@ -298,21 +302,23 @@ def _tracing(results: Results) -> str:
         "traces (`apps/traced/`: the invocation, the repository call and its DynamoDB call, sent to "
         "the local X-Ray sink), against the untraced floor, in the same rounds. Each added time is the "
         "median of the per-round differences from the floor, which leaves out most of the load that "
-        "drifts between rounds.",
+        "drifts between rounds; the added CPU time (INIT and first request) is the cross-check that "
+        "other work on the machine moves least.",
         "",
         "| tracing | variant | INIT ms | first request ms | total ms | added to INIT, ms "
-        "| added to the first request, ms | added in total, ms | peak RSS MiB | modules loaded |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| added to the first request, ms | added in total, ms | added CPU, ms | peak RSS MiB "
+        "| modules loaded |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     floor = results.cold["floor"]
     for tracing, name in [("none", "floor"), *((variant.tracing or "", variant.name) for variant in traced)]:
         summary = results.cold[name]
-        init, first, total = (
-            paired_difference(summary, floor, metric) for metric in (_init, _first_request, _total)
+        init, first, total, cpu = (
+            paired_difference(summary, floor, metric) for metric in (_init, _first_request, _total, _cpu)
         )
         lines.append(
             f"| {tracing} | {name} | {summary.init_ms:.1f} | {summary.first_request_ms:.1f} | "
-            f"{summary.total_ms:.1f} | {init:+.1f} | {first:+.1f} | {total:+.1f} | "
+            f"{summary.total_ms:.1f} | {init:+.1f} | {first:+.1f} | {total:+.1f} | {cpu:+.1f} | "
             f"{summary.peak_rss_mib:.1f} | {summary.modules} |"
         )
     if not any(variant.name == PROJECT_TRACER_VARIANT for variant in traced):

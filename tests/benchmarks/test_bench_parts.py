@@ -105,6 +105,7 @@ def sample(
     first_ms: float = 10,
     imports_ms: float = 0,
     request_imports_ms: float = 0,
+    cpu_ms: float = 0,
 ) -> ColdSample:
     return ColdSample(
         init_ms=total_ms - first_ms,
@@ -116,6 +117,7 @@ def sample(
         init_imported_modules=int(imports_ms),
         first_request_imports_ms=request_imports_ms,
         first_request_imported_modules=int(request_imports_ms),
+        cpu_ms=cpu_ms,
     )
 
 
@@ -271,16 +273,22 @@ def test_every_variant_gets_its_init_split_into_imports_and_app_build_and_its_fi
 
 
 def test_the_tracing_table_adds_each_tracers_cost_to_the_floor_round_by_round():
-    floor = ColdSummary((sample(400), sample(500), sample(420)))
-    traced = ColdSummary((sample(412, first_ms=12), sample(530), sample(425, first_ms=14)))
+    floor = ColdSummary((sample(400, cpu_ms=300), sample(500, cpu_ms=380), sample(420, cpu_ms=310)))
+    traced = ColdSummary(
+        (
+            sample(412, first_ms=12, cpu_ms=303),
+            sample(530, cpu_ms=384),
+            sample(425, first_ms=14, cpu_ms=312),
+        )
+    )
     three_rounds = {"floor": floor, "floor+xray-sdk": traced, "powertools": ColdSummary((sample(150),) * 3)}
     report = dataclasses.replace(results(tracers=("xray-sdk",)), cold={**results().cold, **three_rounds})
 
     rows = table_rows(render(report, chart_file="c.png", notes=""), "Tracing at cold start")
 
-    assert [(row[0], row[1], *row[4:8]) for row in rows] == [
-        ("none", "floor", "420.0", "+0.0", "+0.0", "+0.0"),
-        ("xray-sdk", "floor+xray-sdk", "425.0", "+10.0", "+2.0", "+12.0"),
+    assert [(row[0], row[1], *row[4:9]) for row in rows] == [
+        ("none", "floor", "420.0", "+0.0", "+0.0", "+0.0", "+0.0"),
+        ("xray-sdk", "floor+xray-sdk", "425.0", "+10.0", "+2.0", "+12.0", "+3.0"),
     ]
 
 

@@ -72,7 +72,10 @@ class ImportClock:
     ``/var/task``) runs its body. So a phase's imports are what loading its dependencies cost, and
     the rest of INIT is the function building its app (its own modules' bodies, the app, clients,
     Powertools' objects), whatever the handler module looks like. Built-in and frozen modules are
-    not timed: the interpreter has loaded them before the handler is imported.
+    not timed: the interpreter has loaded them before the handler is imported. A module loaded in
+    another thread (FastAPI runs a plain route in a worker thread) counts the same; the clock takes
+    it that two threads never load modules at once, as on the paths measured here, where the
+    caller waits for the worker.
     """
 
     def __init__(self, own_root: str) -> None:

@@ -184,8 +184,8 @@ def results(
         variants=variants,
         cold={
             "project": project or cold(280, 44, first_ms=22, imports_ms=150, request_imports_ms=5),
-            "powertools": cold(150, 30, first_ms=15, imports_ms=80, request_imports_ms=2),
-            "floor": cold(400, 50, first_ms=20, imports_ms=300, request_imports_ms=4),
+            "powertools": cold(150, 30, first_ms=15, imports_ms=80, request_imports_ms=2, cpu_ms=120),
+            "floor": cold(400, 50, first_ms=20, imports_ms=300, request_imports_ms=4, cpu_ms=350),
             "baseline": cold(1000, 70, first_ms=40, imports_ms=900),
             "bare": cold(1, 10, first_ms=0.5),
             **{f"floor+{tracer}": cold(400 + 10 * (index + 1), 52) for index, tracer in enumerate(tracers)},
@@ -269,7 +269,7 @@ def test_every_variant_gets_its_init_split_into_imports_and_app_build_and_its_fi
     assert list(rows) == ["project", "powertools", "floor", "baseline", "bare", "floor+xray-sdk"]
     assert rows["project"] == ["150.0", "108.0", "258.0", "22.0", "5.0", "1.10x", "150", "5"]
     assert rows["floor"] == ["300.0", "80.0", "380.0", "20.0", "4.0", "1.00x", "300", "4"]
-    assert "the floor's cold path minus the powertools variant's, 250.0 ms" in report
+    assert "the floor's cold path minus the powertools variant's, 250.0 ms (230.0 ms of CPU time)" in report
 
 
 def test_the_tracing_table_adds_each_tracers_cost_to_the_floor_round_by_round():

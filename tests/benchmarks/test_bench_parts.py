@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import struct
 import time
 import zlib
@@ -19,7 +20,8 @@ from benchmarks.machine import Machine
 from benchmarks.measure import ColdSample, ColdSummary, WarmPair, WarmSeries, paired_difference, rotated
 from benchmarks.raster import Raster
 from benchmarks.report import MIB, ArtifactFigures, Results, RunSettings, render
-from benchmarks.variants import PROJECT_TRACER_VARIANT, Variant
+from benchmarks.variants import PROJECT_TRACER_VARIANT, Variant, floor_with_project_tracer
+from runtime.contract import HANDLER
 
 
 def test_every_variant_leads_a_round_in_turn():
@@ -437,3 +439,15 @@ def test_a_timeout_stops_the_commands_whole_process_group(tmp_path: Path):
     assert timing.seconds[0] < 1.5
     assert timing.failure_output == "started"
     assert not marker.exists()
+
+
+def test_without_a_project_tracer_in_the_function_code_its_variant_is_left_out(tmp_path: Path):
+    stage = tmp_path / "assembly-dev"
+    code = stage / "asset.code" / "runtime"
+    code.mkdir(parents=True)
+    (code / "handler.py").write_text("")
+    function = {"Type": "AWS::Lambda::Function", "Properties": {"Handler": HANDLER}}
+    function["Metadata"] = {"aws:asset:path": "asset.code"}
+    (stage / "Dev.template.json").write_text(json.dumps({"Resources": {"Function": function}}))
+
+    assert floor_with_project_tracer(tmp_path / "work", Path("requirements.txt"), tmp_path) is None

@@ -23,7 +23,9 @@ class ColdSample:
     """One fresh interpreter: handler import (Lambda's INIT), then the first request.
 
     Wall-clock times are what a caller waits for; the process's CPU time over the same span is the
-    cross-check that other work on a shared machine barely moves.
+    cross-check that other work on a shared machine barely moves. The ``imports`` figures are the
+    probe's :class:`~benchmarks.probe.ImportClock`: time spent loading modules from outside the
+    function's own code (standard library and layers), and how many.
     """
 
     init_ms: float
@@ -33,10 +35,19 @@ class ColdSample:
     modules: int
     cpu_ms: float = 0.0
     """CPU time of INIT and the first request together."""
+    init_imports_ms: float = 0.0
+    init_imported_modules: int = 0
+    first_request_imports_ms: float = 0.0
+    first_request_imported_modules: int = 0
 
     @property
     def total_ms(self) -> float:
         return self.init_ms + self.first_request_ms
+
+    @property
+    def app_build_ms(self) -> float:
+        """INIT outside imports: the function's own code building its app."""
+        return self.init_ms - self.init_imports_ms
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,39 @@ class ColdSummary:
     def modules(self) -> int:
         return int(self.median(lambda sample: sample.modules))
 
+    @property
+    def init_imports_ms(self) -> float:
+        return self.median(lambda sample: sample.init_imports_ms)
+
+    @property
+    def app_build_ms(self) -> float:
+        return self.median(lambda sample: sample.app_build_ms)
+
+    @property
+    def first_request_imports_ms(self) -> float:
+        return self.median(lambda sample: sample.first_request_imports_ms)
+
+    @property
+    def init_imported_modules(self) -> int:
+        return int(self.median(lambda sample: sample.init_imported_modules))
+
+    @property
+    def first_request_imported_modules(self) -> int:
+        return int(self.median(lambda sample: sample.first_request_imported_modules))
+
+
+def paired_difference(
+    subject: ColdSummary, reference: ColdSummary, metric: Callable[[ColdSample], float]
+) -> float:
+    """The median over rounds of ``metric(subject) - metric(reference)``, both from the same round.
+
+    Samples are kept in round order, and within a round every variant started once, close in time:
+    pairing them leaves out most of the load that drifts from round to round.
+    """
+    return statistics.median(
+        metric(mine) - metric(theirs) for mine, theirs in zip(subject.samples, reference.samples, strict=True)
+    )
+
 
 def rotated[T](items: Sequence[T], shift: int) -> list[T]:
     """``items`` starting at position ``shift`` (modulo its length) and wrapping around."""
@@ -111,6 +155,10 @@ def cold_path(
                         compiled_from_source=len(result["compiled_from_source"]),
                         modules=result["modules"],
                         cpu_ms=result["init_cpu_ms"] + request["cpu_ms"],
+                        init_imports_ms=result["init_imports_ms"],
+                        init_imported_modules=result["init_imported_modules"],
+                        first_request_imports_ms=request["imports_ms"],
+                        first_request_imported_modules=request["imported_modules"],
                     )
                 )
     return {name: ColdSummary(tuple(values)) for name, values in samples.items()}

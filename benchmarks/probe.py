@@ -4,7 +4,8 @@ Started as ``python -I -S [-B] probe.py <config.json>``: isolated mode and no ``
 standard library on ``sys.path``; the probe puts the function's code and then its layers' ``python/``
 folders in front, the order Lambda uses. Then, depending on the config's ``mode``:
 
-- ``cold``: import the handler (the INIT phase), then invoke it with each event in turn;
+- ``cold``: import the handler (the INIT phase), then invoke it with each event in turn; an
+  :class:`ImportClock` splits INIT (and each request) into loading dependencies and the rest;
 - ``warm``: invoke the handler and call its ASGI app directly, interleaved, many times.
 
 It writes its measurements as JSON to the config's ``result`` path (the handler owns stdout).
@@ -24,7 +25,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from importlib.machinery import SourceFileLoader
+from importlib.machinery import ExtensionFileLoader, SourceFileLoader, SourcelessFileLoader
 from typing import Any
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -59,6 +60,62 @@ def record_source_compiles(roots: list[str]) -> list[str]:
 
     setattr(SourceFileLoader, "source_to_code", recording)  # noqa: B010 - replacing a method
     return compiled
+
+
+class ImportClock:
+    """Wall-clock time spent loading modules from outside the function's own code.
+
+    The import system runs every module file through its loader's ``exec_module`` (and loads an
+    extension module's shared library in ``create_module``); wrapped, they let the clock run while a
+    module of the standard library or of a layer is being loaded, the modules it imports in turn
+    included, and stand still while a module of the function's own code (under ``own_root``, Lambda's
+    ``/var/task``) runs its body. So a phase's imports are what loading its dependencies cost, and
+    the rest of INIT is the function building its app (its own modules' bodies, the app, clients,
+    Powertools' objects), whatever the handler module looks like. Built-in and frozen modules are
+    not timed: the interpreter has loaded them before the handler is imported. A module loaded in
+    another thread (FastAPI runs a plain route in a worker thread) counts the same; the clock takes
+    it that two threads never load modules at once, as on the paths measured here, where the
+    caller waits for the worker.
+    """
+
+    def __init__(self, own_root: str) -> None:
+        self._own_root = own_root.rstrip("/") + "/"
+        self._depth = 0
+        self._since = 0.0
+        self._seconds = 0.0
+        self._modules = 0
+
+    def install(self) -> None:
+        for loader_class, method in (
+            (SourceFileLoader, "exec_module"),
+            (SourcelessFileLoader, "exec_module"),
+            (ExtensionFileLoader, "create_module"),
+            (ExtensionFileLoader, "exec_module"),
+        ):
+            setattr(loader_class, method, self._timed(getattr(loader_class, method), method == "exec_module"))
+
+    def lap(self) -> tuple[float, int]:
+        """Milliseconds spent and dependency modules loaded since the last lap; starts the next one."""
+        lap = (self._seconds * 1000, self._modules)
+        self._seconds, self._modules = 0.0, 0
+        return lap
+
+    def _timed(self, method: Callable[..., Any], counts: bool) -> Callable[..., Any]:
+        def timed(loader: Any, *args: Any, **kwargs: Any) -> Any:
+            if str(loader.path).startswith(self._own_root):
+                return method(loader, *args, **kwargs)
+            if self._depth == 0:
+                self._since = time.perf_counter()
+            self._depth += 1
+            self._modules += counts
+            try:
+                return method(loader, *args, **kwargs)
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._seconds += time.perf_counter() - self._since
+
+        return timed
 
 
 def peak_rss_kib() -> int:
@@ -145,17 +202,24 @@ def _handler_status(handler: Handler, event: dict[str, Any]) -> int:
 
 def cold(config: dict[str, Any]) -> dict[str, Any]:
     compiled = record_source_compiles(config["path"])
+    imports = ImportClock(own_root=config["path"][0])
+    imports.install()
     started, started_cpu = time.perf_counter(), time.process_time()
     handler: Handler = load(config["handler"])
     initialised, initialised_cpu = time.perf_counter(), time.process_time()
+    init_imports_ms, init_imported = imports.lap()
     requests = []
     for event in config["events"]:
         before, before_cpu = time.perf_counter(), time.process_time()
         response = invoke(handler, event)
+        elapsed_ms, cpu_ms = (time.perf_counter() - before) * 1000, (time.process_time() - before_cpu) * 1000
+        imports_ms, imported = imports.lap()
         requests.append(
             {
-                "ms": (time.perf_counter() - before) * 1000,
-                "cpu_ms": (time.process_time() - before_cpu) * 1000,
+                "ms": elapsed_ms,
+                "cpu_ms": cpu_ms,
+                "imports_ms": imports_ms,
+                "imported_modules": imported,
                 "status": response.get("statusCode"),
                 "body": response.get("body"),
             }
@@ -163,6 +227,8 @@ def cold(config: dict[str, Any]) -> dict[str, Any]:
     return {
         "init_ms": (initialised - started) * 1000,
         "init_cpu_ms": (initialised_cpu - started_cpu) * 1000,
+        "init_imports_ms": init_imports_ms,
+        "init_imported_modules": init_imported,
         "requests": requests,
         "peak_rss_kib": peak_rss_kib(),
         "compiled_from_source": compiled,

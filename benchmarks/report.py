@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from benchmarks.artifacts import ArchiveSize
 from benchmarks.devloop import FRESH_CLONE_TIMEOUT_SECONDS, CommandTiming, fresh_clone_label
 from benchmarks.machine import Machine
-from benchmarks.measure import ColdSummary, WarmPair
-from benchmarks.variants import Variant
+from benchmarks.measure import ColdSample, ColdSummary, WarmPair, paired_difference
+from benchmarks.variants import PROJECT_TRACER, PROJECT_TRACER_VARIANT, Variant
 
 MIB = 1024 * 1024
 MB = 1000 * 1000
 LAMBDA_UNZIPPED_LIMIT_MIB = 250
 """Function code plus all its layers, unzipped (AWS's "250 MB" is 250 MiB)."""
-LAYER_TARGET_MB = 10
-"""The issue's "layer <= 10 MB zipped", taken as it is written: decimal megabytes."""
+LAYER_TARGET_MB = 9
+"""The issue's "layer <= 9 MB zipped", taken as it is written: decimal megabytes."""
 MIN_COLD_RUNS = 15
 """The issue's minimum of fresh processes behind each cold-path median."""
 WARM_TARGET_CALL = "GET /items/{id}"
@@ -70,6 +70,8 @@ def render(results: Results, *, chart_file: str, notes: str) -> str:
         _header(results),
         _targets(results),
         _cold(results, chart_file),
+        _phases(results),
+        _tracing(results),
         _warm(results),
         _artifacts(results),
         _devloop(results),
@@ -87,6 +89,8 @@ def shortfalls(results: Results) -> list[str]:
             f"the cold-path medians are over {results.settings.cold_runs} fresh processes, fewer than "
             f"the issue's minimum of {MIN_COLD_RUNS}"
         )
+    if not any(timing.command == "make check" for timing in results.devloop):
+        found.append("`make check` was not timed (`--check-runs 0`)")
     timing = results.make_test
     if timing is None:
         found.append("`make test` was not timed (`--skip-make-test`)")
@@ -130,32 +134,68 @@ def _verdict(met: bool) -> str:
     return "met" if met else "**missed**"
 
 
-def _targets(results: Results) -> str:
+@dataclass(frozen=True)
+class Target:
+    """One row of the targets table: what is asked, this run's figure, and whether it is met."""
+
+    target: str
+    figure: str
+    met: bool
+
+
+def targets(results: Results) -> list[Target]:
+    """Issue 17's targets, then the bytecode rule and issue 12's target against the baseline."""
     project, baseline, floor = (results.cold[name] for name in ("project", "baseline", "floor"))
-    versus_baseline = _ratio(project.total_ms, baseline.total_ms)
     versus_floor = _ratio(project.total_ms, floor.total_ms)
+    first_request = _ratio(project.first_request_ms, floor.first_request_ms)
+    rss = _ratio(project.peak_rss_mib, floor.peak_rss_mib)
     warm_ratio = results.warm[WARM_TARGET_CALL].ratio
     layer_bytes = results.lambda_layer.size.zipped_bytes
     without = results.lambda_layer.without_bytecode + results.lambda_code.without_bytecode
-    rows = [
-        ("cold path total <= 0.35x baseline", f"{versus_baseline:.3f}x", versus_baseline <= 0.35),
-        ("cold path total <= 1.2x floor", f"{versus_floor:.3f}x", versus_floor <= 1.2),
-        ("warm GET through the handler <= 1.3x plain ASGI (p50)", f"{warm_ratio:.3f}x", warm_ratio <= 1.3),
-        (
+    versus_baseline = _ratio(project.total_ms, baseline.total_ms)
+    return [
+        Target("cold path total <= 0.75x floor", f"{versus_floor:.3f}x", versus_floor <= 0.75),
+        Target(
+            "first request after INIT <= 1.2x the floor's",
+            f"{first_request:.3f}x ({project.first_request_ms:.1f} vs {floor.first_request_ms:.1f} ms)",
+            first_request <= 1.2,
+        ),
+        Target(
+            "cold peak RSS <= 0.9x floor",
+            f"{rss:.3f}x ({project.peak_rss_mib:.1f} vs {floor.peak_rss_mib:.1f} MiB)",
+            rss <= 0.9,
+        ),
+        Target(
+            "warm GET through the handler <= 1.1x plain ASGI (p50)", f"{warm_ratio:.3f}x", warm_ratio <= 1.1
+        ),
+        Target(
             f"Lambda layer <= {LAYER_TARGET_MB} MB zipped (MB = 10^6 bytes)",
             f"{layer_bytes / MB:.2f} MB ({layer_bytes / MIB:.2f} MiB)",
             layer_bytes <= LAYER_TARGET_MB * MB,
         ),
-        ("0 deployed modules without usable bytecode", str(without), without == 0),
-        (
-            "cold peak RSS <= baseline",
-            f"{project.peak_rss_mib:.1f} vs {baseline.peak_rss_mib:.1f} MiB",
-            project.peak_rss_mib <= baseline.peak_rss_mib,
+        Target("0 deployed modules without usable bytecode", str(without), without == 0),
+        Target(
+            "cold path total <= 0.35x baseline (issue 12)", f"{versus_baseline:.3f}x", versus_baseline <= 0.35
         ),
     ]
-    lines = ["## Targets", "", "| target | this run | |", "| --- | --- | --- |"]
-    lines += [f"| {target} | {figure} | {_verdict(met)} |" for target, figure, met in rows]
+
+
+def _targets(results: Results) -> str:
+    lines = [
+        "## Targets",
+        "",
+        "Medians of this run; the project is compared with variants measured in the same rounds.",
+        "",
+        "| target | this run | |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| {row.target} | {row.figure} | {_verdict(row.met)} |" for row in targets(results)]
     return "\n".join(lines)
+
+
+def _compared(results: Results) -> list[Variant]:
+    """The variants of the main tables and the chart: all but the tracing ones."""
+    return [variant for variant in results.variants if variant.tracing is None]
 
 
 def _cold(results: Results, chart_file: str) -> str:
@@ -166,8 +206,9 @@ def _cold(results: Results, chart_file: str) -> str:
         f"![Cold path per variant: INIT and first request, median ms]({chart_file})",
         "",
         f"Median of {settings.cold_runs} fresh processes per variant ({settings.warmup_rounds} warm-up "
-        "round discarded first); in each round every variant starts once, in an order that rotates from "
-        "round to round. Each process is `python -I -S -B benchmarks/probe.py <config>`: only the unpacked "
+        "round discarded first); in each round every variant (the tracing ones below included) starts "
+        "once, in an order that rotates from round to round. Each process is "
+        "`python -I -S -B benchmarks/probe.py <config>`: only the unpacked "
         "artifact on `sys.path` (function code, then the layer's `python/`), Lambda's environment "
         "variables, tracing active (X-Ray segments to a local UDP sink), `-B` standing in for Lambda's "
         "read-only file system. The artifact is zipped as the CDK CLI zips assets (every entry dated "
@@ -184,7 +225,7 @@ def _cold(results: Results, chart_file: str) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     baseline, floor = results.cold["baseline"], results.cold["floor"]
-    for variant in results.variants:
+    for variant in _compared(results):
         summary = results.cold[variant.name]
         lines.append(
             f"| {variant.name} | {summary.init_ms:.1f} | {summary.first_request_ms:.1f} | "
@@ -198,6 +239,98 @@ def _cold(results: Results, chart_file: str) -> str:
     return "\n".join(lines)
 
 
+def _init(sample: ColdSample) -> float:
+    return sample.init_ms
+
+
+def _first_request(sample: ColdSample) -> float:
+    return sample.first_request_ms
+
+
+def _total(sample: ColdSample) -> float:
+    return sample.total_ms
+
+
+def _cpu(sample: ColdSample) -> float:
+    return sample.cpu_ms
+
+
+def _phases(results: Results) -> str:
+    lines = [
+        "## Cold path by phase",
+        "",
+        "The same processes as above. INIT is split by the probe's import clock (`ImportClock` in "
+        "`benchmarks/probe.py`), which needs nothing from the handler module: **imports** is the time "
+        "spent loading modules from outside the function's own code (standard library and layer, "
+        "with whatever those modules run at import), **app build** the rest of INIT, the function's "
+        "own modules building the app (routes and their models, clients, Powertools' objects, "
+        "Mangum). The first request is split the same way: the modules it is the first to need load "
+        "during it. Every column is its own median, so imports and app build add up to INIT in each "
+        "process but their medians need not add up to INIT's exactly.",
+        "",
+        "| variant | INIT: imports ms | INIT: app build ms | INIT ms | first request ms "
+        "| first request: imports ms | first request vs floor's | modules imported at INIT "
+        "| modules imported by the first request |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    floor = results.cold["floor"]
+    for variant in results.variants:
+        summary = results.cold[variant.name]
+        lines.append(
+            f"| {variant.name} | {summary.init_imports_ms:.1f} | {summary.app_build_ms:.1f} | "
+            f"{summary.init_ms:.1f} | {summary.first_request_ms:.1f} | "
+            f"{summary.first_request_imports_ms:.1f} | "
+            f"{_ratio(summary.first_request_ms, floor.first_request_ms):.2f}x | "
+            f"{summary.init_imported_modules} | {summary.first_request_imported_modules} |"
+        )
+    if "powertools" in results.cold:
+        powertools = results.cold["powertools"]
+        wall, cpu = (paired_difference(floor, powertools, metric) for metric in (_total, _cpu))
+        lines += [
+            "",
+            f"What FastAPI and Mangum cost: the floor's cold path minus the powertools variant's, "
+            f"{wall:.1f} ms ({cpu:.1f} ms of CPU time), medians of the per-round differences.",
+        ]
+    return "\n".join(lines)
+
+
+def _tracing(results: Results) -> str:
+    traced = [variant for variant in results.variants if variant.tracing is not None]
+    lines = [
+        "## Tracing at cold start",
+        "",
+        "What tracing adds to a cold start: the floor's app built with each tracer where the project "
+        "traces (`apps/traced/`: the invocation, the repository call and its DynamoDB call, sent to "
+        "the local X-Ray sink), against the untraced floor, in the same rounds. Each added time is the "
+        "median of the per-round differences from the floor, which leaves out most of the load that "
+        "drifts between rounds; the added CPU time (INIT and first request) is the cross-check that "
+        "other work on the machine moves least.",
+        "",
+        "| tracing | variant | INIT ms | first request ms | total ms | added to INIT, ms "
+        "| added to the first request, ms | added in total, ms | added CPU, ms | peak RSS MiB "
+        "| modules loaded |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    floor = results.cold["floor"]
+    for tracing, name in [("none", "floor"), *((variant.tracing or "", variant.name) for variant in traced)]:
+        summary = results.cold[name]
+        init, first, total, cpu = (
+            paired_difference(summary, floor, metric) for metric in (_init, _first_request, _total, _cpu)
+        )
+        lines.append(
+            f"| {tracing} | {name} | {summary.init_ms:.1f} | {summary.first_request_ms:.1f} | "
+            f"{summary.total_ms:.1f} | {init:+.1f} | {first:+.1f} | {total:+.1f} | {cpu:+.1f} | "
+            f"{summary.peak_rss_mib:.1f} | {summary.modules} |"
+        )
+    if not any(variant.name == PROJECT_TRACER_VARIANT for variant in traced):
+        lines += [
+            "",
+            f"The project's own tracer was not measured: this tree's function code has no "
+            f"`{PROJECT_TRACER.as_posix()}`.",
+        ]
+    return "\n".join(lines)
+
+
 def _warm(results: Results) -> str:
     settings = results.settings
     lines = [
@@ -205,14 +338,14 @@ def _warm(results: Results) -> str:
         "",
         f"One warm process of the project's artifact (same set-up as the cold path) making "
         f"{settings.warm_invocations} calls of each kind after a warm-up, all kinds interleaved: "
-        "`handler` is the Lambda handler (Powertools logger, tracer and metrics, Mangum, the app) with a "
+        "`handler` is the Lambda handler (its logger, tracer and metrics, Mangum, the app) with a "
         "payload 2.0 event; `asgi` calls the same FastAPI app, middleware included, as a plain ASGI "
         "server would, one event loop for all calls. `GET /items/{id}` reads an item and `POST /items` "
         "creates one, both through moto's DynamoDB on loopback, a round trip that both sides pay and "
         "that dilutes their ratio; `GET /health` calls no AWS service, so its pair isolates what Mangum "
-        "and Powertools add. The last column is that addition in milliseconds per call (the handler's "
-        "p50 minus plain ASGI's), the figure to compare across requests. Calls per second are for one "
-        "process calling serially.",
+        "and the observability wrappers add. The last column is that addition in milliseconds per call "
+        "(the handler's p50 minus plain ASGI's), the figure to compare across requests. Calls per "
+        "second are for one process calling serially.",
         "",
         "| call | p50 ms | p99 ms | calls/s | p50 vs plain ASGI | p50 minus plain ASGI, ms |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",

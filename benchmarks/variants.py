@@ -33,6 +33,8 @@ BUILD_VERSION = "1"
 TASK_ROOT = "/var/task"
 LAYER_ROOT = "/opt/python"
 FLOOR_PACKAGES = ("fastapi", "mangum", "botocore")
+BASELINE_EXTRA_PACKAGES = ("aws-xray-sdk==2.15.0",)
+"""The tutorial's Powertools Tracer needs the X-Ray SDK, which the project's runtime no longer uses."""
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,16 @@ def project(host_assembly: Path) -> Variant:
 
 def baseline(work: Path, requirements: Path) -> Variant:
     def install(site: Path) -> None:
-        _pip(["--target", str(site), "-r", str(requirements)])
+        _pip(["--target", str(site), "-r", str(requirements), *BASELINE_EXTRA_PACKAGES])
 
     return Variant(
         name="baseline",
         description="tutorial style: module-level boto3 resource and Powertools, `pip install --target`",
         handler="tutorial_app.handler",
         code_dir=_code_folder(work, APPS / "baseline" / "tutorial_app.py", compiled=False),
-        layer_dir=_cached(work, "baseline-layer", [requirements.read_bytes()], install),
+        layer_dir=_cached(
+            work, "baseline-layer", [requirements.read_bytes(), *BASELINE_EXTRA_PACKAGES], install
+        ),
     )
 
 

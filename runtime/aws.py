@@ -2,9 +2,8 @@
 
 Importing this module creates nothing: the botocore session, each client (with its service model
 and endpoint rules) and its connections are made by the first call that needs them, so requests that
-need no AWS service (health, docs) never pay for them. botocore's modules themselves are already
-loaded when the handler is imported, even with tracing disabled: Powertools' Tracer imports the
-X-Ray SDK, which imports ``botocore.session`` and ``botocore.client``. Clients come from botocore
+need no AWS service (health, docs) never pay for them. Each client's calls are traced
+(:meth:`runtime.tracing.Tracer.instrument`). Clients come from botocore
 directly: a boto3 session would only add its resource layer and S3 transfer manager, which the
 service never uses, to every cold start that reaches DynamoDB (``make bench`` measures it).
 :func:`reset` drops every client and cache; call it after a SnapStart restore (or between tests) so
@@ -22,6 +21,7 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters.secrets import SecretsProvider
+    from botocore.client import BaseClient
     from botocore.config import Config
     from botocore.session import Session
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -55,7 +55,7 @@ _cache = _Cache()
 def dynamodb() -> DynamoDBClient:
     with _lock:
         if _cache.dynamodb is None:
-            client = _session().create_client("dynamodb", config=_client_config())
+            client = _traced(_session().create_client("dynamodb", config=_client_config()))
             _cache.dynamodb = cast("DynamoDBClient", client)
         return _cache.dynamodb
 
@@ -66,7 +66,7 @@ def secrets_provider() -> SecretsProvider:
         if _cache.secrets_provider is None:
             from aws_lambda_powertools.utilities.parameters.secrets import SecretsProvider
 
-            client = _session().create_client("secretsmanager", config=_client_config())
+            client = _traced(_session().create_client("secretsmanager", config=_client_config()))
             _cache.secrets_provider = SecretsProvider(boto3_client=cast("SecretsManagerClient", client))
         return _cache.secrets_provider
 
@@ -95,6 +95,13 @@ def _session() -> Session:
 
         _cache.session = Session()
     return _cache.session
+
+
+def _traced(client: BaseClient) -> BaseClient:
+    from runtime.observability import tracer
+
+    tracer.instrument(client)
+    return client
 
 
 def _client_config() -> Config:

@@ -13,19 +13,23 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from runtime.init_phase import collector_paused
+from runtime.init_phase import collector_paused, import_first_request_modules, model_builds_deferred
 
-with collector_paused():
+with collector_paused(), model_builds_deferred():
     from aws_lambda_powertools.logging import correlation_paths
     from mangum import Mangum
     from mangum.types import LambdaContext
 
-    from runtime.main import create_app
+    from runtime import aws
+    from runtime.main import create_app, resolve_routes
     from runtime.observability import logger, metrics, tracer
     from runtime.snapstart import register_restore_hooks
 
     app = create_app()
+    resolve_routes(app)
     _asgi_adapter = Mangum(app, lifespan="off")
+    aws.warm_up()
+    import_first_request_modules()
     register_restore_hooks()
 
 # Reads add no metric; Powertools would warn about an empty metric set after each of them.

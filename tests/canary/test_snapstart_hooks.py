@@ -30,10 +30,10 @@ def restore() -> None:
         hook(*args, **kwargs)
 
 
-def test_importing_the_handler_registers_the_reset(runtime_handler: ModuleType):
+def test_importing_the_handler_registers_the_restore(runtime_handler: ModuleType):
     from runtime import aws
 
-    assert (aws.reset, (), {}) in after_restore_hooks()
+    assert (aws.restored, (), {}) in after_restore_hooks()
 
 
 def test_a_restore_replaces_clients_and_secrets_made_before_the_snapshot(
@@ -45,7 +45,9 @@ def test_a_restore_replaces_clients_and_secrets_made_before_the_snapshot(
 
     restore()
 
+    made_by_the_restore = aws._cache.dynamodb
     after_restore = (aws.dynamodb(), aws.secrets_provider())
+    assert after_restore[0] is made_by_the_restore
     assert after_restore[0] is not before_snapshot[0]
     assert after_restore[1] is not before_snapshot[1]
     assert "TableNames" in after_restore[0].list_tables()
@@ -55,3 +57,17 @@ def test_without_the_registry_nothing_is_registered_and_nothing_breaks(monkeypat
     monkeypatch.setitem(sys.modules, RUNTIME_HOOKS_MODULE, None)
 
     assert register_restore_hooks() is False
+
+
+def test_a_restore_keeps_the_sdk_models_read_at_init(runtime_handler: ModuleType, runtime_backend: Emulator):
+    """The service models are read-only data: reading them again would only slow the first request."""
+    from runtime import aws
+
+    aws.dynamodb()
+    loader = aws._cache.loader
+
+    restore()
+
+    assert loader is not None
+    assert aws._cache.loader is loader
+    assert aws._session().get_component("data_loader") is loader

@@ -156,7 +156,7 @@ def test_no_module_of_the_function_or_the_layer_is_compiled_from_source(
         "aws_lambda_powertools/utilities/idempotency/__pycache__/idempotency.cpython-313.pyc",
         "aws_lambda_powertools/utilities/parameters/__pycache__/secrets.cpython-313.pyc",
     } <= loaded
-    assert len(deployed) > 500
+    assert len(deployed) > 400
 
 
 def test_nothing_is_written_into_the_unpacked_code_or_layer(cold_start: ColdStart, deployment: Deployment):

@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
-from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 if TYPE_CHECKING:
@@ -119,9 +119,16 @@ def reset() -> None:
 
 
 def restored() -> None:
-    """After a SnapStart restore: new credentials and clients, made before the first request needs them."""
+    """After a SnapStart restore: new credentials and clients, made before the first request needs them.
+
+    If the credentials cannot be had yet, the restore still succeeds: the first request that needs
+    the client tries again.
+    """
     reset()
-    warm_up(network=True)
+    try:
+        warm_up(network=True)
+    except BotoCoreError:
+        reset()
 
 
 def _session() -> Session:

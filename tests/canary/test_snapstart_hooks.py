@@ -7,6 +7,7 @@ A restore is played the way Lambda's runtime does it: every registered callable 
 from __future__ import annotations
 
 import importlib
+import socket
 import sys
 from collections.abc import Callable
 from types import ModuleType
@@ -71,3 +72,23 @@ def test_a_restore_keeps_the_sdk_models_read_at_init(runtime_handler: ModuleType
     assert loader is not None
     assert aws._cache.loader is loader
     assert aws._session().get_component("data_loader") is loader
+
+
+def test_a_restore_without_credentials_yet_succeeds_and_leaves_the_client_to_the_first_request(
+    runtime_handler: ModuleType, runtime_backend: Emulator, monkeypatch: pytest.MonkeyPatch
+):
+    """SnapStart's credentials come from Lambda's container endpoint; here it refuses the connection."""
+    from runtime import aws
+
+    with socket.socket() as unreachable:
+        unreachable.bind(("127.0.0.1", 0))
+        closed_port = unreachable.getsockname()[1]
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"http://127.0.0.1:{closed_port}/credentials")
+
+    restore()
+
+    assert aws._cache.dynamodb is None
+    monkeypatch.undo()
+    assert "TableNames" in aws.dynamodb().list_tables()

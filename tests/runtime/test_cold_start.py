@@ -125,3 +125,47 @@ def test_the_first_request_imports_no_module(in_lambda: bool) -> None:
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == {"status": 200, "imported": []}
+
+
+DEFERRED_MODELS_PROBE = textwrap.dedent(
+    """
+    import json
+    import runtime.handler
+    from fastapi.openapi.models import OpenAPI
+    from pydantic import BaseModel
+
+    class Later(BaseModel):
+        x: int
+
+    built_before = OpenAPI.__pydantic_complete__
+    document = runtime.handler.app.openapi()
+    OpenAPI.model_validate(document)
+    print(json.dumps({
+        "built_at_init": built_before,
+        "paths": sorted(document["paths"]),
+        "built_on_use": OpenAPI.__pydantic_complete__,
+        "later_models_build_at_once": Later.__pydantic_complete__,
+    }))
+    """
+)
+
+
+def test_fastapis_openapi_models_are_built_on_first_use_not_during_init() -> None:
+    """``runtime.init_phase.model_builds_deferred``: a pydantic upgrade that ignores it fails here."""
+    environ = process_environment(PYTHONDONTWRITEBYTECODE="1", ENABLE_DOCS="true")
+
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", DEFERRED_MODELS_PROBE],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=ROOT,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.splitlines()[-1])
+    assert outcome["built_at_init"] is False
+    assert outcome["built_on_use"] is True
+    assert outcome["later_models_build_at_once"] is True
+    assert "/items/{item_id}" in outcome["paths"]

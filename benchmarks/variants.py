@@ -33,7 +33,7 @@ BUILD_VERSION = "1"
 TASK_ROOT = "/var/task"
 LAYER_ROOT = "/opt/python"
 FLOOR_PACKAGES = ("fastapi", "mangum", "botocore")
-BASELINE_EXTRA_PACKAGES = ("aws-xray-sdk==2.15.0",)
+BASELINE_XRAY_REQUIREMENTS = APPS / "baseline" / "requirements-xray.txt"
 """The tutorial's Powertools Tracer needs the X-Ray SDK, which the project's runtime no longer uses."""
 
 
@@ -65,17 +65,17 @@ def project(host_assembly: Path) -> Variant:
 
 
 def baseline(work: Path, requirements: Path) -> Variant:
+    xray_requirements = BASELINE_XRAY_REQUIREMENTS.read_bytes()
+
     def install(site: Path) -> None:
-        _pip(["--target", str(site), "-r", str(requirements), *BASELINE_EXTRA_PACKAGES])
+        _pip(["--target", str(site), "-r", str(requirements), "-r", str(BASELINE_XRAY_REQUIREMENTS)])
 
     return Variant(
         name="baseline",
         description="tutorial style: module-level boto3 resource and Powertools, `pip install --target`",
         handler="tutorial_app.handler",
         code_dir=_code_folder(work, APPS / "baseline" / "tutorial_app.py", compiled=False),
-        layer_dir=_cached(
-            work, "baseline-layer", [requirements.read_bytes(), *BASELINE_EXTRA_PACKAGES], install
-        ),
+        layer_dir=_cached(work, "baseline-layer", [requirements.read_bytes(), xray_requirements], install),
     )
 
 

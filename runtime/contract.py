@@ -45,6 +45,33 @@ AWS_SERVICES: Final = ("dynamodb", "secretsmanager")
 """botocore names of every AWS service the runtime calls (:mod:`runtime.aws`); the dependency layer
 keeps only their SDK models, so a client of any other service fails, locally as in Lambda."""
 
+LAYER_EXCLUDE: Final = (
+    "aws_lambda_powertools/utilities/auth_alpha",
+    "aws_lambda_powertools/utilities/batch",
+    "aws_lambda_powertools/utilities/circuit_breaker",
+    "aws_lambda_powertools/utilities/data_masking",
+    "aws_lambda_powertools/utilities/feature_flags",
+    "aws_lambda_powertools/utilities/kafka",
+    "aws_lambda_powertools/utilities/parser",
+    "aws_lambda_powertools/utilities/streaming",
+    "anyio/_backends/_trio.py",
+    "anyio/pytest_plugin.py",
+    "pydantic/mypy.py",
+    "starlette/testclient.py",
+    "fastapi/testclient.py",
+    "dateutil/zoneinfo/dateutil-zoneinfo.tar.gz",
+)
+"""Layer paths (relative to its ``python/``) that nothing the runtime imports ever imports: Powertools
+utilities the service does not use (only each other import them), anyio's trio backend, test and type
+checker plug-ins, and dateutil's copy of the time zone database (read only by ``dateutil.tz.gettz``,
+which botocore does not call). ``tests/perf/test_layer_trimming.py`` checks that no module left in the
+layer imports them."""
+DOCS_LAYER_ASSETS: Final = (
+    "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui-bundle.min.js",
+    "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui.min.css",
+)
+"""Swagger UI's files in the layer, served at :data:`DOCS_ASSETS_PATH`; left out where docs are off."""
+
 HANDLER: Final = "runtime.handler.handler"
 """Lambda handler path, relative to the root of the function's code asset."""
 

@@ -10,8 +10,19 @@ sight, so later collections, during requests, no longer walk the app's objects.
 from __future__ import annotations
 
 import gc
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+FIRST_REQUEST_MODULES = ("anyio._backends._asyncio", "encodings.idna")
+"""Modules the first request would import: anyio's asyncio backend, loaded when FastAPI first runs a
+route in a worker thread, and the codec the socket module uses to resolve the AWS endpoint's name."""
+
+
+def import_first_request_modules() -> None:
+    """Import now, during INIT, what the first request would otherwise import."""
+    for name in FIRST_REQUEST_MODULES:
+        importlib.import_module(name)
 
 
 @contextmanager
@@ -25,3 +36,15 @@ def collector_paused() -> Iterator[None]:
         gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def model_builds_deferred() -> Iterator[None]:
+    """Pydantic models defined in the block build their validators on first use, not at definition."""
+    from pydantic._internal._config import config_defaults
+
+    config_defaults["defer_build"] = True
+    try:
+        yield
+    finally:
+        config_defaults["defer_build"] = False

@@ -1,15 +1,15 @@
-"""The service's Powertools logger, tracer and metrics, configured by their standard variables.
+"""The service's Powertools logger and metrics, and its X-Ray tracer, configured by their standard variables.
 
 ``POWERTOOLS_SERVICE_NAME`` names the service (and is the ``service`` metric dimension),
 ``POWERTOOLS_METRICS_NAMESPACE`` the metric namespace, ``POWERTOOLS_LOG_LEVEL`` the log level.
 Every metric is published twice: by ``service``, and by ``service`` and ``function_version``
 (``AWS_LAMBDA_FUNCTION_VERSION``, one new value per deployment), which the rollback alarms watch.
-Tracing turns itself off outside Lambda (no ``LAMBDA_TASK_ROOT``) or with
-``POWERTOOLS_TRACE_DISABLED=true``; only botocore is patched, the one library whose calls we trace.
+Tracing (:mod:`runtime.tracing`, no X-Ray SDK) turns itself off outside Lambda (no ``LAMBDA_TASK_ROOT``)
+or with ``POWERTOOLS_TRACE_DISABLED=true``; the AWS clients of :mod:`runtime.aws` are the calls it traces.
 
 Lambda's log-level filter sets the root logger to the function's application log level. At DEBUG the
 AWS SDK logs whole request and response bodies (items, the cursor key) and signed request headers,
-urllib3 its connections and the X-Ray SDK every segment it sends: :data:`QUIET_LOGGERS` stay at
+urllib3 its connections: :data:`QUIET_LOGGERS` stay at
 WARNING whatever that level, so only the service's own logger follows it.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from runtime.contract import (
@@ -27,15 +27,16 @@ from runtime.contract import (
     METRIC_SERVICE_DIMENSION,
     METRIC_VERSION_DIMENSION,
 )
+from runtime.tracing import Tracer
 
-QUIET_LOGGERS = ("boto3", "botocore", "urllib3", "aws_xray_sdk")
+QUIET_LOGGERS = ("boto3", "botocore", "urllib3")
 """Libraries that log what they send and receive; held at WARNING."""
 
 for _name in QUIET_LOGGERS:
     logging.getLogger(_name).setLevel(logging.WARNING)
 
 logger = Logger()
-tracer = Tracer(patch_modules=("botocore",))
+tracer = Tracer()
 metrics = Metrics()
 
 

@@ -54,7 +54,7 @@ class ItemRepository:
         self._client = client
         self._table = table_name
 
-    @tracer.capture_method(capture_response=False)
+    @tracer.capture_method
     def create(self, owner: str, fields: ItemWrite) -> Item:
         now = now_in_milliseconds()
         item = Item(id=new_item_id(), **fields.model_dump(), version=1, created_at=now, updated_at=now)
@@ -67,7 +67,7 @@ class ItemRepository:
             )
         return item
 
-    @tracer.capture_method(capture_response=False)
+    @tracer.capture_method
     def get(self, owner: str, item_id: str) -> Item:
         with _dynamodb_errors():
             response = self._client.get_item(
@@ -77,7 +77,7 @@ class ItemRepository:
             raise ItemNotFoundError
         return _from_attributes(response["Item"])
 
-    @tracer.capture_method(capture_response=False)
+    @tracer.capture_method
     def list_page(self, owner: str, *, limit: int, after_id: str | None) -> tuple[list[Item], bool]:
         """Up to ``limit`` items after ``after_id``, and whether more follow.
 
@@ -107,7 +107,7 @@ class ItemRepository:
             if len(found) > limit or start is None:
                 return [_from_attributes(attributes) for attributes in found[:limit]], len(found) > limit
 
-    @tracer.capture_method(capture_response=False)
+    @tracer.capture_method
     def replace(self, owner: str, item_id: str, fields: ItemWrite, if_match: IfMatch) -> Item:
         """Replace the writable fields of the revision ``if_match`` names, as one conditional write."""
         self._refuse_impossible_match(owner, item_id, if_match)
@@ -140,7 +140,7 @@ class ItemRepository:
             )
         return _from_attributes(response["Attributes"])
 
-    @tracer.capture_method(capture_response=False)
+    @tracer.capture_method
     def delete(self, owner: str, item_id: str, if_match: IfMatch | None) -> None:
         """Delete the item, or only the revision ``if_match`` names when given."""
         values: dict[str, AttributeValueTypeDef] = {}

@@ -3,8 +3,9 @@
 With SnapStart, Lambda runs the init code once per published version, snapshots the process, and starts
 every execution environment of that version from the snapshot. Anything created before the snapshot is
 shared by all of them: the AWS session (its credentials), clients with their connection pools, and the
-cached cursor secret. :func:`runtime.aws.reset` forgets all of these, so registering it to run after a
-restore makes each environment build its own on first use.
+cached cursor secret. :func:`runtime.aws.restored` forgets all of these and makes the DynamoDB client
+again, with the credentials Lambda serves the restored environment, before the first request; the
+AWS SDK's service models, read at INIT, stay in the snapshot.
 
 The registry, ``snapshot_restore_py``, is part of Lambda's managed Python runtimes; where it is absent
 (a local run without it) there is nothing to restore from and nothing is registered.
@@ -20,10 +21,10 @@ RUNTIME_HOOKS_MODULE = "snapshot_restore_py"
 
 
 def register_restore_hooks() -> bool:
-    """Have Lambda call :func:`runtime.aws.reset` after every restore; False where there are no hooks."""
+    """Have Lambda call :func:`runtime.aws.restored` after every restore; False where there are no hooks."""
     try:
         hooks = importlib.import_module(RUNTIME_HOOKS_MODULE)
     except ModuleNotFoundError:
         return False
-    hooks.register_after_restore(aws.reset)
+    hooks.register_after_restore(aws.restored)
     return True

@@ -106,6 +106,7 @@ class StatelessStack(Stack):
             requirements_file=sources.requirements_file,
             platform=sources.layer_platform,
             aws_sdk_services=contract.AWS_SERVICES,
+            exclude=[*contract.LAYER_EXCLUDE, *(() if config.enable_docs else contract.DOCS_LAYER_ASSETS)],
             cache_dir=sources.layer_cache_dir,
         ).layer
         self.api_function = ApiFunction(

@@ -7,6 +7,7 @@ machine can still create clients from it).
 
 from __future__ import annotations
 
+import ast
 import gzip
 import json
 import subprocess
@@ -21,7 +22,7 @@ from benchmarks.assembly import function_assets
 from cdk_app.bundling import BundlingError
 from cdk_app.constructs.dependency_layer import DependencyLayer
 from cdk_app.sdk_models import keep_sdk_models
-from runtime.contract import AWS_SERVICES, HANDLER
+from runtime.contract import AWS_SERVICES, DOCS_LAYER_ASSETS, HANDLER, LAYER_EXCLUDE
 from runtime.routers.docs import ASSETS, SWAGGER_UI_PACKAGE
 from tests.support.cdk_synthesis import FIXTURES, SynthesizedApp
 
@@ -131,6 +132,55 @@ def test_clients_of_the_kept_services_work_and_any_other_is_unknown(lambda_layer
 def test_the_swagger_ui_assets_the_service_serves_are_in_the_lambda_layer(lambda_layer: Path):
     folder = lambda_layer.joinpath(*SWAGGER_UI_PACKAGE.split("."))
     assert sorted(path.name for path in folder.glob("*.min.*")) == sorted(name for name, _ in ASSETS.values())
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported_modules(path: Path, root: Path) -> set[str]:
+    """Every module ``path`` imports anywhere in its code, relative imports made absolute."""
+    module = _module_name(path, root)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_no_module_left_in_the_layer_imports_one_left_out(lambda_layer: Path):
+    """What :data:`LAYER_EXCLUDE` leaves out is imported by nothing the layer keeps, lazily or not."""
+    modules = [
+        pattern.removesuffix(".py") for pattern in LAYER_EXCLUDE if "." not in pattern.removesuffix(".py")
+    ]
+    left_out = tuple(module.replace("/", ".") for module in modules)
+    importers = {
+        _module_name(path, lambda_layer): sorted(
+            name for name in _imported_modules(path, lambda_layer) if name.startswith(left_out)
+        )
+        for path in lambda_layer.rglob("*.py")
+    }
+
+    assert {module: names for module, names in importers.items() if names} == {}
+    assert all(not (lambda_layer / pattern).exists() for pattern in LAYER_EXCLUDE)
+
+
+def test_where_docs_are_off_the_layer_leaves_out_swagger_ui(synthesized_app: SynthesizedApp):
+    (layer,) = function_assets(synthesized_app.outdir, "prod", HANDLER).layer_dirs
+    folder = (layer / "python").joinpath(*SWAGGER_UI_PACKAGE.split("."))
+
+    assert folder.is_dir()
+    assert sorted(path.name for path in folder.glob("*.min.*")) == []
+    assert all(not (layer / "python" / pattern).exists() for pattern in DOCS_LAYER_ASSETS)
 
 
 def test_an_excluded_module_is_left_out_before_compiling(tmp_path: Path):

@@ -56,17 +56,19 @@ def lambda_tracing_environment(*, daemon_port: int) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class TraceHeader:
-    """A sampled ``_X_AMZN_TRACE_ID``: the trace's root and the id of the function's segment."""
+    """An ``_X_AMZN_TRACE_ID``: the trace's root and the id of the function's segment."""
 
     root: str
     parent: str
+    sampled: bool = True
 
     @classmethod
-    def new(cls) -> TraceHeader:
-        return cls(root=f"1-{int(time.time()):08x}-{secrets.token_hex(12)}", parent=secrets.token_hex(8))
+    def new(cls, *, sampled: bool = True) -> TraceHeader:
+        root = f"1-{int(time.time()):08x}-{secrets.token_hex(12)}"
+        return cls(root=root, parent=secrets.token_hex(8), sampled=sampled)
 
     def __str__(self) -> str:
-        return f"Root={self.root};Parent={self.parent};Sampled=1"
+        return f"Root={self.root};Parent={self.parent};Sampled={int(self.sampled)}"
 
 
 @dataclass(frozen=True)

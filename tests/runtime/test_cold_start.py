@@ -1,8 +1,10 @@
-"""What importing the handler costs: no connection, no boto3, no idempotency or parameters utility.
+"""What importing the handler (Lambda's INIT) does: no connection, no boto3, no idempotency or parameters
+utility, and everything the first request would otherwise prepare.
 
-botocore's modules are loaded at import (Powertools' Tracer imports the X-Ray SDK, which imports
-``botocore.session`` and ``botocore.client``, tracing on or off), but no session or client exists
-until a request needs one.
+INIT creates the DynamoDB client when the credentials are in the environment (Lambda without
+SnapStart) and only loads its service model when they are not (SnapStart's container credentials
+are fetched after the restore, :func:`runtime.aws.restored`); it resolves every route and imports
+what the first request would import, so that the first request imports nothing.
 """
 
 from __future__ import annotations
@@ -45,13 +47,28 @@ IMPORT_PROBE = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("in_lambda", [False, True], ids=["outside Lambda", "in Lambda, tracing on"])
-def test_importing_the_handler_opens_no_connection_creates_no_client_loads_no_boto3_idempotency_or_parameters(
-    in_lambda: bool,
+STATIC_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+
+
+@pytest.mark.parametrize(
+    ("in_lambda", "container_credentials", "made"),
+    [
+        (False, False, ["session", "loader", "dynamodb"]),
+        (True, False, ["session", "loader", "dynamodb"]),
+        (True, True, ["session", "loader"]),
+    ],
+    ids=["outside Lambda", "in Lambda, tracing on", "SnapStart's container credentials"],
+)
+def test_importing_the_handler_opens_no_connection_loads_no_boto3_idempotency_or_parameters(
+    in_lambda: bool, container_credentials: bool, made: list[str]
 ) -> None:
     environ = process_environment(PYTHONDONTWRITEBYTECODE="1")
     if in_lambda:
         environ.update(lambda_tracing_environment(daemon_port=2000))
+    if container_credentials:
+        for name in STATIC_CREDENTIALS:
+            environ.pop(name, None)
+        environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://127.0.0.1:9/credentials"
 
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", IMPORT_PROBE, *DEFERRED_MODULES],
@@ -63,7 +80,7 @@ def test_importing_the_handler_opens_no_connection_creates_no_client_loads_no_bo
     )
 
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"loaded": [], "clients": []}
+    assert json.loads(result.stdout) == {"loaded": [], "clients": made}
 
 
 def test_one_client_serves_every_invocation_until_reset(alice: LambdaApi, fresh_aws: None) -> None:
@@ -74,3 +91,81 @@ def test_one_client_serves_every_invocation_until_reset(alice: LambdaApi, fresh_
     assert aws.dynamodb() is client
     aws.reset()
     assert aws.dynamodb() is not client
+
+
+FIRST_REQUEST_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from tests.support.apigw import FakeLambdaContext, http_api_event
+    import runtime.handler
+
+    event = http_api_event("GET", "/items", sub="first-request-probe")
+    before = set(sys.modules)
+    response = runtime.handler.handler(event, FakeLambdaContext())
+    print(json.dumps({"status": response["statusCode"], "imported": sorted(set(sys.modules) - before)}))
+    """
+)
+
+
+@pytest.mark.parametrize("in_lambda", [False, True], ids=["outside Lambda", "in Lambda, tracing on"])
+def test_the_first_request_imports_no_module(in_lambda: bool) -> None:
+    """INIT imported all the first request needs (:mod:`runtime.init_phase`), the AWS SDK included."""
+    environ = process_environment(PYTHONDONTWRITEBYTECODE="1")
+    if in_lambda:
+        environ.update(lambda_tracing_environment(daemon_port=2000))
+
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", FIRST_REQUEST_PROBE],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=ROOT,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == {"status": 200, "imported": []}
+
+
+DEFERRED_MODELS_PROBE = textwrap.dedent(
+    """
+    import json
+    import runtime.handler
+    from fastapi.openapi.models import OpenAPI
+    from pydantic import BaseModel
+
+    class Later(BaseModel):
+        x: int
+
+    built_before = OpenAPI.__pydantic_complete__
+    document = runtime.handler.app.openapi()
+    OpenAPI.model_validate(document)
+    print(json.dumps({
+        "built_at_init": built_before,
+        "paths": sorted(document["paths"]),
+        "built_on_use": OpenAPI.__pydantic_complete__,
+        "later_models_build_at_once": Later.__pydantic_complete__,
+    }))
+    """
+)
+
+
+def test_fastapis_openapi_models_are_built_on_first_use_not_during_init() -> None:
+    """``runtime.init_phase.model_builds_deferred``: a pydantic upgrade that ignores it fails here."""
+    environ = process_environment(PYTHONDONTWRITEBYTECODE="1", ENABLE_DOCS="true")
+
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", DEFERRED_MODELS_PROBE],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=ROOT,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.splitlines()[-1])
+    assert outcome["built_at_init"] is False
+    assert outcome["built_on_use"] is True
+    assert outcome["later_models_build_at_once"] is True
+    assert "/items/{item_id}" in outcome["paths"]

@@ -7,6 +7,7 @@ A restore is played the way Lambda's runtime does it: every registered callable 
 from __future__ import annotations
 
 import importlib
+import socket
 import sys
 from collections.abc import Callable
 from types import ModuleType
@@ -30,10 +31,10 @@ def restore() -> None:
         hook(*args, **kwargs)
 
 
-def test_importing_the_handler_registers_the_reset(runtime_handler: ModuleType):
+def test_importing_the_handler_registers_the_restore(runtime_handler: ModuleType):
     from runtime import aws
 
-    assert (aws.reset, (), {}) in after_restore_hooks()
+    assert (aws.restored, (), {}) in after_restore_hooks()
 
 
 def test_a_restore_replaces_clients_and_secrets_made_before_the_snapshot(
@@ -45,7 +46,9 @@ def test_a_restore_replaces_clients_and_secrets_made_before_the_snapshot(
 
     restore()
 
+    made_by_the_restore = aws._cache.dynamodb
     after_restore = (aws.dynamodb(), aws.secrets_provider())
+    assert after_restore[0] is made_by_the_restore
     assert after_restore[0] is not before_snapshot[0]
     assert after_restore[1] is not before_snapshot[1]
     assert "TableNames" in after_restore[0].list_tables()
@@ -55,3 +58,37 @@ def test_without_the_registry_nothing_is_registered_and_nothing_breaks(monkeypat
     monkeypatch.setitem(sys.modules, RUNTIME_HOOKS_MODULE, None)
 
     assert register_restore_hooks() is False
+
+
+def test_a_restore_keeps_the_sdk_models_read_at_init(runtime_handler: ModuleType, runtime_backend: Emulator):
+    """The service models are read-only data: reading them again would only slow the first request."""
+    from runtime import aws
+
+    aws.dynamodb()
+    loader = aws._cache.loader
+
+    restore()
+
+    assert loader is not None
+    assert aws._cache.loader is loader
+    assert aws._session().get_component("data_loader") is loader
+
+
+def test_a_restore_without_credentials_yet_succeeds_and_leaves_the_client_to_the_first_request(
+    runtime_handler: ModuleType, runtime_backend: Emulator, monkeypatch: pytest.MonkeyPatch
+):
+    """SnapStart's credentials come from Lambda's container endpoint; here it refuses the connection."""
+    from runtime import aws
+
+    with socket.socket() as unreachable:
+        unreachable.bind(("127.0.0.1", 0))
+        closed_port = unreachable.getsockname()[1]
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"http://127.0.0.1:{closed_port}/credentials")
+
+    restore()
+
+    assert aws._cache.dynamodb is None
+    monkeypatch.undo()
+    assert "TableNames" in aws.dynamodb().list_tables()

@@ -10,6 +10,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from runtime import tracing
+from runtime.ids import new_item_id
 from tests.runtime.conftest import SERVICE_NAME, TABLE_NAME
 from tests.runtime.lambda_process import (
     Invocation,
@@ -52,10 +56,9 @@ def test_in_lambda_the_handler_and_each_repository_call_are_traced(tmp_path: Pat
         handler = only(trace, "## handler")
         assert handler["parent_id"] == header.parent
         assert handler["annotations"] == {"ColdStart": cold_start, "Service": SERVICE_NAME}
-        # FastAPI runs the route in a worker thread, where the X-Ray SDK's thread-local context starts
-        # afresh from the trace header: the repository call hangs off the function's segment.
+        # FastAPI runs the route in a worker thread, which inherits the invocation's context.
         repository = only(trace, f"## runtime.repository.ItemRepository.{repository_call}")
-        assert repository["parent_id"] == header.parent
+        assert repository["parent_id"] == handler["id"]
         dynamodb = only(trace, "dynamodb")
         assert dynamodb["parent_id"] == repository["id"]
         assert dynamodb["namespace"] == "aws"
@@ -79,3 +82,64 @@ def test_outside_lambda_a_request_sends_no_segment_and_logs_no_xray_error(tmp_pa
     assert documents == []
     assert run.stderr == ""
     assert [record for record in run.log_records() if record["level"] in {"WARNING", "ERROR"}] == []
+
+
+def test_an_unsampled_invocation_sends_nothing_and_a_missing_item_is_an_error_not_a_fault(
+    tmp_path: Path,
+) -> None:
+    sub = f"sampled-{uuid.uuid4()}"
+    unsampled, missing = TraceHeader.new(sampled=False), TraceHeader.new()
+
+    with XRayDaemonSocket() as daemon:
+        run = run_in_fresh_process(
+            [
+                Invocation(http_api_event("GET", "/items", sub=sub), unsampled),
+                Invocation(http_api_event("GET", f"/items/{new_item_id()}", sub=sub), missing),
+            ],
+            environ=process_environment(**lambda_tracing_environment(daemon_port=daemon.port)),
+            scratch=tmp_path,
+        )
+        documents = daemon.documents()
+
+    assert [response.status for response in run.responses] == [200, 404]
+    assert {document["trace_id"] for document in documents} == {missing.root}
+    handler = only(documents, "## handler")
+    assert handler["annotations"]["ColdStart"] is False
+    repository = only(documents, "## runtime.repository.ItemRepository.get")
+    assert repository["parent_id"] == handler["id"]
+    assert (repository.get("error"), repository.get("fault")) == (True, None)
+    assert repository["cause"]["exceptions"][0]["type"] == "ItemNotFoundError"
+    dynamodb = only(documents, "dynamodb")
+    assert (dynamodb["aws"]["operation"], dynamodb["http"]["response"]["status"]) == ("GetItem", 200)
+    assert "error" not in dynamodb
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1", True),
+        ("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0", False),
+        ("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1", None),
+        ("", None),
+    ],
+)
+def test_trace_headers_are_read_as_lambda_passes_them(value: str, expected: bool | None) -> None:
+    header = tracing.TraceHeader.parse(value)
+    assert (header.sampled if header else None) is expected
+    if header:
+        assert (header.root, header.parent) == ("1-5759e988-bd862e3fe1be46a994272793", "53995c3f42cd8ad8")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("169.254.79.129:2000", ("169.254.79.129", 2000)),
+        ("tcp:127.0.0.1:2000 udp:127.0.0.2:2001", ("127.0.0.2", 2001)),
+        ("", ("127.0.0.1", 2000)),
+    ],
+)
+def test_the_daemon_address_takes_lambdas_forms(
+    value: str, expected: tuple[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(tracing.DAEMON_ADDRESS_VARIABLE, value)
+    assert tracing.daemon_address() == expected

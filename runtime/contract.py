@@ -64,7 +64,7 @@ LAYER_EXCLUDE: Final = (
 """Layer paths (relative to its ``python/``) that nothing the runtime imports ever imports: Powertools
 utilities the service does not use (only each other import them), anyio's trio backend, test and type
 checker plug-ins, and dateutil's copy of the time zone database (read only by ``dateutil.tz.gettz``,
-which botocore does not call). ``tests/perf/test_layer_trimming.py`` checks that no module left in the
+which botocore does not call). ``tests/constructs/test_layer_trimming.py`` checks that no module left in the
 layer imports them."""
 DOCS_LAYER_ASSETS: Final = (
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui-bundle.min.js",

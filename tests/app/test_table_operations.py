@@ -17,7 +17,7 @@ from types import ModuleType
 
 import pytest
 
-from cdk_app.stacks.stateless import TABLE_OPERATIONS
+from cdk_app.service import TABLE_OPERATIONS
 from tests.support.apigw import LambdaApi
 from tests.support.aws_calls import recorded_operations
 from tests.support.aws_emulator import (

@@ -14,11 +14,12 @@ from dataclasses import replace
 from itertools import product
 from pathlib import Path
 
-import pytest
 from aws_cdk import App
 
 import app as cdk_entry
-from cdk_app.config import ENVIRONMENTS, NotificationSettings
+from cdk_app.config import ENVIRONMENTS
+from cdk_app.constructs.monitoring import NotificationSettings
+from cdk_app.stacks.stateless import PATTERN_ID
 from tests.support.cdk_synthesis import ROOT, SynthesizedApp, acknowledgements, cdk_json_context
 
 README = ROOT / "README.md"
@@ -29,21 +30,23 @@ type Placement = tuple[str, str]
 
 
 def acknowledged(app: App) -> set[Placement]:
-    """Each acknowledgement's finding and construct path below ``<stage>/<stack>/``."""
-    return {(ack.rule, path[2]) for ack in acknowledgements(app) if len(path := ack.path.split("/", 2)) == 3}
+    """Each acknowledgement's finding and construct path below ``<stage>/<stack>/``, without the pattern
+    construct's ``Default`` id (hidden from logical IDs too, cdk_app/stacks/stateless.py)."""
+    return {
+        (ack.rule, path[2].removeprefix(f"{PATTERN_ID}/"))
+        for ack in acknowledgements(app)
+        if len(path := ack.path.split("/", 2)) == 3
+    }
 
 
-def app_with_notification_subscribers(monkeypatch: pytest.MonkeyPatch) -> App:
+def app_with_notification_subscribers() -> App:
     subscribers = NotificationSettings(
         emails=("oncall@example.com",), https_urls=("https://example.com/hook",)
     )
-    monkeypatch.setattr(
-        cdk_entry,
-        "ENVIRONMENTS",
-        tuple(replace(config, notifications=subscribers) for config in ENVIRONMENTS),
-    )
     app = App(context={**cdk_json_context(), "aws:cdk:bundling-stacks": []})
-    cdk_entry.build(app)
+    cdk_entry.build(
+        app, environments=tuple(replace(config, notifications=subscribers) for config in ENVIRONMENTS)
+    )
     return app
 
 
@@ -65,9 +68,9 @@ def documented(rows: list[list[str]]) -> set[Placement]:
 
 
 def test_the_readme_table_lists_exactly_the_acknowledgements_of_the_app(
-    synthesized_app: SynthesizedApp, monkeypatch: pytest.MonkeyPatch
+    synthesized_app: SynthesizedApp,
 ) -> None:
-    carried = acknowledged(synthesized_app.app) | acknowledged(app_with_notification_subscribers(monkeypatch))
+    carried = acknowledged(synthesized_app.app) | acknowledged(app_with_notification_subscribers())
 
     assert sorted(documented(readme_rows())) == sorted(carried)
 
@@ -80,10 +83,10 @@ def test_every_row_gives_a_reason() -> None:
 
 
 def test_the_subscribers_bring_the_dead_letter_queue_acknowledgements(
-    synthesized_app: SynthesizedApp, monkeypatch: pytest.MonkeyPatch
+    synthesized_app: SynthesizedApp,
 ) -> None:
     """Without the second app the table's dead-letter-queue rows would have nothing to match."""
-    only_with_subscribers = acknowledged(app_with_notification_subscribers(monkeypatch)) - acknowledged(
+    only_with_subscribers = acknowledged(app_with_notification_subscribers()) - acknowledged(
         synthesized_app.app
     )
 

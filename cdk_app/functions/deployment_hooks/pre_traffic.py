@@ -12,8 +12,8 @@ The verdict is always reported, because CodeDeploy otherwise waits up to an hour
 The caller is synthetic: its ``sub`` is ``deployment-hook:<deployment id>``. Cognito gives every user a
 UUID as ``sub``, and a client-credentials token the app client id (letters and digits), so no token the
 user pool issues carries a colon there, and the JWT authorizer only admits the pool's tokens: no real
-caller can own (or see) the probe's items. Only this hook can put such a ``sub`` in front of the runtime,
-because only its role may invoke the version directly.
+caller can own (or see) what the check creates. Only this hook can put such a ``sub`` in front of the
+function, because only its role may invoke the version directly.
 
 Standard library and boto3 only: this folder is the whole deployed asset.
 """

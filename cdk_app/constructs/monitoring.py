@@ -93,7 +93,7 @@ class ServiceMonitoring(Construct):
         *,
         function: lambda_.IFunction,
         http_stage: apigwv2.IHttpStage,
-        table: dynamodb.ITableV2,
+        table: dynamodb.ITableV2 | None = None,
         reserved_concurrency: int | None = None,
         concurrency_alarm_ratio: float = 0.8,
         throttled_requests_threshold: int = 1,
@@ -108,7 +108,8 @@ class ServiceMonitoring(Construct):
 
         :param function: the API function (its metrics cover every version).
         :param http_stage: the HTTP API stage clients call.
-        :param table: the service's table.
+        :param table: the service's DynamoDB table: its throttled requests alarm, its capacity is graphed.
+            Default ``None``: a service without a table.
         :param reserved_concurrency: the function's reserved concurrency; ``None`` (the default) means it has
             none and no concurrency alarm is created.
         :param concurrency_alarm_ratio: share of ``reserved_concurrency`` at which the concurrency alarm
@@ -153,17 +154,19 @@ class ServiceMonitoring(Construct):
             removal_policy=removal_policy,
         )
 
-        throttles = table_throttled_requests(table, throttle_operations)
-        self.alarms: list[cloudwatch.Alarm] = [
-            self._alarm(
-                "TableThrottledRequests",
-                description="DynamoDB throttled requests of the table",
-                metric=throttles,
-                threshold=throttled_requests_threshold,
-                evaluation_periods=THROTTLE_EVALUATION_PERIODS,
-                datapoints_to_alarm=1,
+        self.alarms: list[cloudwatch.Alarm] = []
+        throttles = table_throttled_requests(table, throttle_operations) if table is not None else None
+        if throttles is not None:
+            self.alarms.append(
+                self._alarm(
+                    "TableThrottledRequests",
+                    description="DynamoDB throttled requests of the table",
+                    metric=throttles,
+                    threshold=throttled_requests_threshold,
+                    evaluation_periods=THROTTLE_EVALUATION_PERIODS,
+                    datapoints_to_alarm=1,
+                )
             )
-        ]
         concurrency = function.metric("ConcurrentExecutions", statistic="Maximum", period=OPERATIONAL_PERIOD)
         if reserved_concurrency is not None:
             limit = max(1, math.ceil(reserved_concurrency * concurrency_alarm_ratio))
@@ -288,10 +291,10 @@ class ServiceMonitoring(Construct):
         *,
         function: lambda_.IFunction,
         http_stage: apigwv2.IHttpStage,
-        table: dynamodb.ITableV2,
+        table: dynamodb.ITableV2 | None,
         concurrency: cloudwatch.Metric,
         reserved_concurrency: int | None,
-        throttles: cloudwatch.IMetric,
+        throttles: cloudwatch.IMetric | None,
     ) -> None:
         period = DASHBOARD_PERIOD
         reserved_line = (
@@ -339,6 +342,12 @@ class ServiceMonitoring(Construct):
                 annotations=reserved_line,
             ),
         )
+        alarm_status = cloudwatch.AlarmStatusWidget(
+            title="Alarms", alarms=list(self.notified_alarms), width=WIDGET_WIDTH, height=WIDGET_HEIGHT
+        )
+        if table is None or throttles is None:
+            self.dashboard.add_widgets(alarm_status)
+            return
         self.dashboard.add_widgets(
             _graph(
                 "DynamoDB consumed capacity",
@@ -352,12 +361,7 @@ class ServiceMonitoring(Construct):
                 ],
             ),
             _graph("DynamoDB throttled requests", [throttles]),
-            cloudwatch.AlarmStatusWidget(
-                title="Alarms",
-                alarms=list(self.notified_alarms),
-                width=WIDGET_WIDTH,
-                height=WIDGET_HEIGHT,
-            ),
+            alarm_status,
         )
 
 

@@ -4,8 +4,8 @@ The pattern in one construct: :class:`DependencyLayer` (the pinned requirements)
 (the package, its ``live`` alias), :class:`ServiceHttpApi` (JWT on every route but the public ones, which
 get a throttle of their own), :class:`CanaryDeployment` (traffic shifting, rollback alarms on the new
 version, deployment hooks) and :class:`ServiceMonitoring` (alarm topic, operational alarms, dashboard).
-The function may call the given table's ``table_operations`` and nothing else until the caller grants
-more (``service.function.role``).
+The function may call its table's ``table_operations`` (if the service has a table) and nothing else
+until the caller grants more (``service.function.role``).
 
 Secure by default: arm64 with X-Ray, JSON logs at INFO, a published version behind an alias, every route
 behind the JWT authorizer unless named public with a reason, public routes throttled to 5 requests/s,
@@ -44,7 +44,8 @@ from cdk_app.constructs.http_api import (
     ServiceHttpApi,
     ThrottleSettings,
 )
-from cdk_app.constructs.monitoring import NotificationSettings, ServiceMonitoring
+from cdk_app.constructs.monitoring import DEFAULT_THROTTLE_OPERATIONS, NotificationSettings, ServiceMonitoring
+from cdk_app.constructs.props import require
 
 DEFAULT_PUBLIC_ROUTE_THROTTLE = ThrottleSettings(rate_limit=5, burst_limit=10)
 
@@ -70,10 +71,10 @@ class PythonApiService(Construct):
         checks: DeploymentChecks,
         aws_services: Sequence[str],
         environment_contents: str,
-        table: dynamodb.ITableV2,
-        table_operations: Sequence[str],
         jwt_issuer: str,
         jwt_audience: Sequence[str],
+        table: dynamodb.ITableV2 | None = None,
+        table_operations: Sequence[str] = (),
         public_routes: Mapping[str, str] = MappingProxyType({}),
         protected_routes: Sequence[str] = DEFAULT_PROTECTED_ROUTES,
         environment: Mapping[str, str] = MappingProxyType({}),
@@ -111,11 +112,12 @@ class PythonApiService(Construct):
         :param aws_services: the AWS services the code calls, by name, for the scanners' reasons. Required.
         :param environment_contents: what the environment variables hold, for the scanners' reasons.
             Required.
-        :param table: the service's DynamoDB table, watched for throttling. Required.
-        :param table_operations: the DynamoDB operations the service calls on ``table`` (``GetItem``, ...):
-            the function's grant and the throttling alarm's dimensions. Required.
         :param jwt_issuer: OIDC issuer URL of the accepted tokens. Required.
         :param jwt_audience: accepted audiences. Required, non-empty.
+        :param table: the service's DynamoDB table, watched for throttling. Default ``None``: no table.
+        :param table_operations: the DynamoDB operations the service calls on ``table`` (``GetItem``, ...):
+            the function's grant and the throttling alarm's dimensions; required with ``table``.
+            Default none.
         :param public_routes: route key -> reason it needs no token. Default none.
         :param protected_routes: routes that need a token. Default every path, every method but ``OPTIONS``.
         :param environment: extra environment variables of the function. Default none.
@@ -147,6 +149,11 @@ class PythonApiService(Construct):
         :param layer_cache_dir: keeps built layers between syntheses. Default none.
         """
         super().__init__(scope, construct_id)
+        require(
+            (table is None) == (not table_operations),
+            "PythonApiService.table_operations",
+            "name the operations the service calls on its table, and none without a table",
+        )
         self.layer: lambda_.ILayerVersion = DependencyLayer(
             self,
             "Dependencies",
@@ -183,12 +190,13 @@ class PythonApiService(Construct):
                 Acknowledgment(id="AwsSolutions-L1", reason=runtime_reason),
                 Acknowledgment(id="Serverless-LambdaLatestVersion", reason=runtime_reason),
             )
-        self.api_function.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[f"dynamodb:{operation}" for operation in table_operations],
-                resources=[table.table_arn],
+        if table is not None:
+            self.api_function.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=[f"dynamodb:{operation}" for operation in table_operations],
+                    resources=[table.table_arn],
+                )
             )
-        )
         self.api = ServiceHttpApi(
             self,
             "Http",
@@ -229,7 +237,7 @@ class PythonApiService(Construct):
             reserved_concurrency=reserved_concurrency,
             concurrency_alarm_ratio=concurrency_alarm_ratio,
             throttled_requests_threshold=table_throttled_requests,
-            throttle_operations=table_operations,
+            throttle_operations=table_operations or DEFAULT_THROTTLE_OPERATIONS,
             notify_alarms=[*self.canary.alarms, *self.canary.stage_alarms],
             notifications=notifications,
             alarm_name_prefix=name_prefix,

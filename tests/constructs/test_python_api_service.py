@@ -13,8 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App
+from aws_cdk import App, Environment, Stack, Validations
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
+from cdk_app.constructs import (
+    ApplicationMetrics,
+    DeploymentChecks,
+    PropsError,
+    PythonApiService,
+    ServiceTable,
+)
 from cdk_app.constructs.canary_deployment import ENV_HEALTH_PATH, ENV_HEALTH_VERSION_FIELD
 from tests.support.cdk_synthesis import resources_of_type
 
@@ -128,3 +136,48 @@ def test_its_hook_checks_its_health_route_with_the_library_code_only(orders: tup
     assert sorted(path.name for path in asset.iterdir()) == [
         "__init__.py", "hook_common.py", "post_traffic.py", "pre_traffic.py", "probe.py",
     ]  # fmt: skip
+
+
+def tableless(stack: Stack, **props: Any) -> PythonApiService:
+    return PythonApiService(
+        stack,
+        "Service",
+        package_dir=ORDERS / "orders",
+        handler="orders.handler.handler",
+        requirements_file=ORDERS / "requirements.txt",
+        metrics=ApplicationMetrics(
+            namespace="Quotes",
+            service_name="quotes",
+            unhandled_errors="Crashes",
+            server_errors="Failed",
+            client_errors="Rejected",
+            version_dimension="version",
+        ),
+        checks=DeploymentChecks(health_path="/status"),
+        aws_services=["EventBridge"],
+        environment_contents="nothing but Powertools settings",
+        jwt_issuer="https://auth.quotes.example.com/",
+        jwt_audience=["quotes-web"],
+        public_routes={"GET /status": "uptime probe"},
+        runtime_reason="The quotes team targets Python 3.13.",
+        **props,
+    )
+
+
+def test_a_service_without_a_table_gets_no_table_alarm_grant_or_graph():
+    app = App()
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
+    stack = Stack(app, "Quotes", env=Environment(region="eu-west-1"))
+    service = tableless(stack)
+    template = app.synth().get_stack_by_name("Quotes").template
+
+    assert "dynamodb" not in json.dumps(template).lower()
+    assert [alarm.node.id for alarm in service.monitoring.alarms] == []
+
+
+def test_a_table_needs_the_operations_the_service_calls_on_it():
+    stack = Stack(App(context={"aws:cdk:bundling-stacks": []}), "Quotes")
+    table = ServiceTable(stack, "Table", partition_key="id").table
+
+    with pytest.raises(PropsError, match=r"^PythonApiService\.table_operations: "):
+        tableless(stack, table=table)

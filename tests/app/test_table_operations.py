@@ -1,4 +1,4 @@
-"""The DynamoDB operations the runtime really performs are exactly the stack's ``TABLE_OPERATIONS``.
+"""The DynamoDB operations the runtime really performs are exactly ``cdk_app.service.TABLE_OPERATIONS``.
 
 That one list is both the function's IAM actions and the ``Operation`` dimensions whose
 ``ThrottledRequests`` the throttling alarm sums. The runtime is driven through its real Lambda handler

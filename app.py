@@ -15,12 +15,13 @@ The only place where configuration enters. CDK context (``-c key=value``):
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
-from cdk_app.config import ENVIRONMENTS, with_context
+from cdk_app.config import ENVIRONMENTS, EnvironmentConfig, with_context
 from cdk_app.constructs.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, LayerPlatform
 from cdk_app.delivery import delivery_settings
 from cdk_app.stacks.stateless import ServiceSources
@@ -57,14 +58,15 @@ def sources_for(app: App) -> ServiceSources:
     )
 
 
-def build(app: App) -> list[ServiceStage]:
-    """Add every environment's stage, and its ``ci-<env>`` deploy-roles stage, to ``app``, all checked by
-    cdk-nag's AwsSolutions and Serverless packs; returns the service stages."""
+def build(app: App, *, environments: Sequence[EnvironmentConfig] = ENVIRONMENTS) -> list[ServiceStage]:
+    """Add each of ``environments``' stage, and its ``ci-<env>`` deploy-roles stage, to ``app``, all checked
+    by cdk-nag's AwsSolutions and Serverless packs; returns the service stages. Default: every environment
+    of ``cdk_app/config.py``."""
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
     sources = sources_for(app)
-    settings = delivery_settings([config.name for config in ENVIRONMENTS], app.node.try_get_context)
+    settings = delivery_settings([config.name for config in environments], app.node.try_get_context)
     stages = []
-    for config in ENVIRONMENTS:
+    for config in environments:
         target = with_context(config, app.node.try_get_context)
         stages.append(ServiceStage(app, config=target, sources=sources))
         DeliveryStage(app, config=target, settings=settings)

@@ -41,7 +41,7 @@ def require_interpreter(python_version: str) -> None:
         raise BundlingError(
             f"bytecode for Python {python_version} must be compiled by Python {python_version}, "
             f"but synth runs on Python {running} ({sys.executable}); run the CDK app with a "
-            f"Python {python_version} interpreter (the project's .venv)"
+            f"Python {python_version} interpreter"
         )
 
 

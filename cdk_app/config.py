@@ -12,74 +12,34 @@ import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from aws_cdk import RemovalPolicy
 from aws_cdk.aws_logs import RetentionDays
 
-from cdk_app.constructs.api_function import LOG_LEVELS as LOG_LEVELS
-from cdk_app.constructs.canary_deployment import RollbackThresholds
+from cdk_app.constructs.api_function import ColdStart, LogLevel
+from cdk_app.constructs.canary_deployment import RollbackThresholds, TrafficShift, TrafficShifting
+from cdk_app.constructs.http_api import CorsSettings, ThrottleSettings
+from cdk_app.constructs.monitoring import NotificationSettings
+from cdk_app.constructs.props import PropsError
+from cdk_app.service import cors_for
 
 LAMBDA_MEMORY_MB = range(128, 10241)
 MAX_TIMEOUT_SECONDS = 29
 """API Gateway HTTP APIs cut integrations off at 30 s: the function must answer before that."""
 
+ALL_AT_ONCE = TrafficShifting(shift=TrafficShift.ALL_AT_ONCE, percentage=100, interval_minutes=0)
+
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_ORIGIN = re.compile(r"^(\*|https://[^\s/]+|http://(localhost|127\.0\.0\.1)(:\d+)?)$")
 
-
-class ConfigError(ValueError):
-    """An environment setting, or a combination of settings, that cannot be deployed."""
+ConfigError = PropsError
+"""An environment setting, or a combination of settings, that cannot be deployed. The settings' types are
+the constructs' props types, which validate themselves, so their error is this one."""
 
 
 def _require(condition: bool, where: str, message: str) -> None:
     if not condition:
         raise ConfigError(f"{where}: {message}")
-
-
-@dataclass(frozen=True, kw_only=True)
-class ThrottleSettings:
-    """Throttling of the HTTP API's ``$default`` stage (applies to every route)."""
-
-    rate_limit: float
-    """Steady-state requests per second, > 0. Required."""
-    burst_limit: int
-    """Maximum concurrent request burst, >= 1. Required."""
-
-    def __post_init__(self) -> None:
-        _require(self.rate_limit > 0, "ThrottleSettings.rate_limit", "must be > 0")
-        _require(self.burst_limit >= 1, "ThrottleSettings.burst_limit", "must be >= 1")
-
-
-@dataclass(frozen=True, kw_only=True)
-class CorsSettings:
-    """Browser access to the HTTP API. No origins (the default) means CORS is off."""
-
-    allow_origins: tuple[str, ...] = ()
-    """Exact origins (``https://app.example.com``), ``http://localhost[:port]`` or ``*``. Default none."""
-    allow_headers: tuple[str, ...] = ("authorization", "content-type", "idempotency-key", "if-match")
-    """Request headers browsers may send: the token, JSON bodies, Idempotency-Key and If-Match (the
-    default)."""
-    expose_headers: tuple[str, ...] = ("etag", "location", "idempotent-replayed")
-    """Response headers browser code may read; default the runtime's ETag, Location and replay marker."""
-    max_age_seconds: int = 600
-    """How long browsers may cache a preflight answer, 0..86400 seconds. Default 600 (10 minutes)."""
-
-    def __post_init__(self) -> None:
-        for origin in self.allow_origins:
-            _require(
-                bool(_ORIGIN.match(origin)),
-                "CorsSettings.allow_origins",
-                f"{origin!r} is not '*', an https origin or an http://localhost origin",
-            )
-        _require(
-            "*" not in self.allow_origins or len(self.allow_origins) == 1,
-            "CorsSettings.allow_origins",
-            "'*' cannot be combined with explicit origins",
-        )
-        _require(0 <= self.max_age_seconds <= 86400, "CorsSettings.max_age_seconds", "must be 0..86400")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,24 +72,6 @@ class JwtIssuerSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ColdStart:
-    """How cold starts are mitigated. SnapStart and provisioned concurrency are mutually exclusive."""
-
-    snap_start: bool = False
-    """SnapStart on published versions (the ``live`` alias always points at one). Default ``False``."""
-    provisioned_concurrency: int = 0
-    """Pre-initialised execution environments on the ``live`` alias. Default 0: none."""
-
-    def __post_init__(self) -> None:
-        _require(self.provisioned_concurrency >= 0, "ColdStart.provisioned_concurrency", "must be >= 0")
-        _require(
-            not (self.snap_start and self.provisioned_concurrency),
-            "ColdStart.snap_start",
-            "SnapStart cannot be combined with provisioned_concurrency; choose one",
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
 class AlarmThresholds:
     """Thresholds of every alarm: the canary's rollback alarms and the two operational ones.
 
@@ -156,64 +98,12 @@ class AlarmThresholds:
 
 
 @dataclass(frozen=True, kw_only=True)
-class NotificationSettings:
-    """Who the alarm topic notifies (every alarm, rollback and operational). None by default.
-
-    ``with_context`` adds the subscribers CDK context names (``<env>:alarm_emails``,
-    ``<env>:alarm_https_urls``) to these.
-    """
-
-    emails: tuple[str, ...] = ()
-    """E-mail addresses; each must confirm the subscription SNS mails it. Default none."""
-    https_urls: tuple[str, ...] = ()
-    """HTTPS endpoints (chat webhooks, incident tools) that accept SNS notifications. Default none."""
-
-    def __post_init__(self) -> None:
-        for email in self.emails:
-            _require(bool(_EMAIL.match(email)), "NotificationSettings.emails", f"{email!r} is not an address")
-        for url in self.https_urls:
-            _require(url.startswith("https://"), "NotificationSettings.https_urls", f"{url!r} is not https")
-
-
-class TrafficShift(StrEnum):
-    """How CodeDeploy moves the ``live`` alias from the old version to the new one."""
-
-    ALL_AT_ONCE = "all_at_once"
-    LINEAR = "linear"
-    """``percentage`` more every ``interval_minutes`` until 100 %."""
-    CANARY = "canary"
-    """``percentage`` for ``interval_minutes``, then the rest."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class DeploymentStyle:
-    """The traffic-shifting style of a deployment of a new function version."""
-
-    shift: TrafficShift = TrafficShift.ALL_AT_ONCE
-    """All at once, linear or canary. Default ``ALL_AT_ONCE``."""
-    percentage: int = 100
-    """Share of traffic per step: 100 for ``all_at_once``, 1..99 otherwise. Default 100."""
-    interval_minutes: int = 0
-    """Minutes between steps: 0 for ``all_at_once``, 1..2880 otherwise. Default 0."""
-
-    def __post_init__(self) -> None:
-        if self.shift is TrafficShift.ALL_AT_ONCE:
-            _require(self.percentage == 100, "DeploymentStyle.percentage", "must be 100 for all_at_once")
-            _require(
-                self.interval_minutes == 0, "DeploymentStyle.interval_minutes", "must be 0 for all_at_once"
-            )
-            return
-        _require(1 <= self.percentage <= 99, "DeploymentStyle.percentage", "must be 1..99 for linear/canary")
-        _require(
-            1 <= self.interval_minutes <= 2880,
-            "DeploymentStyle.interval_minutes",
-            "must be 1..2880 for linear/canary",
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
 class EnvironmentConfig:
-    """Everything that differs between environments. One instance per environment."""
+    """Everything that differs between environments. One instance per environment.
+
+    Its parts are the constructs' props types (``ThrottleSettings``, ``CorsSettings``, ``ColdStart``,
+    ``RollbackThresholds``, ``TrafficShifting``, ``NotificationSettings``), handed to them unchanged.
+    """
 
     name: str
     """Stage id (``cdk deploy "<name>/*"``) and prefix of resource names: lower case, at most 16
@@ -242,9 +132,9 @@ class EnvironmentConfig:
     stage's limits. Default 5 requests/s, burst 10."""
     log_retention: RetentionDays
     """Retention of the function's, the hook's and the API's access log groups. Required."""
-    log_level: str = "INFO"
-    """``POWERTOOLS_LOG_LEVEL`` and Lambda's application log filter, one of ``LOG_LEVELS`` (DEBUG, INFO):
-    metrics are log lines without a level, which the filter reads as INFO. Default ``INFO``."""
+    log_level: LogLevel = LogLevel.INFO
+    """``POWERTOOLS_LOG_LEVEL`` and Lambda's application log filter (DEBUG or INFO: metrics are log lines
+    without a level, which the filter reads as INFO). Default ``INFO``."""
     removal_policy: RemovalPolicy
     """What CloudFormation does with stateful resources (table, user pool, secret, logs) on removal.
     Required."""
@@ -255,7 +145,8 @@ class EnvironmentConfig:
     enable_docs: bool
     """Serve ``GET /docs`` and ``GET /openapi.json`` (public routes). Required."""
     cors: CorsSettings = field(default_factory=CorsSettings)
-    """Browser access to the API. Default ``CorsSettings()``: CORS off."""
+    """Browser access to the API (:func:`cdk_app.service.cors_for` adds the service's headers to origins).
+    Default ``CorsSettings()``: CORS off."""
     jwt: JwtIssuerSettings = field(default_factory=JwtIssuerSettings)
     """Who issues accepted tokens. Default ``JwtIssuerSettings()``: the environment's user pool."""
     auth_domain_prefix: str | None = None
@@ -269,8 +160,8 @@ class EnvironmentConfig:
 
     alarm_thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
     """When alarms trip and deployments roll back. Default ``AlarmThresholds()``."""
-    deployment: DeploymentStyle = field(default_factory=DeploymentStyle)
-    """How CodeDeploy shifts traffic to a new version. Default ``DeploymentStyle()``: all at once."""
+    deployment: TrafficShifting = field(default_factory=lambda: ALL_AT_ONCE)
+    """How CodeDeploy shifts traffic to a new version. Default all at once."""
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     """Who the alarm topic notifies, before context adds to it. Default ``NotificationSettings()``:
     nobody."""
@@ -299,17 +190,9 @@ class EnvironmentConfig:
             "cannot exceed reserved_concurrency",
         )
         _require(
-            self.public_route_throttle.rate_limit <= self.throttle.rate_limit
-            and self.public_route_throttle.burst_limit <= self.throttle.burst_limit,
+            self.public_route_throttle.within(self.throttle),
             f"{where}.public_route_throttle",
             "cannot exceed the stage's throttle",
-        )
-        _require(
-            self.log_level in LOG_LEVELS,
-            f"{where}.log_level",
-            f"{self.log_level!r} is not one of {', '.join(LOG_LEVELS)}: Lambda's log filter reads the "
-            "function's metrics (embedded-metric-format lines without a level) as INFO, so a stricter "
-            "level would drop every metric and blind the rollback alarms",
         )
         _require(
             not (self.deletion_protection and self.removal_policy is RemovalPolicy.DESTROY),
@@ -397,12 +280,12 @@ DEV = EnvironmentConfig(
     throttle=ThrottleSettings(rate_limit=20, burst_limit=40),
     public_route_throttle=ThrottleSettings(rate_limit=5, burst_limit=10),
     log_retention=RetentionDays.ONE_WEEK,
-    log_level="DEBUG",
+    log_level=LogLevel.DEBUG,
     removal_policy=RemovalPolicy.DESTROY,
     deletion_protection=False,
     termination_protection=False,
     enable_docs=True,
-    cors=CorsSettings(allow_origins=("http://localhost:3000",)),
+    cors=cors_for("http://localhost:3000"),
     alarm_thresholds=AlarmThresholds(
         rollback=RollbackThresholds(
             new_version_server_error_rate_percent=10.0,
@@ -411,7 +294,7 @@ DEV = EnvironmentConfig(
             evaluation_periods=2,
         )
     ),
-    deployment=DeploymentStyle(shift=TrafficShift.ALL_AT_ONCE),
+    deployment=ALL_AT_ONCE,
 )
 
 STAGING = EnvironmentConfig(
@@ -428,7 +311,7 @@ STAGING = EnvironmentConfig(
     deletion_protection=False,
     termination_protection=False,
     enable_docs=True,
-    cors=CorsSettings(allow_origins=("https://staging.items.example.com",)),
+    cors=cors_for("https://staging.items.example.com"),
     alarm_thresholds=AlarmThresholds(
         rollback=RollbackThresholds(
             api_5xx_rate_percent=2.0,
@@ -439,7 +322,7 @@ STAGING = EnvironmentConfig(
             evaluation_periods=2,
         )
     ),
-    deployment=DeploymentStyle(shift=TrafficShift.LINEAR, percentage=10, interval_minutes=1),
+    deployment=TrafficShifting(shift=TrafficShift.LINEAR, percentage=10, interval_minutes=1),
 )
 
 PROD = EnvironmentConfig(
@@ -456,7 +339,7 @@ PROD = EnvironmentConfig(
     deletion_protection=True,
     termination_protection=True,
     enable_docs=False,
-    cors=CorsSettings(allow_origins=("https://items.example.com",)),
+    cors=cors_for("https://items.example.com"),
     alarm_thresholds=AlarmThresholds(
         rollback=RollbackThresholds(
             api_5xx_rate_percent=1.0,
@@ -468,7 +351,7 @@ PROD = EnvironmentConfig(
             datapoints_to_alarm=2,
         )
     ),
-    deployment=DeploymentStyle(shift=TrafficShift.CANARY, percentage=10, interval_minutes=5),
+    deployment=TrafficShifting(shift=TrafficShift.CANARY, percentage=10, interval_minutes=5),
 )
 
 ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (DEV, STAGING, PROD)

@@ -64,28 +64,18 @@ def _require_reason(finding: str, reason: str) -> str:
     return reason.strip()
 
 
-SERVICE_FUNCTION_AWS_SERVICES = ("DynamoDB", "Secrets Manager", "X-Ray")
-"""What the service's function (:class:`~cdk_app.constructs.ApiFunction` running ``runtime/``) calls; its
-metrics and logs leave through Lambda's own log stream, not through a CloudWatch API call."""
-
-SERVICE_FUNCTION_ENVIRONMENT = (
-    "names, ARNs and flags, never secret values (secrets are read from Secrets Manager at run time)"
-)
-"""What the service's function keeps in its environment."""
-
-
 def acknowledge_function_baseline(
     function: IConstruct,
     *,
-    aws_services: Sequence[str] = SERVICE_FUNCTION_AWS_SERVICES,
-    environment: str = SERVICE_FUNCTION_ENVIRONMENT,
+    aws_services: Sequence[str],
+    environment: str,
 ) -> None:
     """The findings every function of this library shares, with reasons true for ``function``.
 
     Every function the constructs create has its own log group (with retention) and a role with a
     default policy, calls only AWS service endpoints (no VPC) and keeps no secret in its environment.
-    ``aws_services`` names the services its code calls and ``environment`` what its variables hold;
-    both default to the service's function.
+    ``aws_services`` names the services its code calls and ``environment`` what its variables hold, both
+    as its creator states them.
     """
     if not aws_services:
         raise ValueError("acknowledge_function_baseline needs the AWS services the function calls")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import py_compile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,7 @@ from cdk_app.bundling import (
     python_version_of,
     require_interpreter,
 )
+from cdk_app.constructs.props import require
 from cdk_app.scanner_acknowledgements import (
     acknowledge_checkov,
     acknowledge_function_baseline,
@@ -52,14 +55,41 @@ TASK_ROOT = "/var/task"
 
 DEFAULT_TIMEOUT = Duration.seconds(10)
 
+
+class LogLevel(StrEnum):
+    """The log levels a function with Powertools metrics may have.
+
+    Its metrics are embedded-metric-format lines without a ``level`` field, which Lambda's application log
+    filter counts as INFO: a stricter level (WARN, ERROR, FATAL) would drop every metric, and the alarms
+    built on them would never see a datapoint. So there is no such member.
+    """
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+
+
 _LAMBDA_LOG_LEVELS = {
-    "DEBUG": lambda_.ApplicationLogLevel.DEBUG,
-    "INFO": lambda_.ApplicationLogLevel.INFO,
+    LogLevel.DEBUG: lambda_.ApplicationLogLevel.DEBUG,
+    LogLevel.INFO: lambda_.ApplicationLogLevel.INFO,
 }
-LOG_LEVELS: tuple[str, ...] = tuple(_LAMBDA_LOG_LEVELS)
-"""The log levels a function with Powertools metrics may have. Its metrics are embedded-metric-format
-lines without a ``level`` field, which Lambda's application log filter counts as INFO: a stricter level
-(WARN, ERROR, FATAL) would drop every metric, and the alarms built on them would never see a datapoint."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ColdStart:
+    """How cold starts are mitigated. SnapStart and provisioned concurrency are mutually exclusive."""
+
+    snap_start: bool = False
+    """SnapStart on published versions (the alias always points at one). Default ``False``."""
+    provisioned_concurrency: int = 0
+    """Pre-initialised execution environments on the alias. Default 0: none."""
+
+    def __post_init__(self) -> None:
+        require(self.provisioned_concurrency >= 0, "ColdStart.provisioned_concurrency", "must be >= 0")
+        require(
+            not (self.snap_start and self.provisioned_concurrency),
+            "ColdStart.snap_start",
+            "SnapStart cannot be combined with provisioned_concurrency; choose one",
+        )
 
 
 @jsii.implements(ILocalBundling)
@@ -93,6 +123,8 @@ class ApiFunction(Construct):
         handler: str,
         service_name: str,
         metrics_namespace: str,
+        aws_services: Sequence[str],
+        environment_contents: str,
         layers: Sequence[lambda_.ILayerVersion] = (),
         environment: Mapping[str, str] | None = None,
         architecture: lambda_.Architecture = lambda_.Architecture.ARM_64,
@@ -100,12 +132,11 @@ class ApiFunction(Construct):
         memory_size: int = 1024,
         timeout: Duration = DEFAULT_TIMEOUT,
         reserved_concurrency: int | None = None,
-        log_level: str = "INFO",
+        log_level: LogLevel = LogLevel.INFO,
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
         log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         tracing: lambda_.Tracing = lambda_.Tracing.ACTIVE,
-        snap_start: bool = False,
-        provisioned_concurrency: int = 0,
+        cold_start: ColdStart | None = None,
         alias_name: str = "live",
         invalidation_mode: py_compile.PycInvalidationMode = DEFAULT_INVALIDATION_MODE,
         description: str | None = None,
@@ -117,6 +148,11 @@ class ApiFunction(Construct):
         :param handler: handler path inside the asset, e.g. ``"runtime.handler.handler"``. Required.
         :param service_name: ``POWERTOOLS_SERVICE_NAME`` (logs, traces, metric dimension). Required.
         :param metrics_namespace: ``POWERTOOLS_METRICS_NAMESPACE``. Required.
+        :param aws_services: the AWS services the code calls (``"DynamoDB"``, ...), X-Ray aside (added when
+            ``tracing`` is on); the reason of the no-VPC scanner acknowledgement names them. Required,
+            non-empty unless tracing is on.
+        :param environment_contents: what the environment variables hold, e.g. ``"table names, no secret"``;
+            the reason of the environment-encryption scanner acknowledgement. Required.
         :param layers: layers with the third-party packages. Default: none.
         :param environment: extra environment variables. Default: none.
         :param architecture: Default: ``ARM_64``.
@@ -126,28 +162,30 @@ class ApiFunction(Construct):
         :param timeout: Default: 10 seconds.
         :param reserved_concurrency: reserved concurrent executions (a cap and a guarantee).
             Default: none, the account's unreserved pool.
-        :param log_level: ``POWERTOOLS_LOG_LEVEL`` and Lambda's application log level filter, one of
-            :data:`LOG_LEVELS` (DEBUG, INFO: a stricter filter drops the metrics). Default: ``"INFO"``.
+        :param log_level: ``POWERTOOLS_LOG_LEVEL`` and Lambda's application log level filter
+            (:class:`LogLevel`: a stricter filter would drop the metrics). Default: ``INFO``.
         :param log_retention: retention of the function's log group. Default: three months.
         :param log_removal_policy: what happens to the log group when it leaves the stack.
             Default: ``RETAIN``.
         :param tracing: X-Ray tracing mode. Default: ``ACTIVE``.
-        :param snap_start: SnapStart on published versions. Default: false.
-        :param provisioned_concurrency: provisioned concurrency on the alias; exclusive with SnapStart.
-            Default: 0 (none).
+        :param cold_start: SnapStart or provisioned concurrency on the alias. Default ``ColdStart()``:
+            neither.
         :param alias_name: Default: ``"live"``.
         :param invalidation_mode: bytecode validation mode, see ``DependencyLayer``.
             Default: ``UNCHECKED_HASH``.
         :param description: Default: none.
         """
         super().__init__(scope, construct_id)
-        if snap_start and provisioned_concurrency:
-            raise ValueError("ApiFunction: snap_start and provisioned_concurrency are mutually exclusive")
-        if log_level not in _LAMBDA_LOG_LEVELS:
-            raise ValueError(
-                f"ApiFunction.log_level: {log_level!r} is not one of {', '.join(LOG_LEVELS)}: Lambda's "
-                "log filter would drop the function's metrics, which carry no level (read as INFO)"
-            )
+        cold = cold_start or ColdStart()
+        require(
+            log_level in set(LogLevel),
+            "ApiFunction.log_level",
+            f"{log_level!r} is not DEBUG or INFO: Lambda's log filter would drop the function's metrics, "
+            "which carry no level (read as INFO), and blind the alarms built on them",
+        )
+        level = LogLevel(log_level)
+        called = [*aws_services, *(["X-Ray"] if tracing is not lambda_.Tracing.DISABLED else [])]
+        require(bool(called), "ApiFunction.aws_services", "name the AWS services the function calls")
         if not package_dir.is_dir():
             raise BundlingError(f"ApiFunction.package_dir: {package_dir} is not a folder")
         python_version = python_version_of(runtime.name)
@@ -193,15 +231,15 @@ class ApiFunction(Construct):
             role=self.role,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            application_log_level_v2=_LAMBDA_LOG_LEVELS[log_level],
+            application_log_level_v2=_LAMBDA_LOG_LEVELS[level],
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             tracing=tracing,
-            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if cold.snap_start else None,
             description=description,
             environment={
                 "POWERTOOLS_SERVICE_NAME": service_name,
                 "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
-                "POWERTOOLS_LOG_LEVEL": log_level,
+                "POWERTOOLS_LOG_LEVEL": level.value,
                 **(environment or {}),
             },
         )
@@ -212,18 +250,32 @@ class ApiFunction(Construct):
             "Alias",
             alias_name=alias_name,
             version=self.version,
-            provisioned_concurrent_executions=provisioned_concurrency or None,
+            provisioned_concurrent_executions=cold.provisioned_concurrency or None,
         )
-        self._acknowledge_findings(tracing=tracing, snap_start=snap_start)
+        self._acknowledge_findings(
+            tracing=tracing,
+            snap_start=cold.snap_start,
+            aws_services=called,
+            environment_contents=environment_contents,
+        )
 
-    def _acknowledge_findings(self, *, tracing: lambda_.Tracing, snap_start: bool) -> None:
+    def _acknowledge_findings(
+        self,
+        *,
+        tracing: lambda_.Tracing,
+        snap_start: bool,
+        aws_services: Sequence[str],
+        environment_contents: str,
+    ) -> None:
         no_dlq = (
             "API Gateway invokes the function synchronously and returns its errors to the caller; "
             "a dead-letter queue only receives failed asynchronous invocations"
         )
         Validations.of(self.function).acknowledge(Acknowledgment(id="Serverless-LambdaDLQ", reason=no_dlq))
         acknowledge_checkov(self.function, "CKV_AWS_116", reason=no_dlq)
-        acknowledge_function_baseline(self.function)
+        acknowledge_function_baseline(
+            self.function, aws_services=aws_services, environment=environment_contents
+        )
         acknowledge_log_group_encryption(self.log_group)
         if snap_start:
             Annotations.of(self.function).acknowledge_warning(

@@ -1,6 +1,6 @@
 """An API Gateway HTTP API in front of one Lambda alias, with JWT auth on every route but the public ones.
 
-Routes are API Gateway route keys (``"GET /health"``, ``"GET /{proxy+}"``). The JWT authorizer is the
+Routes are API Gateway route keys (``"GET /status"``, ``"GET /{proxy+}"``). The JWT authorizer is the
 API's default, so every route requires a token unless it is listed in ``public_routes``; with the
 default catch-all protected routes (one ``<METHOD> /{proxy+}`` per method but ``OPTIONS``), unknown
 paths are authorized before the function sees them (answering 401 rather than revealing which paths
@@ -14,7 +14,9 @@ take the preflight, which never carries a token, and answer 401.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import jsii
@@ -27,6 +29,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk_app.constructs.props import require
 from cdk_app.scanner_acknowledgements import acknowledge_log_group_encryption
 
 ACCESS_LOG_FIELDS: dict[str, str] = {
@@ -49,10 +52,60 @@ ACCESS_LOG_FIELDS: dict[str, str] = {
 }
 """One JSON object per request in the access log; ``requestId`` matches the function's logs and traces."""
 
-DEFAULT_CORS_MAX_AGE = Duration.minutes(10)
-DEFAULT_PUBLIC_ROUTES: Mapping[str, str] = MappingProxyType(
-    {"GET /health": "liveness probe for load balancers and uptime checks, which hold no token"}
-)
+_ORIGIN = re.compile(r"^(\*|https://[^\s/]+|http://(localhost|127\.0\.0\.1)(:\d+)?)$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThrottleSettings:
+    """A rate and burst limit of the stage or of one route."""
+
+    rate_limit: float
+    """Steady-state requests per second, > 0. Required."""
+    burst_limit: int
+    """Maximum concurrent request burst, >= 1. Required."""
+
+    def __post_init__(self) -> None:
+        require(self.rate_limit > 0, "ThrottleSettings.rate_limit", "must be > 0")
+        require(self.burst_limit >= 1, "ThrottleSettings.burst_limit", "must be >= 1")
+
+    def within(self, other: ThrottleSettings) -> bool:
+        """Neither limit exceeds ``other``'s."""
+        return self.rate_limit <= other.rate_limit and self.burst_limit <= other.burst_limit
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorsSettings:
+    """Browser access to the HTTP API. No origins (the default) means CORS is off."""
+
+    allow_origins: tuple[str, ...] = ()
+    """Exact origins (``https://app.example.com``), ``http://localhost[:port]`` or ``*``. Default none."""
+    allow_headers: tuple[str, ...] = ("authorization", "content-type")
+    """Request headers browsers may send. Default the token and JSON bodies' ``content-type``."""
+    expose_headers: tuple[str, ...] = ()
+    """Response headers browser code may read beyond the CORS-safelisted ones. Default none."""
+    max_age_seconds: int = 600
+    """How long browsers may cache a preflight answer, 0..86400 seconds. Default 600 (10 minutes)."""
+
+    def __post_init__(self) -> None:
+        for origin in self.allow_origins:
+            require(
+                bool(_ORIGIN.match(origin)),
+                "CorsSettings.allow_origins",
+                f"{origin!r} is not '*', an https origin or an http://localhost origin",
+            )
+        require(
+            "*" not in self.allow_origins or len(self.allow_origins) == 1,
+            "CorsSettings.allow_origins",
+            "'*' cannot be combined with explicit origins",
+        )
+        require(0 <= self.max_age_seconds <= 86400, "CorsSettings.max_age_seconds", "must be 0..86400")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.allow_origins)
+
+
+DEFAULT_THROTTLE = ThrottleSettings(rate_limit=50, burst_limit=100)
 
 PROTECTED_CATCH_ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 DEFAULT_PROTECTED_ROUTES = tuple(f"{method} /{{proxy+}}" for method in PROTECTED_CATCH_ALL_METHODS)
@@ -86,7 +139,7 @@ class _AccessLogSettings:
 def _split_route_key(route_key: str) -> tuple[apigw.HttpMethod, str]:
     method, _, path = route_key.partition(" ")
     if not path.startswith("/") or method not in apigw.HttpMethod.__members__:
-        raise ValueError(f"ServiceHttpApi: {route_key!r} is not a route key like 'GET /health'")
+        raise ValueError(f"ServiceHttpApi: {route_key!r} is not a route key like 'GET /status'")
     return apigw.HttpMethod[method], path
 
 
@@ -105,17 +158,13 @@ class ServiceHttpApi(Construct):
         handler: lambda_.IFunction,
         jwt_issuer: str,
         jwt_audience: Sequence[str],
-        public_routes: Mapping[str, str] = DEFAULT_PUBLIC_ROUTES,
+        public_routes: Mapping[str, str] = MappingProxyType({}),
         protected_routes: Sequence[str] = DEFAULT_PROTECTED_ROUTES,
-        throttle_rate_limit: float = 50,
-        throttle_burst_limit: int = 100,
-        route_throttles: Mapping[str, apigw.ThrottleSettings] = MappingProxyType({}),
+        throttle: ThrottleSettings = DEFAULT_THROTTLE,
+        route_throttles: Mapping[str, ThrottleSettings] = MappingProxyType({}),
         access_log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
         access_log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
-        cors_allow_origins: Sequence[str] = (),
-        cors_allow_headers: Sequence[str] = ("authorization", "content-type"),
-        cors_expose_headers: Sequence[str] = (),
-        cors_max_age: Duration = DEFAULT_CORS_MAX_AGE,
+        cors: CorsSettings | None = None,
         api_name: str | None = None,
     ) -> None:
         """Create the API.
@@ -125,22 +174,16 @@ class ServiceHttpApi(Construct):
         :param jwt_issuer: OIDC issuer URL of the accepted tokens. Required.
         :param jwt_audience: accepted ``aud``/``client_id`` values. Required, non-empty.
         :param public_routes: route keys served without a token, each with the reason it is public (recorded
-            as the acknowledgement of cdk-nag's AwsSolutions-APIG4 on that route). Default: ``GET /health``.
+            as the acknowledgement of cdk-nag's AwsSolutions-APIG4 on that route). Default: none.
         :param protected_routes: route keys that need a valid JWT; with CORS on, none may be an ``ANY`` or
             ``OPTIONS`` route. Default: ``<METHOD> /{proxy+}`` for every method but ``OPTIONS``.
-        :param throttle_rate_limit: steady-state requests per second of the stage. Default: 50.
-        :param throttle_burst_limit: burst of the stage. Default: 100.
+        :param throttle: rate and burst of the stage. Default: 50 requests/s, burst 100.
         :param route_throttles: route key -> its own rate and burst (the stage's ``RouteSettings``), which
-            replace the stage's limits for that route; every key must be one of the API's routes.
-            Default: none (every route has the stage's limits).
+            replace the stage's limits for that route; every key must be one of the API's routes, and no
+            limit may exceed the stage's. Default: none (every route has the stage's limits).
         :param access_log_retention: Default: three months.
         :param access_log_removal_policy: Default: ``RETAIN``.
-        :param cors_allow_origins: browser origins allowed to call the API. Default: none (CORS off).
-        :param cors_allow_headers: request headers allowed from those origins.
-            Default: ``authorization``, ``content-type``.
-        :param cors_expose_headers: response headers browser code may read. Default: none beyond the
-            CORS-safelisted ones.
-        :param cors_max_age: how long browsers cache a preflight answer. Default: 10 minutes.
+        :param cors: browser origins allowed to call the API, and their headers. Default ``None``: CORS off.
         :param api_name: Default: generated from the construct path.
         """
         super().__init__(scope, construct_id)
@@ -149,8 +192,9 @@ class ServiceHttpApi(Construct):
         overlap = set(public_routes) & set(protected_routes)
         if overlap:
             raise ValueError(f"ServiceHttpApi: routes both public and protected: {sorted(overlap)}")
+        cors_settings = cors or CorsSettings()
         preflight_routes = [key for key in protected_routes if key.split(" ", 1)[0] in PREFLIGHT_METHODS]
-        if cors_allow_origins and preflight_routes:
+        if cors_settings.enabled and preflight_routes:
             raise ValueError(
                 f"ServiceHttpApi: protected routes {preflight_routes} match OPTIONS, so browsers' CORS "
                 "preflights (which carry no token) would get 401; name the methods instead"
@@ -158,19 +202,21 @@ class ServiceHttpApi(Construct):
         unknown = sorted(set(route_throttles) - set(public_routes) - set(protected_routes))
         if unknown:
             raise ValueError(f"ServiceHttpApi.route_throttles: {unknown} are not routes of this API")
+        looser = sorted(key for key, limits in route_throttles.items() if not limits.within(throttle))
+        require(not looser, "ServiceHttpApi.route_throttles", f"{looser} exceed the stage's throttle")
 
         self.authorizer: authorizers.HttpJwtAuthorizer = authorizers.HttpJwtAuthorizer(
             "JwtAuthorizer", jwt_issuer, jwt_audience=list(jwt_audience)
         )
-        cors = (
+        preflight = (
             apigw.CorsPreflightOptions(
-                allow_origins=list(cors_allow_origins),
+                allow_origins=list(cors_settings.allow_origins),
                 allow_methods=list(CORS_METHODS),
-                allow_headers=list(cors_allow_headers),
-                expose_headers=list(cors_expose_headers) or None,
-                max_age=cors_max_age,
+                allow_headers=list(cors_settings.allow_headers),
+                expose_headers=list(cors_settings.expose_headers) or None,
+                max_age=Duration.seconds(cors_settings.max_age_seconds),
             )
-            if cors_allow_origins
+            if cors_settings.enabled
             else None
         )
         self.http_api: apigw.HttpApi = apigw.HttpApi(
@@ -179,7 +225,7 @@ class ServiceHttpApi(Construct):
             api_name=api_name,
             create_default_stage=False,
             default_authorizer=self.authorizer,
-            cors_preflight=cors,
+            cors_preflight=preflight,
         )
         self.access_log_group: logs.LogGroup = logs.LogGroup(
             self, "AccessLogs", retention=access_log_retention, removal_policy=access_log_removal_policy
@@ -191,7 +237,7 @@ class ServiceHttpApi(Construct):
             http_api=self.http_api,
             stage_name="$default",
             auto_deploy=True,
-            throttle=apigw.ThrottleSettings(rate_limit=throttle_rate_limit, burst_limit=throttle_burst_limit),
+            throttle=apigw.ThrottleSettings(rate_limit=throttle.rate_limit, burst_limit=throttle.burst_limit),
             access_log_settings=_AccessLogSettings(self.access_log_group),
         )
         self.integration: integrations.HttpLambdaIntegration = integrations.HttpLambdaIntegration(
@@ -208,7 +254,7 @@ class ServiceHttpApi(Construct):
             self._add_route(route_key, self.authorizer)
         self._throttle_routes(route_throttles)
 
-    def _throttle_routes(self, route_throttles: Mapping[str, apigw.ThrottleSettings]) -> None:
+    def _throttle_routes(self, route_throttles: Mapping[str, ThrottleSettings]) -> None:
         if not route_throttles:
             return
         stage = self.stage.node.default_child

@@ -10,7 +10,9 @@ dropped.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigatewayv2 as apigwv2
@@ -25,7 +27,10 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from cdk_app.constructs.canary_deployment import alarm_name
+from cdk_app.constructs.alarms import threshold_alarm
+from cdk_app.constructs.props import require
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 DYNAMODB_OPERATIONS: frozenset[str] = frozenset(
     "".join(word.capitalize() for word in operation.name.split("_")) for operation in dynamodb.Operation
@@ -57,6 +62,22 @@ WIDGET_WIDTH = 8
 WIDGET_HEIGHT = 6
 
 
+@dataclass(frozen=True, kw_only=True)
+class NotificationSettings:
+    """Who the alarm topic notifies (every alarm it is handed and every alarm it creates). None by default."""
+
+    emails: tuple[str, ...] = ()
+    """E-mail addresses; each must confirm the subscription SNS mails it. Default none."""
+    https_urls: tuple[str, ...] = ()
+    """HTTPS endpoints (chat webhooks, incident tools) that accept SNS notifications. Default none."""
+
+    def __post_init__(self) -> None:
+        for email in self.emails:
+            require(bool(_EMAIL.match(email)), "NotificationSettings.emails", f"{email!r} is not an address")
+        for url in self.https_urls:
+            require(url.startswith("https://"), "NotificationSettings.https_urls", f"{url!r} is not https")
+
+
 class ServiceMonitoring(Construct):
     """Alarm topic, operational alarms and a dashboard for a Lambda + HTTP API + DynamoDB service.
 
@@ -72,14 +93,13 @@ class ServiceMonitoring(Construct):
         *,
         function: lambda_.IFunction,
         http_stage: apigwv2.IHttpStage,
-        table: dynamodb.ITableV2,
+        table: dynamodb.ITableV2 | None = None,
         reserved_concurrency: int | None = None,
         concurrency_alarm_ratio: float = 0.8,
         throttled_requests_threshold: int = 1,
         throttle_operations: Sequence[str] = DEFAULT_THROTTLE_OPERATIONS,
         notify_alarms: Sequence[cloudwatch.Alarm] = (),
-        notification_emails: Sequence[str] = (),
-        notification_https_urls: Sequence[str] = (),
+        notifications: NotificationSettings | None = None,
         alarm_name_prefix: str | None = None,
         dashboard_name: str | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
@@ -88,7 +108,8 @@ class ServiceMonitoring(Construct):
 
         :param function: the API function (its metrics cover every version).
         :param http_stage: the HTTP API stage clients call.
-        :param table: the service's table.
+        :param table: the service's DynamoDB table: its throttled requests alarm, its capacity is graphed.
+            Default ``None``: a service without a table.
         :param reserved_concurrency: the function's reserved concurrency; ``None`` (the default) means it has
             none and no concurrency alarm is created.
         :param concurrency_alarm_ratio: share of ``reserved_concurrency`` at which the concurrency alarm
@@ -100,8 +121,8 @@ class ServiceMonitoring(Construct):
             an alarm). Default: the item operations in ``DEFAULT_THROTTLE_OPERATIONS``.
         :param notify_alarms: alarms created elsewhere (e.g. ``CanaryDeployment.alarms``) that must notify the
             topic too. Default none.
-        :param notification_emails: e-mail subscriptions of the topic. Default none.
-        :param notification_https_urls: HTTPS endpoint subscriptions of the topic. Default none.
+        :param notifications: the topic's e-mail and HTTPS subscriptions. Default ``NotificationSettings()``:
+            none.
         :param alarm_name_prefix: alarms are named ``<prefix>-<purpose>``; default ``None`` lets
             CloudFormation name them.
         :param dashboard_name: the dashboard's name; default ``None`` lets CloudFormation name it.
@@ -109,12 +130,12 @@ class ServiceMonitoring(Construct):
             Default ``DESTROY``: both only carry transient notifications.
         """
         super().__init__(scope, construct_id)
+        notifications = notifications or NotificationSettings()
         _validate(
             reserved_concurrency=reserved_concurrency,
             concurrency_alarm_ratio=concurrency_alarm_ratio,
             throttled_requests_threshold=throttled_requests_threshold,
             throttle_operations=throttle_operations,
-            notification_https_urls=notification_https_urls,
         )
         self._alarm_name_prefix = alarm_name_prefix
 
@@ -128,22 +149,24 @@ class ServiceMonitoring(Construct):
         self.topic = sns.Topic(self, "AlarmTopic", master_key=self.topic_key, enforce_ssl=True)
         self._allow_cloudwatch_to_publish()
         self.dead_letter_queue = self._subscribe(
-            emails=notification_emails,
-            https_urls=notification_https_urls,
+            emails=notifications.emails,
+            https_urls=notifications.https_urls,
             removal_policy=removal_policy,
         )
 
-        throttles = table_throttled_requests(table, throttle_operations)
-        self.alarms: list[cloudwatch.Alarm] = [
-            self._alarm(
-                "TableThrottledRequests",
-                description="DynamoDB throttled requests of the table",
-                metric=throttles,
-                threshold=throttled_requests_threshold,
-                evaluation_periods=THROTTLE_EVALUATION_PERIODS,
-                datapoints_to_alarm=1,
+        self.alarms: list[cloudwatch.Alarm] = []
+        throttles = table_throttled_requests(table, throttle_operations) if table is not None else None
+        if throttles is not None:
+            self.alarms.append(
+                self._alarm(
+                    "TableThrottledRequests",
+                    description="DynamoDB throttled requests of the table",
+                    metric=throttles,
+                    threshold=throttled_requests_threshold,
+                    evaluation_periods=THROTTLE_EVALUATION_PERIODS,
+                    datapoints_to_alarm=1,
+                )
             )
-        ]
         concurrency = function.metric("ConcurrentExecutions", statistic="Maximum", period=OPERATIONAL_PERIOD)
         if reserved_concurrency is not None:
             limit = max(1, math.ceil(reserved_concurrency * concurrency_alarm_ratio))
@@ -188,17 +211,15 @@ class ServiceMonitoring(Construct):
         evaluation_periods: int,
         datapoints_to_alarm: int,
     ) -> cloudwatch.Alarm:
-        return cloudwatch.Alarm(
+        return threshold_alarm(
             self,
             construct_id,
-            alarm_name=alarm_name(self._alarm_name_prefix, construct_id),
-            alarm_description=f"Operational: {description} >= {threshold:g}.",
+            name_prefix=self._alarm_name_prefix,
+            description=f"Operational: {description}",
             metric=metric,
             threshold=threshold,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=evaluation_periods,
             datapoints_to_alarm=datapoints_to_alarm,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
 
     def _allow_cloudwatch_to_publish(self) -> None:
@@ -270,10 +291,10 @@ class ServiceMonitoring(Construct):
         *,
         function: lambda_.IFunction,
         http_stage: apigwv2.IHttpStage,
-        table: dynamodb.ITableV2,
+        table: dynamodb.ITableV2 | None,
         concurrency: cloudwatch.Metric,
         reserved_concurrency: int | None,
-        throttles: cloudwatch.IMetric,
+        throttles: cloudwatch.IMetric | None,
     ) -> None:
         period = DASHBOARD_PERIOD
         reserved_line = (
@@ -321,6 +342,12 @@ class ServiceMonitoring(Construct):
                 annotations=reserved_line,
             ),
         )
+        alarm_status = cloudwatch.AlarmStatusWidget(
+            title="Alarms", alarms=list(self.notified_alarms), width=WIDGET_WIDTH, height=WIDGET_HEIGHT
+        )
+        if table is None or throttles is None:
+            self.dashboard.add_widgets(alarm_status)
+            return
         self.dashboard.add_widgets(
             _graph(
                 "DynamoDB consumed capacity",
@@ -334,12 +361,7 @@ class ServiceMonitoring(Construct):
                 ],
             ),
             _graph("DynamoDB throttled requests", [throttles]),
-            cloudwatch.AlarmStatusWidget(
-                title="Alarms",
-                alarms=list(self.notified_alarms),
-                width=WIDGET_WIDTH,
-                height=WIDGET_HEIGHT,
-            ),
+            alarm_status,
         )
 
 
@@ -392,7 +414,6 @@ def _validate(
     concurrency_alarm_ratio: float,
     throttled_requests_threshold: int,
     throttle_operations: Sequence[str],
-    notification_https_urls: Sequence[str],
 ) -> None:
     if reserved_concurrency is not None and reserved_concurrency < 1:
         raise ValueError(f"reserved_concurrency must be at least 1 or None, got {reserved_concurrency}")
@@ -412,6 +433,3 @@ def _validate(
         raise ValueError(f"throttle_operations: {unknown} are not DynamoDB operations (e.g. GetItem, Query)")
     if len(set(throttle_operations)) != len(throttle_operations):
         raise ValueError(f"throttle_operations: each operation at most once, got {list(throttle_operations)}")
-    for url in notification_https_urls:
-        if not url.startswith("https://"):
-            raise ValueError(f"notification_https_urls must be https:// URLs, got {url!r}")

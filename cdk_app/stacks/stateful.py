@@ -9,8 +9,8 @@ from constructs import Construct
 from cdk_app.config import EnvironmentConfig
 from cdk_app.constructs.service_table import ServiceTable
 from cdk_app.constructs.user_pool import ApiUserPool, MachineClientSettings
-from cdk_app.contract import contract
 from cdk_app.scanner_acknowledgements import acknowledge_checkov
+from runtime import contract
 
 DEPLOYMENT_CHECK_RESOURCE_SERVER = "items-api"
 DEPLOYMENT_CHECK_SCOPE = "deployment-check"

@@ -12,8 +12,11 @@ from typing import Any
 
 from aws_cdk import Duration
 
+from cdk_app import service
 from cdk_app.config import ENVIRONMENTS, EnvironmentConfig
 from cdk_app.constructs.canary_deployment import (
+    ENV_HEALTH_PATH,
+    ENV_HEALTH_VERSION_FIELD,
     ENV_TARGET_TIMEOUT_SECONDS,
     ENV_TARGET_VERSION_ARN,
     hook_timeout,
@@ -45,7 +48,7 @@ OPERATIONAL_ALARMS = ("api-server-error-rate", "table-throttled-requests", "conc
 
 
 def stateless(app: SynthesizedApp, environment: str) -> tuple[Any, dict[str, dict[str, Any]]]:
-    stack = app.stages[environment].stateless
+    stack = app.stages[environment].stateless.service
     resources: dict[str, dict[str, Any]] = app.template_json(environment, "Stateless")["Resources"]
     return stack, resources
 
@@ -78,6 +81,7 @@ def test_deployment_style_follows_the_environment(synthesized_app, environment):
 
 def test_codedeploy_controls_the_live_alias_with_the_pre_traffic_hook(synthesized_app, environment):
     stack, resources = stateless(synthesized_app, environment)
+    config = synthesized_app.stages[environment].config
     alias = resources[logical_id(stack.alias)]
     update = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
     assert update["DeploymentGroupName"] == {"Ref": logical_id(stack.canary.deployment_group)}
@@ -86,9 +90,12 @@ def test_codedeploy_controls_the_live_alias_with_the_pre_traffic_hook(synthesize
     hook = resources[logical_id(stack.canary.pre_traffic_hook)]["Properties"]
     assert hook["Environment"]["Variables"] == {
         ENV_TARGET_VERSION_ARN: {"Ref": version},
-        ENV_TARGET_TIMEOUT_SECONDS: str(stack.config.timeout_seconds),
+        ENV_TARGET_TIMEOUT_SECONDS: str(config.timeout_seconds),
+        ENV_HEALTH_PATH: contract.HEALTH_PATH,
+        ENV_HEALTH_VERSION_FIELD: contract.HEALTH_FUNCTION_VERSION_FIELD,
     }
-    assert hook["Timeout"] == hook_timeout(Duration.seconds(stack.config.timeout_seconds)).to_seconds()
+    timeout = hook_timeout(Duration.seconds(config.timeout_seconds), calls=service.DEPLOYMENT_CHECKS.calls)
+    assert hook["Timeout"] == timeout.to_seconds()
 
 
 def test_every_alarm_is_named_for_the_environment_and_notifies_its_topic(synthesized_app, environment):
@@ -187,7 +194,7 @@ def test_error_rate_alarms_watch_the_version_the_alias_moves_to(synthesized_app,
 def test_api_alarms_watch_the_services_stage(synthesized_app, environment):
     stack, resources = stateless(synthesized_app, environment)
     stage = [
-        {"Name": "ApiId", "Value": {"Ref": logical_id(stack.http_api)}},
+        {"Name": "ApiId", "Value": {"Ref": logical_id(stack.api.http_api)}},
         {"Name": "Stage", "Value": "$default"},
     ]
     alarms = alarms_by_name(resources)

@@ -17,18 +17,15 @@ from cdk_app.config import (
     ENVIRONMENTS,
     PROD,
     AlarmThresholds,
-    ColdStart,
     ConfigError,
-    CorsSettings,
-    DeploymentStyle,
-    EnvironmentConfig,
     JwtIssuerSettings,
-    NotificationSettings,
-    ThrottleSettings,
-    TrafficShift,
     with_context,
     with_target,
 )
+from cdk_app.constructs.api_function import ColdStart
+from cdk_app.constructs.canary_deployment import TrafficShift, TrafficShifting
+from cdk_app.constructs.http_api import CorsSettings, ThrottleSettings
+from cdk_app.constructs.monitoring import NotificationSettings
 
 
 def test_environments_are_dev_staging_prod_in_deployment_order():
@@ -41,7 +38,6 @@ def test_environments_are_dev_staging_prod_in_deployment_order():
         ({"memory_mb": 64}, "memory_mb"),
         ({"timeout_seconds": 30}, "timeout_seconds"),
         ({"reserved_concurrency": 0}, "reserved_concurrency"),
-        ({"log_level": "VERBOSE"}, "log_level"),
         ({"region": "moon-1"}, "region"),
         ({"account": "12345"}, "account"),
         ({"deletion_protection": True, "removal_policy": RemovalPolicy.DESTROY}, "removal_policy"),
@@ -53,18 +49,6 @@ def test_environments_are_dev_staging_prod_in_deployment_order():
 def test_invalid_environment_settings_name_the_field(changes: dict[str, Any], field: str):
     with pytest.raises(ConfigError, match=rf"EnvironmentConfig\('dev'\)\.{field}: "):
         dataclasses.replace(DEV, **changes)
-
-
-@pytest.mark.parametrize("level", ["WARNING", "ERROR", "CRITICAL"])
-@pytest.mark.parametrize("environment", ENVIRONMENTS, ids=lambda config: config.name)
-def test_a_log_level_above_info_is_refused_since_it_would_drop_every_metric(
-    environment: EnvironmentConfig, level: str
-):
-    """Lambda's application log filter reads level-less lines (Powertools' EMF metrics) as INFO."""
-    with pytest.raises(
-        ConfigError, match=rf"EnvironmentConfig\('{environment.name}'\)\.log_level: '{level}'.*metric"
-    ):
-        dataclasses.replace(environment, log_level=level)
 
 
 @pytest.mark.parametrize(
@@ -86,12 +70,15 @@ def test_a_log_level_above_info_is_refused_since_it_would_drop_every_metric(
         (lambda: AlarmThresholds(table_throttled_requests=0), "AlarmThresholds.table_throttled_requests"),
         (lambda: NotificationSettings(emails=("oncall",)), "NotificationSettings.emails"),
         (lambda: NotificationSettings(https_urls=("http://hook",)), "NotificationSettings.https_urls"),
-        (lambda: DeploymentStyle(shift=TrafficShift.CANARY, percentage=100), "DeploymentStyle.percentage"),
+        (lambda: TrafficShifting(shift=TrafficShift.CANARY, percentage=100), "TrafficShifting.percentage"),
         (
-            lambda: DeploymentStyle(shift=TrafficShift.LINEAR, percentage=10),
-            "DeploymentStyle.interval_minutes",
+            lambda: TrafficShifting(shift=TrafficShift.LINEAR, percentage=10, interval_minutes=0),
+            "TrafficShifting.interval_minutes",
         ),
-        (lambda: DeploymentStyle(interval_minutes=5), "DeploymentStyle.interval_minutes"),
+        (
+            lambda: TrafficShifting(shift=TrafficShift.ALL_AT_ONCE, percentage=100, interval_minutes=5),
+            "TrafficShifting.interval_minutes",
+        ),
     ],
 )
 def test_invalid_nested_settings_name_the_field(build: Any, field: str):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdk_app.config import ENVIRONMENTS
-from cdk_app.functions.deployment_hooks import post_traffic
+from cdk_app.functions.deployment_hooks import hook_common, post_traffic
 from cdk_app.stacks.stateful import DEPLOYMENT_CHECK_RESOURCE_SERVER, DEPLOYMENT_CHECK_SCOPE
 from tests.app.test_canary_environments import of_type, stateless
 from tests.support.cdk_synthesis import SynthesizedApp, logical_id
@@ -47,7 +47,9 @@ def test_every_environment_runs_the_post_traffic_hook_after_the_shift(synthesize
     assert variables[post_traffic.ENV_EXPECTED_VERSION] == {"Fn::GetAtt": [version, "Version"]}
     assert variables[post_traffic.ENV_SCOPE] == SCOPE
     assert variables[post_traffic.ENV_ALLOWED_ORIGIN] == CONFIGS[environment].cors.allow_origins[0]
-    assert variables[post_traffic.ENV_TARGET_TIMEOUT_SECONDS] == str(stack.config.timeout_seconds)
+    assert variables[hook_common.ENV_TARGET_TIMEOUT_SECONDS] == str(
+        synthesized_app.stages[environment].config.timeout_seconds
+    )
     assert exported(synthesized_app, environment, variables[post_traffic.ENV_CLIENT_ID]) == {
         "Ref": logical_id(identity.machine.client)
     }

@@ -11,9 +11,13 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 from constructs import Construct
 
-from cdk_app.constructs.canary_deployment import ENV_TARGET_TIMEOUT_SECONDS, ENV_TARGET_VERSION_ARN
+from cdk_app.constructs.canary_deployment import (
+    ENV_HEALTH_PATH,
+    ENV_HEALTH_VERSION_FIELD,
+    ENV_TARGET_TIMEOUT_SECONDS,
+    ENV_TARGET_VERSION_ARN,
+)
 from cdk_app.scanner_acknowledgements import (
-    SERVICE_FUNCTION_AWS_SERVICES,
     acknowledge_cfn_lint,
     acknowledge_checkov,
     acknowledge_function_baseline,
@@ -108,16 +112,11 @@ def test_the_function_baseline_reasons_state_the_callers_facts() -> None:
     assert set(function_metadata(stack)["cfn-lint"]["reasons"]) == {"WS1004", "W3005"}
 
 
-def test_the_function_baseline_defaults_to_the_service_function_and_needs_a_service() -> None:
-    stack = Stack(App(), "Stack")
-    acknowledge_function_baseline(inline_function(stack))
-
-    assert (
-        f"({', '.join(SERVICE_FUNCTION_AWS_SERVICES)})"
-        in checkov_reasons(function_metadata(stack))["CKV_AWS_117"]
-    )
+def test_the_function_baseline_needs_the_services_the_function_calls() -> None:
     with pytest.raises(ValueError, match="AWS services the function calls"):
-        acknowledge_function_baseline(inline_function(Stack(App(), "Other")), aws_services=())
+        acknowledge_function_baseline(
+            inline_function(Stack(App(), "Other")), aws_services=(), environment="nothing"
+        )
 
 
 def _services_granted(template: dict[str, Any], policy_prefix: str) -> set[str]:
@@ -164,8 +163,10 @@ def test_the_pre_traffic_hooks_acknowledgements_are_true_of_the_hook(
     assert set(hook["Properties"]["Environment"]["Variables"]) == {
         ENV_TARGET_VERSION_ARN,
         ENV_TARGET_TIMEOUT_SECONDS,
+        ENV_HEALTH_PATH,
+        ENV_HEALTH_VERSION_FIELD,
     }
-    assert "ARN and timeout of the function version" in reasons["CKV_AWS_173"]
+    assert "ARN and timeout of the function version it tests and its health route" in reasons["CKV_AWS_173"]
     assert "Secrets Manager" not in reasons["CKV_AWS_173"]
 
 

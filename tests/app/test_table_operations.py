@@ -1,4 +1,4 @@
-"""The DynamoDB operations the runtime really performs are exactly the stack's ``TABLE_OPERATIONS``.
+"""The DynamoDB operations the runtime really performs are exactly ``cdk_app.service.TABLE_OPERATIONS``.
 
 That one list is both the function's IAM actions and the ``Operation`` dimensions whose
 ``ThrottledRequests`` the throttling alarm sums. The runtime is driven through its real Lambda handler
@@ -17,7 +17,7 @@ from types import ModuleType
 
 import pytest
 
-from cdk_app.stacks.stateless import TABLE_OPERATIONS
+from cdk_app.service import TABLE_OPERATIONS
 from tests.support.apigw import LambdaApi
 from tests.support.aws_calls import recorded_operations
 from tests.support.aws_emulator import (

@@ -10,13 +10,15 @@ variables, a rename on either side fails here.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from types import ModuleType
 from typing import Any
 
 import pytest
+from aws_cdk import aws_cloudwatch as cloudwatch
 
-from cdk_app.constructs.canary_deployment import unhandled_errors_metric
+from cdk_app import service
 from runtime import contract
 from tests.support.apigw import LambdaApi
 from tests.support.aws_emulator import Emulator
@@ -49,10 +51,13 @@ def test_alarm_metric_is_the_emitted_metric(unhandled_error_emf: dict[str, Any])
     (directive,) = unhandled_error_emf["_aws"]["CloudWatchMetrics"]
     emitted_sets = [sorted(dimension_set) for dimension_set in directive["Dimensions"]]
     for version in (os.environ["AWS_LAMBDA_FUNCTION_VERSION"], None):
-        alarm_metric = unhandled_errors_metric(
+        metrics = dataclasses.replace(
+            service.METRICS,
             namespace=os.environ["POWERTOOLS_METRICS_NAMESPACE"],
             service_name=os.environ["POWERTOOLS_SERVICE_NAME"],
-            function_version=version,
+        )
+        alarm_metric = metrics.metric(
+            metrics.unhandled_errors, statistic=cloudwatch.Stats.SUM, function_version=version
         )
         assert directive["Namespace"] == alarm_metric.namespace
         assert alarm_metric.metric_name in {m["Name"] for m in directive["Metrics"]}

@@ -30,7 +30,7 @@ def stateful_output_value(app: SynthesizedApp, environment: str, reference: dict
 
 
 def function_resource(app: SynthesizedApp, environment: str) -> dict[str, Any]:
-    stack = app.stages[environment].stateless
+    stack = app.stages[environment].stateless.service
     resource: dict[str, Any] = app.template_json(environment, "Stateless")["Resources"][
         logical_id(stack.function)
     ]
@@ -38,7 +38,7 @@ def function_resource(app: SynthesizedApp, environment: str) -> dict[str, Any]:
 
 
 def test_function_runs_python_313_on_arm64_with_the_runtime_handler_and_layer(synthesized_app, environment):
-    stack = synthesized_app.stages[environment].stateless
+    stack = synthesized_app.stages[environment].stateless.service
     properties = function_resource(synthesized_app, environment)["Properties"]
 
     assert properties["Runtime"] == "python3.13"
@@ -57,7 +57,7 @@ def test_function_size_and_concurrency_follow_the_environment(synthesized_app, e
 
 
 def test_function_logs_json_to_its_own_log_group_with_retention(synthesized_app, template, environment):
-    stack = synthesized_app.stages[environment].stateless
+    stack = synthesized_app.stages[environment].stateless.service
     properties = function_resource(synthesized_app, environment)["Properties"]
     log_group_id = logical_id(stack.api_function.log_group)
 
@@ -104,7 +104,7 @@ def test_snap_start_applies_to_published_versions_where_the_environment_says(syn
 
 
 def test_live_alias_points_at_the_current_published_version(synthesized_app, environment):
-    stack = synthesized_app.stages[environment].stateless
+    stack = synthesized_app.stages[environment].stateless.service
     resources = synthesized_app.template_json(environment, "Stateless")["Resources"]
     function_ref = {"Ref": logical_id(stack.function)}
     (version_id,) = [
@@ -130,7 +130,7 @@ def test_layer_targets_the_function_runtime_and_architecture(template, environme
 
 
 def test_function_role_grants_exactly_its_logs_traces_table_and_secret(synthesized_app, environment):
-    stack = synthesized_app.stages[environment].stateless
+    stack = synthesized_app.stages[environment].stateless.service
     stateful = synthesized_app.stages[environment].stateful
     template = synthesized_app.template_json(environment, "Stateless")
     role_id = logical_id(stack.api_function.role)
@@ -299,7 +299,7 @@ def test_the_wildcard_check_reads_every_kind_of_policy_document():
 
 
 def test_every_lambda_permission_targets_the_alias_never_latest(synthesized_app, template, environment):
-    stack = synthesized_app.stages[environment].stateless
+    stack = synthesized_app.stages[environment].stateless.service
     permissions = template(environment, "Stateless").find_resources(
         "AWS::Lambda::Permission", {"Properties": {"Principal": "apigateway.amazonaws.com"}}
     )

@@ -40,12 +40,14 @@ def asset_dir(app: SynthesizedApp, environment: str, construct: object) -> Path:
 
 @pytest.fixture(scope="module")
 def layer_dir(synthesized_app: SynthesizedApp) -> Path:
-    return asset_dir(synthesized_app, "dev", synthesized_app.stages["dev"].stateless.layer)
+    return asset_dir(synthesized_app, "dev", synthesized_app.stages["dev"].stateless.service.layer)
 
 
 @pytest.fixture(scope="module")
 def code_dir(synthesized_app: SynthesizedApp) -> Path:
-    return asset_dir(synthesized_app, "dev", synthesized_app.stages["dev"].stateless.function)
+    return asset_dir(
+        synthesized_app, "dev", synthesized_app.stages["dev"].stateless.service.api_function.function
+    )
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +239,7 @@ def test_the_host_layer_platform_changes_nothing_but_the_layer_asset(
                 environment,
                 kind,
             )
-        layer_id = logical_id(synthesized_app.stages[environment].stateless.layer)
+        layer_id = logical_id(synthesized_app.stages[environment].stateless.service.layer)
         keys = [
             app.template_json(environment, "Stateless")["Resources"][layer_id]["Properties"]["Content"][
                 "S3Key"

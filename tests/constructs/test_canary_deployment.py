@@ -9,14 +9,17 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
+from cdk_app.constructs.alarms import alarm_name
 from cdk_app.constructs.canary_deployment import (
+    ENV_HEALTH_PATH,
+    ENV_HEALTH_VERSION_FIELD,
     ENV_TARGET_TIMEOUT_SECONDS,
     ENV_TARGET_VERSION_ARN,
     PRE_TRAFFIC_HANDLER,
     RollbackThresholds,
-    alarm_name,
+    TrafficShift,
+    TrafficShifting,
     hook_timeout,
-    traffic_shifting,
 )
 from runtime import contract
 from tests.support.scaffold import (
@@ -320,6 +323,8 @@ def test_hook_targets_the_version_the_alias_moves_to(scaffold: Scaffold):
     assert properties["Environment"]["Variables"] == {
         ENV_TARGET_VERSION_ARN: {"Ref": version_id(scaffold)},
         ENV_TARGET_TIMEOUT_SECONDS: "10",
+        ENV_HEALTH_PATH: contract.HEALTH_PATH,
+        ENV_HEALTH_VERSION_FIELD: contract.HEALTH_FUNCTION_VERSION_FIELD,
     }
     assert properties["Timeout"] == 9 * (10 + 5) + 30
     assert properties["LoggingConfig"]["LogFormat"] == "JSON"
@@ -585,7 +590,9 @@ def test_styles_codedeploy_predefines_use_its_config(
     shift: str, percentage: int, interval: int, config_name: str
 ):
     stack = cdk.Stack(cdk.App())
-    config = traffic_shifting(stack, "Shift", shift=shift, percentage=percentage, interval_minutes=interval)
+    config = TrafficShifting(
+        shift=TrafficShift(shift), percentage=percentage, interval_minutes=interval
+    ).deployment_config(stack, "Shift")
     assert stack.resolve(config.deployment_config_name) == config_name
     assert Template.from_stack(stack).to_json().get("Resources", {}) == {}
 
@@ -605,14 +612,16 @@ def test_styles_codedeploy_predefines_use_its_config(
 )
 def test_other_styles_get_a_custom_config(shift: str, routing: dict[str, Any]):
     stack = cdk.Stack(cdk.App())
-    traffic_shifting(stack, "Shift", shift=shift, percentage=20, interval_minutes=7)
+    TrafficShifting(shift=TrafficShift(shift), percentage=20, interval_minutes=7).deployment_config(
+        stack, "Shift"
+    )
     (config,) = Template.from_stack(stack).find_resources("AWS::CodeDeploy::DeploymentConfig").values()
     assert config["Properties"] == {"ComputePlatform": "Lambda", "TrafficRoutingConfig": routing}
 
 
 def test_unknown_style_is_refused():
-    with pytest.raises(ValueError, match="shift must be all_at_once, linear or canary"):
-        traffic_shifting(cdk.Stack(cdk.App()), "Shift", shift="blue_green")
+    with pytest.raises(ValueError, match="'blue_green' is not a valid TrafficShift"):
+        TrafficShift("blue_green")
 
 
 @pytest.mark.parametrize(
@@ -621,4 +630,4 @@ def test_unknown_style_is_refused():
 def test_hook_timeout_fits_every_call_at_the_function_timeout_up_to_lambdas_limit(
     function_seconds: int, hook_seconds: int
 ):
-    assert hook_timeout(cdk.Duration.seconds(function_seconds)).to_seconds() == hook_seconds
+    assert hook_timeout(cdk.Duration.seconds(function_seconds), calls=9).to_seconds() == hook_seconds

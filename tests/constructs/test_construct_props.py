@@ -7,8 +7,8 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_lambda as lambda_
 
 from cdk_app.bundling import BundlingError
-from cdk_app.constructs.api_function import ApiFunction
-from cdk_app.constructs.http_api import ServiceHttpApi
+from cdk_app.constructs.api_function import ApiFunction, ColdStart
+from cdk_app.constructs.http_api import CorsSettings, ServiceHttpApi, ThrottleSettings
 from tests.support.cdk_synthesis import FIXTURES
 
 
@@ -22,13 +22,15 @@ def function(**props: object) -> ApiFunction:
         "handler": "tiny_service.orders.handle",
         "service_name": "orders",
         "metrics_namespace": "Orders",
+        "aws_services": ("DynamoDB",),
+        "environment_contents": "table names only",
     }
     return ApiFunction(stack(), "Fn", **{**defaults, **props})  # type: ignore[arg-type]
 
 
 def test_function_rejects_snap_start_with_provisioned_concurrency():
-    with pytest.raises(ValueError, match="snap_start and provisioned_concurrency are mutually exclusive"):
-        function(snap_start=True, provisioned_concurrency=2)
+    with pytest.raises(ValueError, match="SnapStart cannot be combined with provisioned_concurrency"):
+        function(cold_start=ColdStart(snap_start=True, provisioned_concurrency=2))
 
 
 @pytest.mark.parametrize("level", ["TRACE", "WARNING", "ERROR"])
@@ -43,7 +45,7 @@ def test_function_rejects_a_missing_package_folder():
 
 
 def test_provisioned_concurrency_goes_on_the_alias():
-    alias = function(provisioned_concurrency=3).alias.node.default_child
+    alias = function(cold_start=ColdStart(provisioned_concurrency=3)).alias.node.default_child
 
     assert isinstance(alias, lambda_.CfnAlias)
     assert Stack.of(alias).resolve(alias.provisioned_concurrency_config) == {
@@ -72,18 +74,34 @@ def api(**props: object) -> ServiceHttpApi:
     ("props", "message"),
     [
         ({"jwt_audience": []}, r"jwt_audience: at least one audience"),
-        ({"protected_routes": ["GET /health"]}, r"both public and protected: \['GET /health'\]"),
+        (
+            {"public_routes": {"GET /health": "probe"}, "protected_routes": ["GET /health"]},
+            r"both public and protected: \['GET /health'\]",
+        ),
         ({"protected_routes": ["FETCH /items"]}, r"'FETCH /items' is not a route key"),
         ({"protected_routes": ["GET items"]}, r"'GET items' is not a route key"),
         (
-            {"cors_allow_origins": ["https://app.example.com"], "protected_routes": ["ANY /{proxy+}"]},
+            {
+                "cors": CorsSettings(allow_origins=("https://app.example.com",)),
+                "protected_routes": ["ANY /{proxy+}"],
+            },
             r"protected routes \['ANY /\{proxy\+\}'\] match OPTIONS, so browsers' CORS preflights",
         ),
         (
-            {"cors_allow_origins": ["https://app.example.com"], "protected_routes": ["OPTIONS /items"]},
+            {
+                "cors": CorsSettings(allow_origins=("https://app.example.com",)),
+                "protected_routes": ["OPTIONS /items"],
+            },
             r"protected routes \['OPTIONS /items'\] match OPTIONS",
         ),
         ({"route_throttles": {"GET /nothing": None}}, r"route_throttles: \['GET /nothing'\] are not routes"),
+        (
+            {
+                "public_routes": {"GET /status": "probe"},
+                "route_throttles": {"GET /status": ThrottleSettings(rate_limit=51, burst_limit=1)},
+            },
+            r"route_throttles: \['GET /status'\] exceed the stage's throttle",
+        ),
     ],
 )
 def test_http_api_rejects_impossible_routes_and_audiences(props: dict[str, object], message: str):

@@ -105,7 +105,7 @@ def test_jwt_authorizer_trusts_the_environments_user_pool_and_client(synthesized
 
 
 def test_every_route_invokes_the_live_alias_with_payload_format_2(synthesized_app, environment):
-    stack = synthesized_app.stages[environment].stateless
+    stack = synthesized_app.stages[environment].stateless.service
     template = stateless(synthesized_app, environment)
     (integration_id, integration), *others = resources_of_type(
         template, "AWS::ApiGatewayV2::Integration"
@@ -133,7 +133,7 @@ def test_default_stage_is_throttled_and_auto_deployed(template, environment):
 
 def test_public_routes_have_their_own_throttling_in_place_of_the_stages(synthesized_app, environment):
     config = next(config for config in ENVIRONMENTS if config.name == environment)
-    stack = synthesized_app.stages[environment].stateless
+    stack = synthesized_app.stages[environment].stateless.service
     template = stateless(synthesized_app, environment)
     ((stage_id, stage),) = resources_of_type(template, "AWS::ApiGatewayV2::Stage").items()
     limits = {
@@ -148,7 +148,7 @@ def test_public_routes_have_their_own_throttling_in_place_of_the_stages(synthesi
 
 
 def test_access_logs_are_json_with_the_request_id_in_a_retained_log_group(synthesized_app, environment):
-    stack = synthesized_app.stages[environment].stateless
+    stack = synthesized_app.stages[environment].stateless.service
     template = stateless(synthesized_app, environment)
     (stage,) = resources_of_type(template, "AWS::ApiGatewayV2::Stage").values()
     settings = stage["Properties"]["AccessLogSettings"]

@@ -18,7 +18,12 @@ from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_lambda as lambda_
 
 from cdk_app.constructs.api_function import ApiFunction
-from cdk_app.constructs.canary_deployment import ENV_TARGET_VERSION_ARN, CanaryDeployment
+from cdk_app.constructs.canary_deployment import (
+    ENV_TARGET_VERSION_ARN,
+    ApplicationMetrics,
+    CanaryDeployment,
+    DeploymentChecks,
+)
 from tests.support.cdk_synthesis import FIXTURES, cdk_json_context, logical_id
 
 FLAG = "@aws-cdk/aws-lambda:recognizeLayerVersion"
@@ -49,6 +54,8 @@ def synthesize(layer_dir: Path, outdir: Path, *, recognize_layer_version: bool) 
         handler="tiny_service.orders.handle",
         service_name="orders",
         metrics_namespace="Orders",
+        aws_services=("DynamoDB",),
+        environment_contents="the orders table's name",
         layers=[layer],
     )
     api = apigwv2.HttpApi(
@@ -61,8 +68,15 @@ def synthesize(layer_dir: Path, outdir: Path, *, recognize_layer_version: bool) 
         alias=function.alias,
         function_timeout=function.timeout,
         http_stage=api.default_stage,
-        metrics_namespace="Orders",
-        service_name="orders",
+        metrics=ApplicationMetrics(
+            namespace="Orders",
+            service_name="orders",
+            unhandled_errors="UnhandledErrors",
+            server_errors="ServerErrors",
+            client_errors="ClientErrors",
+            version_dimension="function_version",
+        ),
+        checks=DeploymentChecks(health_path="/health"),
     )
     assert canary.pre_traffic_hook is not None
     resources = app.synth().get_stack_by_name("LayerChange").template["Resources"]

@@ -13,8 +13,10 @@ from cdk_app.constructs.monitoring import (
     DEFAULT_THROTTLE_OPERATIONS,
     DYNAMODB_OPERATIONS,
     MAX_ALARM_METRICS,
+    NotificationSettings,
     _validate,
 )
+from cdk_app.constructs.props import PropsError
 from tests.constructs.test_canary_deployment import alarm, dimensions, of_type, only
 from tests.support.scaffold import (
     DASHBOARD_NAME,
@@ -259,7 +261,6 @@ def valid_props(**changes: Any) -> dict[str, Any]:
         "concurrency_alarm_ratio": 0.8,
         "throttled_requests_threshold": 1,
         "throttle_operations": DEFAULT_THROTTLE_OPERATIONS,
-        "notification_https_urls": (),
     }
     return props | changes
 
@@ -290,9 +291,20 @@ def test_operation_names_are_those_of_the_dynamodb_api():
         ({"throttle_operations": ()}, "throttle_operations"),
         ({"throttle_operations": ["GetItem", "get_item"]}, "throttle_operations"),
         ({"throttle_operations": ["Query", "Query"]}, "throttle_operations"),
-        ({"notification_https_urls": ["http://hooks.example.com"]}, "notification_https_urls"),
     ],
 )
 def test_invalid_props_name_the_prop(changes: dict[str, Any], field: str):
     with pytest.raises(ValueError, match=field):
         _validate(**valid_props(**changes))
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"https_urls": ("http://hooks.example.com",)}, "NotificationSettings.https_urls"),
+        ({"emails": ("oncall",)}, "NotificationSettings.emails"),
+    ],
+)
+def test_invalid_notifications_name_the_field(changes: dict[str, Any], field: str):
+    with pytest.raises(PropsError, match=rf"^{field}: "):
+        NotificationSettings(**changes)

@@ -1,4 +1,4 @@
-"""The construct library installs as a package: the wheel holds ``cdk_app`` only (the contract inside).
+"""The construct library installs as a package: the wheel holds the library and no file of the items service.
 
 The wheel is built with the pinned backend (hatchling, in requirements.txt) without network access,
 unpacked, and imported from there by a fresh interpreter that does not see the repository.
@@ -6,6 +6,7 @@ unpacked, and imported from there by a fresh interpreter that does not see the r
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -18,8 +19,11 @@ import app as cdk_entry
 from tests.support.cdk_synthesis import ROOT
 
 PUBLIC_API = (
-    "ApiFunction", "ApiUserPool", "CanaryDeployment", "DependencyLayer", "GitHubDeployRoles",
-    "LayerPlatform", "RollbackThresholds", "ServiceHttpApi", "ServiceMonitoring", "ServiceTable",
+    "ApiFunction", "ApiUserPool", "ApplicationMetrics", "CanaryDeployment", "ColdStart", "CorsSettings",
+    "DependencyLayer", "DeploymentChecks", "GitHubDeployRoles", "LayerPlatform", "LogLevel",
+    "NotificationSettings", "PostTrafficCheck", "PropsError", "PythonApiService", "RollbackThresholds",
+    "ServiceHttpApi", "ServiceMonitoring", "ServiceTable", "ThrottleSettings", "TrafficShift",
+    "TrafficShifting",
 )  # fmt: skip
 
 
@@ -38,20 +42,43 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def test_the_wheel_holds_the_library_and_the_shared_contract_only(wheel: Path) -> None:
-    names = set(zipfile.ZipFile(wheel).namelist())
-    library = {
+LIBRARY = ("cdk_app/__init__.py", "cdk_app/bundling.py", "cdk_app/scanner_acknowledgements.py",
+           "cdk_app/sdk_models.py", "cdk_app/constructs/", "cdk_app/functions/")  # fmt: skip
+"""The library's files; everything else under ``cdk_app`` is the items service's."""
+
+
+def test_the_wheel_holds_the_library_and_nothing_of_the_service(wheel: Path) -> None:
+    names = {name for name in zipfile.ZipFile(wheel).namelist() if not name.startswith("serverless_fastapi")}
+    sources = {
         path.relative_to(ROOT).as_posix()
         for path in (ROOT / "cdk_app").rglob("*.py")
         if "__pycache__" not in path.parts
     }
+    library = {name for name in sources if name.startswith(LIBRARY)}
 
-    assert library <= names
-    assert (
-        zipfile.ZipFile(wheel).read("cdk_app/_runtime_contract.py")
-        == (ROOT / "runtime" / "contract.py").read_bytes()
-    )
-    assert not {name for name in names if not name.startswith(("cdk_app/", "serverless_fastapi_cdk-"))}
+    assert names == library
+    assert {"cdk_app/service.py", "cdk_app/config.py", "cdk_app/items_round_trip.py"} <= sources - names
+
+
+def test_the_library_imports_nothing_of_the_service() -> None:
+    service_modules = {"runtime", "cdk_app.config", "cdk_app.service", "cdk_app.stacks", "cdk_app.stage",
+                       "cdk_app.delivery", "cdk_app.items_round_trip"}  # fmt: skip
+    for path in (ROOT / "cdk_app").rglob("*.py"):
+        if not path.relative_to(ROOT).as_posix().startswith(LIBRARY):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            modules = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else []
+            )
+            for module in modules:
+                assert not any(module == m or module.startswith(f"{m}.") for m in service_modules), (
+                    path,
+                    module,
+                )
 
 
 def test_the_wheel_declares_its_dependencies(wheel: Path) -> None:
@@ -118,24 +145,16 @@ def test_the_public_api_imports_from_the_installed_wheel(wheel: Path, tmp_path: 
 
 
 def test_a_consumers_own_runtime_package_does_not_clash(wheel: Path, tmp_path: Path) -> None:
-    """A project with its own top-level ``runtime`` package (first on ``sys.path``) uses the constructs,
-    which read the contract shipped inside ``cdk_app``; the project's ``runtime`` stays its own."""
+    """A project with its own top-level ``runtime`` package (first on ``sys.path``) imports every module of
+    the library, which never imports a ``runtime``; the project's ``runtime`` stays its own."""
     (tmp_path / "runtime").mkdir()
     (tmp_path / "runtime" / "__init__.py").write_text("OWN = True\n")
     script = (
-        "import runtime, cdk_app.constructs\n"
-        "from cdk_app.contract import contract\n"
-        "assert runtime.OWN and contract.__name__ == 'cdk_app._runtime_contract', contract\n"
+        "import runtime, sys, cdk_app.constructs, cdk_app.constructs.python_api_service\n"
+        "assert runtime.OWN\n"
+        "assert not [m for m in sys.modules if m.startswith('runtime.')], sorted(sys.modules)\n"
     )
 
     completed = run_from_the_wheel(wheel, tmp_path, script)
 
     assert completed.returncode == 0, completed.stderr
-
-
-def test_the_source_tree_reads_the_runtimes_own_contract() -> None:
-    """In this repository the constructs and the runtime share one module object (tests patch it)."""
-    from cdk_app.contract import contract
-    from runtime import contract as runtime_contract
-
-    assert contract is runtime_contract

@@ -52,6 +52,8 @@ def synthesize_orders_service(outdir: Path, requirements: Path) -> OrdersService
         handler="tiny_service.orders.handle",
         service_name="orders",
         metrics_namespace="Orders",
+        aws_services=["DynamoDB"],
+        environment_contents="the orders table's name",
         layers=[layer.layer],
         environment={"ORDERS_TABLE": table.table_name},
         reserved_concurrency=2,

@@ -31,9 +31,16 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.response import StreamingBody
 
+from cdk_app import items_round_trip
 from cdk_app.config import ENVIRONMENTS
-from cdk_app.constructs.canary_deployment import ENV_TARGET_TIMEOUT_SECONDS, ENV_TARGET_VERSION_ARN
-from cdk_app.functions.deployment_hooks import pre_traffic, round_trip
+from cdk_app.constructs.canary_deployment import (
+    ENV_HEALTH_PATH,
+    ENV_HEALTH_VERSION_FIELD,
+    ENV_TARGET_TIMEOUT_SECONDS,
+    ENV_TARGET_VERSION_ARN,
+    SERVICE_CHECK_MODULE,
+)
+from cdk_app.functions.deployment_hooks import pre_traffic, probe
 from runtime import contract
 from tests.support.apigw import FakeLambdaContext
 from tests.support.aws_emulator import REGION, Emulator, create_cursor_secret, create_items_table
@@ -184,6 +191,9 @@ def deploy(tmp_path: Path, layer: Path, backing: dict[str, str], aws_emulator: E
 def run_hook(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.setenv(ENV_TARGET_VERSION_ARN, deployment.arn)
     monkeypatch.setenv(ENV_TARGET_TIMEOUT_SECONDS, str(TIMEOUT_SECONDS))
+    monkeypatch.setenv(ENV_HEALTH_PATH, contract.HEALTH_PATH)
+    monkeypatch.setenv(ENV_HEALTH_VERSION_FIELD, contract.HEALTH_FUNCTION_VERSION_FIELD)
+    monkeypatch.setitem(sys.modules, SERVICE_CHECK_MODULE, items_round_trip)
     lambda_events = pre_traffic._lambda_client(TIMEOUT_SECONDS).meta.events
     codedeploy_events = pre_traffic._codedeploy_client().meta.events
     lambda_events.register("before-call.lambda.Invoke", deployment.answer_invoke, unique_id="bad-version")
@@ -252,7 +262,9 @@ def test_every_variant_of_the_catalogue_is_run():
 def served(deployment: Deployment, requests: list[tuple[str, str, bool]]) -> list[dict[str, Any]]:
     """Send payload 2.0 requests (method, path, authenticated) to the version, return its EMF records."""
     for method, path, authenticated in requests:
-        event = pre_traffic.payload_event(round_trip.Request(method, path), sub="catalogue-user")
+        event = pre_traffic.payload_event(
+            probe.Request(method, path), sub="catalogue-user", health_path=contract.HEALTH_PATH
+        )
         if not authenticated:
             event["requestContext"].pop("authorizer", None)
         deployment.pool.invoke(event, trace_root="Root=1-00000000-catalogue")
@@ -267,7 +279,7 @@ def rate_alarm_sees(
     records: list[dict[str, Any]],
 ) -> bool:
     """Whether the environment's alarm, evaluated on these records as one minute, would be in ALARM."""
-    stack = synthesized_app.stages[environment].stateless
+    stack = synthesized_app.stages[environment].stateless.service
     resources = synthesized_app.template_json(environment, "Stateless")["Resources"]
     (properties,) = [
         r["Properties"]

@@ -24,7 +24,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from cdk_app.functions.deployment_hooks import post_traffic, pre_traffic
+from cdk_app import items_round_trip
+from cdk_app.constructs.canary_deployment import ENV_HEALTH_PATH, ENV_HEALTH_VERSION_FIELD
+from cdk_app.functions.deployment_hooks import hook_common, post_traffic
 from cdk_app.stacks.stateful import DEPLOYMENT_CHECK_RESOURCE_SERVER, DEPLOYMENT_CHECK_SCOPE
 from runtime import contract
 from tests.support.local_api import RunningApi, running_api
@@ -80,7 +82,7 @@ def with_old_catch_all(app: LocalApp) -> LocalApp:
 
 @dataclasses.dataclass
 class Outcome:
-    verdict: pre_traffic.Verdict
+    verdict: hook_common.Verdict
     reported: list[dict[str, Any]]
     items_before: int
     items_after: int
@@ -103,7 +105,9 @@ def environment(api: Stage, **overrides: str) -> dict[str, str]:
         post_traffic.ENV_SCOPE: SCOPE,
         post_traffic.ENV_ALLOWED_ORIGIN: ALLOWED_ORIGIN,
         post_traffic.ENV_EXPECTED_VERSION: function.version,
-        post_traffic.ENV_TARGET_TIMEOUT_SECONDS: str(int(function.timeout_seconds)),
+        hook_common.ENV_TARGET_TIMEOUT_SECONDS: str(int(function.timeout_seconds)),
+        ENV_HEALTH_PATH: contract.HEALTH_PATH,
+        ENV_HEALTH_VERSION_FIELD: contract.HEALTH_FUNCTION_VERSION_FIELD,
         **overrides,
     }
 
@@ -149,6 +153,7 @@ def run_hook(
                 environ=environment(api, **(overrides or {})),
                 cognito_client=cognito,
                 codedeploy_client=codedeploy,
+                service_check=items_round_trip.run,
             )
         after = count_items(api)
     return Outcome(verdict, reported, before, after, caplog.text)

@@ -20,11 +20,13 @@ import ast
 import io
 import json
 import logging
+import shutil
 import subprocess
 import sys
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import unquote
@@ -35,12 +37,16 @@ from botocore.compat import HTTPHeaders
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
+from cdk_app import items_round_trip
 from cdk_app.constructs.canary_deployment import (
     DEPLOYMENT_HOOKS_CODE,
+    ENV_HEALTH_PATH,
+    ENV_HEALTH_VERSION_FIELD,
     ENV_TARGET_TIMEOUT_SECONDS,
     ENV_TARGET_VERSION_ARN,
+    SERVICE_CHECK_MODULE,
 )
-from cdk_app.functions.deployment_hooks import pre_traffic, round_trip
+from cdk_app.functions.deployment_hooks import hook_common, pre_traffic
 from runtime import contract
 from runtime.errors import ErrorCode
 from runtime.identity import MAX_SUB_LENGTH
@@ -58,6 +64,22 @@ DEPLOYMENT_ID = "d-EXAMPLE123"
 EXECUTION_ID = "example-lifecycle-event-hook-execution-id"
 CODEDEPLOY_EVENT = {"DeploymentId": DEPLOYMENT_ID, "LifecycleEventHookExecutionId": EXECUTION_ID}
 ROUND_TRIP = ["health", "create", "read", "list", "replace", "stale-replace", "delete", "read-deleted"]
+HOOK_ENVIRONMENT = {
+    ENV_HEALTH_PATH: contract.HEALTH_PATH,
+    ENV_HEALTH_VERSION_FIELD: contract.HEALTH_FUNCTION_VERSION_FIELD,
+}
+"""What the stack sets on the hook for the items service (tests/app/test_canary_environments.py)."""
+
+
+@pytest.fixture(autouse=True)
+def items_service_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hook as the items service deploys it: its health settings, and its round trip bundled as
+    ``service_check`` beside the hook's modules."""
+    for name, value in HOOK_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setitem(sys.modules, SERVICE_CHECK_MODULE, items_round_trip)
+
+
 HOOK_TIMEOUT_MS = 150_000
 
 
@@ -262,7 +284,7 @@ def test_version_whose_writes_fail_after_create_fails_and_cleans_up(
     assert outcome["reason"].startswith("step 'replace' failed: answered 500, expected 200")
     assert lambda_service.steps()[-1][0] == "DELETE"
     assert table.count() == before
-    assert any("cleanup deleted item" in record.getMessage() for record in caplog.records)
+    assert any("cleanup DELETE /items/" in record.getMessage() for record in caplog.records)
     assert any("step 'replace' failed" in record.getMessage() for record in caplog.records)
 
 
@@ -355,7 +377,7 @@ def test_too_little_time_reports_failure_without_calling_the_version(
     """One call may take the function's timeout plus 5 s, the report 20 s: 34.999 s left is not enough."""
     expect_report(codedeploy, "Failed")
     per_call = TIMEOUT_SECONDS + pre_traffic.CONNECT_SECONDS + pre_traffic.INVOKE_MARGIN_SECONDS
-    needed_ms = (per_call + pre_traffic.REPORT_SECONDS) * 1000
+    needed_ms = (per_call + hook_common.REPORT_SECONDS) * 1000
 
     outcome = run_hook(monkeypatch, f"{FUNCTION_ARN}:7", remaining_ms=needed_ms - 1)
 
@@ -373,7 +395,7 @@ def test_running_out_of_time_mid_trip_stops_cleans_up_and_reports(
     """The clock runs down as a slow version answers: after the create, a step and its cleanup no longer fit
     but the cleanup alone does, so the hook deletes the item and reports before Lambda would stop it."""
     per_call_ms = (TIMEOUT_SECONDS + pre_traffic.CONNECT_SECONDS + pre_traffic.INVOKE_MARGIN_SECONDS) * 1000
-    report_ms = pre_traffic.REPORT_SECONDS * 1000
+    report_ms = hook_common.REPORT_SECONDS * 1000
     remaining = [2 * per_call_ms + report_ms, 2 * per_call_ms + report_ms, per_call_ms + report_ms]
     before = table.count()
     expect_report(codedeploy, "Failed")
@@ -388,6 +410,8 @@ def test_running_out_of_time_mid_trip_stops_cleans_up_and_reports(
         codedeploy_client=pre_traffic._codedeploy_client(),
         target_version_arn=f"{FUNCTION_ARN}:{deployed_version(runtime_handler)}",
         target_timeout_seconds=str(TIMEOUT_SECONDS),
+        environ=HOOK_ENVIRONMENT,
+        service_check=items_round_trip.run,
     )
 
     assert not verdict.passed
@@ -432,27 +456,27 @@ def test_hook_reads_the_contract_of_the_runtime():
     from runtime.schemas.errors import ErrorBody
     from runtime.schemas.items import Item, ItemPage
 
-    assert round_trip.HEALTH_PATH == contract.HEALTH_PATH
-    assert round_trip.HEALTH_VERSION_FIELD == contract.HEALTH_FUNCTION_VERSION_FIELD
-    assert set(Item.model_fields) == round_trip.ITEM_FIELDS
-    assert set(ItemPage.model_fields) == round_trip.PAGE_FIELDS
-    assert set(ErrorBody.model_fields) >= round_trip.ERROR_FIELDS
-    assert round_trip.NOT_FOUND_CODE == ErrorCode.ITEM_NOT_FOUND
-    assert round_trip.PRECONDITION_FAILED_CODE == ErrorCode.PRECONDITION_FAILED
+    assert set(Item.model_fields) == items_round_trip.ITEM_FIELDS
+    assert set(ItemPage.model_fields) == items_round_trip.PAGE_FIELDS
+    assert set(ErrorBody.model_fields) >= items_round_trip.ERROR_FIELDS
+    assert items_round_trip.NOT_FOUND_CODE == ErrorCode.ITEM_NOT_FOUND
+    assert items_round_trip.PRECONDITION_FAILED_CODE == ErrorCode.PRECONDITION_FAILED
 
 
 def test_hook_asset_is_stdlib_and_boto3_only():
     sources = sorted(p.name for p in DEPLOYMENT_HOOKS_CODE.iterdir() if p.suffix == ".py")
-    assert sources == ["__init__.py", "post_traffic.py", "pre_traffic.py", "round_trip.py"]
+    assert sources == ["__init__.py", "hook_common.py", "post_traffic.py", "pre_traffic.py", "probe.py"]
     assert (DEPLOYMENT_HOOKS_CODE / "__init__.py").read_text() == ""
     allowed = {
-        "pre_traffic.py": {"boto3", "botocore", "round_trip"},
-        "post_traffic.py": {"boto3", "round_trip", "pre_traffic"},
-        "round_trip.py": set(),
+        DEPLOYMENT_HOOKS_CODE / "hook_common.py": {"botocore"},
+        DEPLOYMENT_HOOKS_CODE / "pre_traffic.py": {"boto3", "botocore", "probe", "hook_common"},
+        DEPLOYMENT_HOOKS_CODE / "post_traffic.py": {"boto3", "probe", "hook_common"},
+        DEPLOYMENT_HOOKS_CODE / "probe.py": set(),
+        Path(items_round_trip.__file__): {"cdk_app", "probe"},
     }
-    for name, third_party in allowed.items():
+    for path, third_party in allowed.items():
         imported = set()
-        for node in ast.walk(ast.parse((DEPLOYMENT_HOOKS_CODE / name).read_text())):
+        for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 imported |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -463,13 +487,18 @@ def test_hook_asset_is_stdlib_and_boto3_only():
         )
 
 
-def test_hook_imports_as_lambda_loads_it():
-    """Lambda imports the hooks as top-level modules from the asset's folder, not as a package."""
-    probe = (
-        "import post_traffic, pre_traffic, round_trip; "
-        "assert pre_traffic.round_trip is round_trip is post_traffic.round_trip"
+def test_hook_imports_as_lambda_loads_it(tmp_path: Path):
+    """Lambda imports the hooks as top-level modules from the asset's folder, not as a package; the
+    service's check is bundled beside them as ``service_check`` and found by both hooks."""
+    for module in DEPLOYMENT_HOOKS_CODE.glob("*.py"):
+        shutil.copyfile(module, tmp_path / module.name)
+    shutil.copyfile(items_round_trip.__file__, tmp_path / f"{SERVICE_CHECK_MODULE}.py")
+    script = (
+        "import post_traffic, pre_traffic, probe, service_check; "
+        "assert pre_traffic.probe is probe is post_traffic.probe is service_check.probe; "
+        "assert probe.load_service_check() is service_check.run"
     )
-    subprocess.run([sys.executable, "-c", probe], cwd=DEPLOYMENT_HOOKS_CODE, check=True, timeout=60)  # noqa: S603
+    subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True, timeout=60)  # noqa: S603
 
 
 def test_version_answering_near_its_timeout_fails(
@@ -502,6 +531,8 @@ def test_version_answering_near_its_timeout_fails(
         codedeploy_client=pre_traffic._codedeploy_client(),
         target_version_arn=f"{FUNCTION_ARN}:{deployed_version(runtime_handler)}",
         target_timeout_seconds="1",
+        environ=HOOK_ENVIRONMENT,
+        service_check=items_round_trip.run,
     )
 
     assert not verdict.passed

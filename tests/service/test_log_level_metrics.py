@@ -23,7 +23,7 @@ from uuid import uuid4
 
 import pytest
 
-from cdk_app.config import LOG_LEVELS
+from cdk_app.constructs.api_function import LogLevel
 from runtime.contract import METRIC_CLIENT_ERRORS, METRIC_SERVER_ERRORS, METRIC_UNHANDLED_ERRORS
 from tests.service.clients import Caller
 from tests.service.conftest import FaultPlan, dynamodb_error, fault_code_dir
@@ -33,7 +33,7 @@ from tools.local_api.model import LocalApp
 ITEM_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 LAMBDA_NAMES = {"WARNING": "WARN", "CRITICAL": "FATAL"}
 """Lambda's names for the Python levels it calls differently (``ApplicationLogLevel``)."""
-STRICTEST_ALLOWED = LOG_LEVELS[-1]
+STRICTEST_ALLOWED = list(LogLevel)[-1].value
 
 
 @dataclasses.dataclass

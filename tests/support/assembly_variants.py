@@ -46,7 +46,7 @@ def baseline_assembly(synthesized_app: SynthesizedApp) -> Path:
 
 
 def _grant_s3_read(stages: dict[str, ServiceStage]) -> None:
-    stages["dev"].stateless.api_function.role.add_to_policy(
+    stages["dev"].stateless.service.api_function.role.add_to_policy(
         iam.PolicyStatement(actions=["s3:GetObject"], resources=[ADDED_BUCKET_ARN])
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -20,14 +20,20 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
-from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
-from cdk_app.constructs.canary_deployment import CanaryDeployment, RollbackThresholds
-from cdk_app.constructs.monitoring import ServiceMonitoring
+from cdk_app import service
+from cdk_app.constructs.canary_deployment import (
+    ApplicationMetrics,
+    CanaryDeployment,
+    RollbackThresholds,
+    TrafficShift,
+    TrafficShifting,
+)
+from cdk_app.constructs.monitoring import NotificationSettings, ServiceMonitoring
 from runtime import contract
 from tests.support.aws_emulator import Emulator
 
@@ -35,12 +41,24 @@ ACCOUNT = "123456789012"
 REGION = "eu-west-1"
 SERVICE_NAME = "scaffold-items"
 METRICS_NAMESPACE = "ScaffoldItems"
+METRICS = ApplicationMetrics(
+    namespace=METRICS_NAMESPACE,
+    service_name=SERVICE_NAME,
+    unhandled_errors=contract.METRIC_UNHANDLED_ERRORS,
+    server_errors=contract.METRIC_SERVER_ERRORS,
+    client_errors=contract.METRIC_CLIENT_ERRORS,
+    version_dimension=contract.METRIC_VERSION_DIMENSION,
+)
 RESERVED_CONCURRENCY = 10
 ALARM_PREFIX = "scaffold"
 DASHBOARD_NAME = "scaffold-dashboard"
 EMAIL = "oncall@example.com"
 HTTPS_URL = "https://hooks.example.com/alarms"
 CUSTOM_CANARY_PERCENT = 25
+CUSTOM_CANARY = TrafficShifting(
+    shift=TrafficShift.CANARY, percentage=CUSTOM_CANARY_PERCENT, interval_minutes=3
+)
+"""A style CodeDeploy does not predefine: 25 % for 3 minutes."""
 THRESHOLDS = RollbackThresholds(
     new_version_errors=2,
     new_version_throttles=3,
@@ -117,7 +135,7 @@ def _build(
     app: cdk.App,
     stack_id: str,
     *,
-    deployment_config: Callable[[cdk.Stack], codedeploy.ILambdaDeploymentConfig] | None = None,
+    traffic_shifting: TrafficShifting | None = None,
     reserved_concurrency: int | None = RESERVED_CONCURRENCY,
     subscriptions: bool = True,
     pre_traffic_hook: bool = True,
@@ -156,21 +174,18 @@ def _build(
         for rule_id in SCAFFOLD_FINDINGS:
             cdk.Validations.of(scaffold).acknowledge(cdk.Acknowledgment(id=rule_id, reason=SCAFFOLD_REASON))
 
-    canary_props: dict[str, Any] = {}
-    if deployment_config is not None:
-        canary_props["deployment_config"] = deployment_config(stack)
     canary = CanaryDeployment(
         stack,
         "Canary",
         alias=alias,
         function_timeout=cdk.Duration.seconds(10),
         http_stage=stage,
-        metrics_namespace=METRICS_NAMESPACE,
-        service_name=SERVICE_NAME,
+        metrics=METRICS,
+        checks=service.DEPLOYMENT_CHECKS,
+        traffic_shifting=traffic_shifting,
         thresholds=THRESHOLDS,
         pre_traffic_hook=pre_traffic_hook,
         alarm_name_prefix=ALARM_PREFIX,
-        **canary_props,
     )
     monitoring = ServiceMonitoring(
         stack,
@@ -180,8 +195,9 @@ def _build(
         table=table,
         reserved_concurrency=reserved_concurrency,
         notify_alarms=[*canary.alarms, *canary.stage_alarms],
-        notification_emails=[EMAIL] if subscriptions else [],
-        notification_https_urls=[HTTPS_URL] if subscriptions else [],
+        notifications=NotificationSettings(
+            emails=(EMAIL,) if subscriptions else (), https_urls=(HTTPS_URL,) if subscriptions else ()
+        ),
         alarm_name_prefix=ALARM_PREFIX,
         dashboard_name=DASHBOARD_NAME,
     )
@@ -204,16 +220,18 @@ def scaffold_app(tmp_path_factory: pytest.TempPathFactory) -> ScaffoldApp:
         "all_at_once": _build(
             app,
             "AllAtOnce",
-            deployment_config=lambda _: codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE,
+            traffic_shifting=TrafficShifting(
+                shift=TrafficShift.ALL_AT_ONCE, percentage=100, interval_minutes=0
+            ),
             reserved_concurrency=None,
             subscriptions=False,
         ),
         "linear": _build(
             app,
             "Linear",
-            deployment_config=lambda _: codedeploy.LambdaDeploymentConfig.LINEAR_10_PERCENT_EVERY_1_MINUTE,
+            traffic_shifting=TrafficShifting(shift=TrafficShift.LINEAR, percentage=10, interval_minutes=1),
         ),
-        "custom": _build(app, "Custom", deployment_config=_custom_canary),
+        "custom": _build(app, "Custom", traffic_shifting=CUSTOM_CANARY),
         "no_hook": _build(app, "NoHook", pre_traffic_hook=False),
     }
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
@@ -240,17 +258,6 @@ def _acknowledgements(outdir: Path) -> dict[str, dict[str, str]]:
                     for rule, reason in entry["data"].items():
                         found.setdefault(path, {})[rule.removeprefix("Annotation::")] = reason
     return found
-
-
-def _custom_canary(stack: cdk.Stack) -> codedeploy.ILambdaDeploymentConfig:
-    """A config CodeDeploy does not predefine: 25 % for 3 minutes."""
-    return codedeploy.LambdaDeploymentConfig(
-        stack,
-        "Canary25Percent3Minutes",
-        traffic_routing=codedeploy.TimeBasedCanaryTrafficRouting(
-            interval=cdk.Duration.minutes(3), percentage=CUSTOM_CANARY_PERCENT
-        ),
-    )
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,15 @@
-"""CodeDeploy ``AfterAllowTraffic`` hook: the round trip through the public HTTP API, after the shift.
+"""CodeDeploy ``AfterAllowTraffic`` hook: the checks through the public HTTP API, after the shift.
 
 The pre-traffic hook proves the new version behind the JWT authorizer's back; this one goes the way a client
 does, over HTTPS to the stage URL, so a fault only the gateway path shows (the authorizer, the routes, the
 CORS headers on an answer to an allowed ``Origin``) fails the deployment, and CodeDeploy rolls the alias back.
-``GET /health`` must report the version the deployment published: by now all traffic reaches it.
+The health route must report the version the deployment published: by now all traffic reaches it.
 
 The caller is a Cognito app client of its own with only the ``client_credentials`` grant and one dedicated
 scope. Its secret is read at run time (``cognito-idp:DescribeUserPoolClient`` on that client only), a token
-is fetched from the user pool domain's ``/oauth2/token`` endpoint, and every item request carries it. Such a
-token's ``sub`` is the client id, so the probe's items live in a partition no user's ``sub`` (a UUID) can
-name. The verdict is always reported, as in :mod:`pre_traffic`.
+is fetched from the user pool domain's ``/oauth2/token`` endpoint, and every request but the health check
+carries it. Such a token's ``sub`` is the client id, which no user's ``sub`` (a UUID) can be, so whatever
+the check creates belongs to no user. The verdict is always reported, as in :mod:`pre_traffic`.
 
 Standard library and boto3 only: this folder is the whole deployed asset.
 """
@@ -31,14 +31,25 @@ from typing import TYPE_CHECKING, Any, Protocol
 import boto3
 
 try:
-    from . import round_trip
-    from .pre_traffic import REPORT_CONFIG, REPORT_SECONDS, SLOW_FRACTION, Verdict, report, target_timeout
-except ImportError:  # deployed: the asset's folder is Lambda's task root, not a package
-    import round_trip  # type: ignore[import-not-found,no-redef]
-    from pre_traffic import (  # type: ignore[import-not-found,no-redef]
+    from . import probe
+    from .hook_common import (
+        ENV_TARGET_TIMEOUT_SECONDS,
         REPORT_CONFIG,
         REPORT_SECONDS,
         SLOW_FRACTION,
+        HealthSettings,
+        Verdict,
+        report,
+        target_timeout,
+    )
+except ImportError:  # deployed: the asset's folder is Lambda's task root, not a package
+    import probe  # type: ignore[import-not-found,no-redef]
+    from hook_common import (  # type: ignore[import-not-found,no-redef]
+        ENV_TARGET_TIMEOUT_SECONDS,
+        REPORT_CONFIG,
+        REPORT_SECONDS,
+        SLOW_FRACTION,
+        HealthSettings,
         Verdict,
         report,
         target_timeout,
@@ -63,7 +74,6 @@ ENV_SCOPE = "SCOPE"
 ENV_ALLOWED_ORIGIN = "ALLOWED_ORIGIN"
 """A browser origin the stage allows (empty when CORS is off): every answer must carry it back."""
 ENV_EXPECTED_VERSION = "EXPECTED_VERSION"
-ENV_TARGET_TIMEOUT_SECONDS = "TARGET_TIMEOUT_SECONDS"
 
 GATEWAY_TIMEOUT_SECONDS = 30
 """API Gateway's HTTP API integration timeout: no request through the stage lasts longer."""
@@ -81,6 +91,7 @@ class Settings:
     allowed_origin: str
     expected_version: str
     timeout_seconds: int
+    health: HealthSettings
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:
@@ -105,6 +116,7 @@ class Settings:
             allowed_origin=environ.get(ENV_ALLOWED_ORIGIN, ""),
             expected_version=version,
             timeout_seconds=target_timeout(environ.get(ENV_TARGET_TIMEOUT_SECONDS, "")),
+            health=HealthSettings.from_environment(environ),
         )
 
 
@@ -126,14 +138,14 @@ def call_seconds(timeout_seconds: int) -> float:
     return min(timeout_seconds, GATEWAY_TIMEOUT_SECONDS) + CONNECT_SECONDS
 
 
-def _open(request: urllib.request.Request, timeout: float) -> round_trip.Response:
-    """Any HTTP answer, error statuses included, as a :class:`round_trip.Response`."""
+def _open(request: urllib.request.Request, timeout: float) -> probe.Response:
+    """Any HTTP answer, error statuses included, as a :class:`probe.Response`."""
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (scheme checked)
             status, headers, body = answer.status, answer.headers, answer.read()
     except urllib.error.HTTPError as error:
         status, headers, body = error.code, error.headers, error.read()
-    return round_trip.Response(status=status, headers={k.lower(): v for k, v in headers.items()}, body=body)
+    return probe.Response(status=status, headers={k.lower(): v for k, v in headers.items()}, body=body)
 
 
 def fetch_token(settings: Settings, client_secret: str) -> str:
@@ -198,18 +210,18 @@ def preflight(settings: Settings, url: str, method: str, headers: Mapping[str, s
         )
 
 
-def stage_sender(settings: Settings, token: str) -> round_trip.Send:
-    """A :data:`round_trip.Send` to the stage, as a browser page at ``allowed_origin`` would call it.
+def stage_sender(settings: Settings, token: str) -> probe.Send:
+    """A :data:`probe.Send` to the stage, as a browser page at ``allowed_origin`` would call it.
 
     With an allowed origin, a request that is not "simple" (any with a token) is preceded by its CORS
     preflight; a refused preflight is an answer the browser never gets past (:class:`PreflightRefusedError`).
     """
     timeout = call_seconds(settings.timeout_seconds)
 
-    def send(request: round_trip.Request) -> round_trip.Response:
+    def send(request: probe.Request) -> probe.Response:
         url = settings.stage_url + request.path + (f"?{request.query}" if request.query else "")
         headers = request.all_headers() | {"user-agent": USER_AGENT}
-        if request.path != round_trip.HEALTH_PATH:
+        if request.path != settings.health.path:
             headers["authorization"] = f"Bearer {token}"
         if settings.allowed_origin:
             headers["origin"] = settings.allowed_origin
@@ -223,12 +235,12 @@ def stage_sender(settings: Settings, token: str) -> round_trip.Send:
     return send
 
 
-def cors_check(allowed_origin: str) -> round_trip.Check | None:
+def cors_check(allowed_origin: str) -> probe.Check | None:
     """Every answer to a request from ``allowed_origin`` names it in ``Access-Control-Allow-Origin``."""
     if not allowed_origin:
         return None
 
-    def check(response: round_trip.Response) -> str | None:
+    def check(response: probe.Response) -> str | None:
         allowed = response.header("access-control-allow-origin")
         if allowed == allowed_origin:
             return None
@@ -244,14 +256,15 @@ def run(
     environ: Mapping[str, str],
     cognito_client: ClientDescriber,
     codedeploy_client: CodeDeployClient,
+    service_check: probe.ServiceCheck | None,
 ) -> Verdict:
     """Authenticate, run the round trip through the stage, then report the verdict, whatever happened."""
     deployment_id = event["DeploymentId"]
     execution_id = event["LifecycleEventHookExecutionId"]
-    trip = round_trip.Trip()
+    trip = probe.Trip()
     try:
         settings = Settings.from_environment(environ)
-        budget = round_trip.Budget(
+        budget = probe.Budget(
             remaining_ms=remaining_ms,
             call_seconds=call_seconds(settings.timeout_seconds),
             report_seconds=REPORT_SECONDS,
@@ -264,19 +277,22 @@ def run(
             )
             token = fetch_token(settings, described["UserPoolClient"]["ClientSecret"])
         except Exception as error:
-            raise round_trip.StepFailedError("token", f"{type(error).__name__}: {error}") from error
+            raise probe.StepFailedError("token", f"{type(error).__name__}: {error}") from error
         send = stage_sender(settings, token)
-        round_trip.run(
+        probe.run(
             send,
+            health_path=settings.health.path,
+            version_field=settings.health.version_field,
             expected_version=settings.expected_version,
             budget=budget,
             trip=trip,
             check=cors_check(settings.allowed_origin),
+            service_check=service_check,
         )
         verdict = Verdict(
             True, f"version {settings.expected_version} passed {', '.join(trip.passed)} through the stage"
         )
-    except round_trip.StepFailedError as failure:
+    except probe.StepFailedError as failure:
         verdict = Verdict(False, str(failure))
     except Exception as error:  # noqa: BLE001 - any failure of the hook must fail the deployment
         verdict = Verdict(False, f"hook raised {type(error).__name__}: {error}")
@@ -309,5 +325,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
         environ=os.environ,
         cognito_client=_cognito_client(),
         codedeploy_client=_codedeploy_client(),
+        service_check=probe.load_service_check(),
     )
     return {"status": verdict.status, "reason": verdict.reason}

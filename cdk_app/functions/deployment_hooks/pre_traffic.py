@@ -1,18 +1,19 @@
-"""CodeDeploy ``BeforeAllowTraffic`` hook: run the round trip on the new version before it takes any traffic.
+"""CodeDeploy ``BeforeAllowTraffic`` hook: check the new version before it takes any traffic.
 
 CodeDeploy invokes this function with ``DeploymentId`` and ``LifecycleEventHookExecutionId`` only; the
 version being deployed is not in the event. The stack sets ``TARGET_VERSION_ARN`` to the qualified ARN of
 the version the same CloudFormation update publishes, so the hook invokes exactly that version (not the
 alias, which still points at the old one) with API Gateway payload 2.0 events, the way the HTTP API would
-after its JWT authorizer. The version passes when every step of :mod:`round_trip` does; anything else,
-an invocation error, a throttle that outlasts the budget, or a misconfiguration, fails the deployment.
+after its JWT authorizer. The version passes when every step of :mod:`probe` does (the health check, then
+the service's own check); anything else, an invocation error, a throttle that outlasts the budget, or a
+misconfiguration, fails the deployment.
 The verdict is always reported, because CodeDeploy otherwise waits up to an hour before rolling back.
 
 The caller is synthetic: its ``sub`` is ``deployment-hook:<deployment id>``. Cognito gives every user a
 UUID as ``sub``, and a client-credentials token the app client id (letters and digits), so no token the
 user pool issues carries a colon there, and the JWT authorizer only admits the pool's tokens: no real
-caller can own (or see) the probe's items. Only this hook can put such a ``sub`` in front of the runtime,
-because only its role may invoke the version directly.
+caller can own (or see) what the check creates. Only this hook can put such a ``sub`` in front of the
+function, because only its role may invoke the version directly.
 
 Standard library and boto3 only: this folder is the whole deployed asset.
 """
@@ -21,84 +22,54 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 try:
-    from . import round_trip
+    from . import probe
+    from .hook_common import (
+        ENV_TARGET_TIMEOUT_SECONDS,
+        REPORT_CONFIG,
+        REPORT_SECONDS,
+        SLOW_FRACTION,
+        HealthSettings,
+        Verdict,
+        report,
+        target_timeout,
+    )
 except ImportError:  # deployed: the asset's folder is Lambda's task root, not a package
-    import round_trip  # type: ignore[import-not-found,no-redef]
+    import probe  # type: ignore[import-not-found,no-redef]
+    from hook_common import (  # type: ignore[import-not-found,no-redef]
+        ENV_TARGET_TIMEOUT_SECONDS,
+        REPORT_CONFIG,
+        REPORT_SECONDS,
+        SLOW_FRACTION,
+        HealthSettings,
+        Verdict,
+        report,
+        target_timeout,
+    )
 
 if TYPE_CHECKING:
     from mypy_boto3_codedeploy import CodeDeployClient
     from mypy_boto3_lambda import LambdaClient
 
 ENV_TARGET_VERSION_ARN = "TARGET_VERSION_ARN"
-ENV_TARGET_TIMEOUT_SECONDS = "TARGET_TIMEOUT_SECONDS"
-"""The service function's timeout: the longest one invocation of it can take."""
 SYNTHETIC_SUB_PREFIX = "deployment-hook:"
 """Namespace of the synthetic caller's ``sub``; a colon never occurs in a ``sub`` the user pool issues."""
 
 CONNECT_SECONDS = 3
 INVOKE_MARGIN_SECONDS = 2
 """Added to the function's timeout for Lambda's own overhead (a cold or SnapStart-restoring start)."""
-REPORT_SECONDS = 20
-"""Time kept back to report to CodeDeploy: two attempts of connect (3 s) and read (5 s), with slack."""
-SLOW_FRACTION = 0.5
-"""A step after the first that takes more than this share of the function's timeout fails the version."""
 THROTTLE_ATTEMPTS = 3
-REPORT_CONFIG = Config(connect_timeout=3, read_timeout=5, retries={"mode": "standard", "max_attempts": 2})
-
-logger = logging.getLogger(__name__)
-logger.setLevel(logging.INFO)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Outcome of the hook: ``passed`` and a one-line reason for the logs."""
-
-    passed: bool
-    reason: str
-
-    @property
-    def status(self) -> Literal["Succeeded", "Failed"]:
-        return "Succeeded" if self.passed else "Failed"
-
-
-def report(
-    verdict: Verdict,
-    codedeploy_client: CodeDeployClient,
-    *,
-    hook: str,
-    deployment_id: str,
-    execution_id: str,
-    extra: Mapping[str, object],
-) -> Verdict:
-    """Log a hook's verdict and report it to CodeDeploy: the last thing each hook does, whatever happened."""
-    log = logger.info if verdict.passed else logger.error
-    log(
-        "%s round trip %s: %s",
-        hook,
-        verdict.status,
-        verdict.reason,
-        extra={"deployment_id": deployment_id, **extra},
-    )
-    codedeploy_client.put_lifecycle_event_hook_execution_status(
-        deploymentId=deployment_id,
-        lifecycleEventHookExecutionId=execution_id,
-        status=verdict.status,
-    )
-    return verdict
 
 
 def expected_version(target_version_arn: str) -> str:
@@ -111,26 +82,19 @@ def expected_version(target_version_arn: str) -> str:
     return qualifier
 
 
-def target_timeout(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(
-            f"{ENV_TARGET_TIMEOUT_SECONDS} must be the function's timeout in seconds, got {value!r}"
-        )
-    return int(value)
-
-
 def synthetic_sub(deployment_id: str) -> str:
     return f"{SYNTHETIC_SUB_PREFIX}{deployment_id}"
 
 
-def payload_event(request: round_trip.Request, *, sub: str) -> dict[str, Any]:
-    """The payload 2.0 event the ``$default`` stage sends once its JWT authorizer has admitted ``sub``."""
+def payload_event(request: probe.Request, *, sub: str, health_path: str) -> dict[str, Any]:
+    """The payload 2.0 event the ``$default`` stage sends once its JWT authorizer has admitted ``sub``
+    (the public health route has no authorizer)."""
     now_ms = int(time.time() * 1000)
     body = request.encoded_body()
     headers = request.all_headers() | {"user-agent": "codedeploy-pre-traffic-hook"}
     if body is not None:
         headers["content-length"] = str(len(body))
-    route_key = f"GET {request.path}" if request.path == round_trip.HEALTH_PATH else "ANY /{proxy+}"
+    route_key = f"GET {request.path}" if request.path == health_path else "ANY /{proxy+}"
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
@@ -159,7 +123,7 @@ def payload_event(request: round_trip.Request, *, sub: str) -> dict[str, Any]:
     }
     if request.query:
         event["queryStringParameters"] = dict(p.split("=", 1) for p in request.query.split("&"))
-    if route_key != f"GET {round_trip.HEALTH_PATH}":
+    if request.path != health_path:
         event["pathParameters"] = {"proxy": request.path.lstrip("/")}
         event["requestContext"]["authorizer"] = {
             "jwt": {"claims": {"sub": sub, "token_use": "access"}, "scopes": None}
@@ -170,13 +134,13 @@ def payload_event(request: round_trip.Request, *, sub: str) -> dict[str, Any]:
 
 
 def invoker(
-    lambda_client: LambdaClient, target_version_arn: str, *, sub: str, budget: round_trip.Budget
-) -> round_trip.Send:
-    """A :data:`round_trip.Send` that invokes the target version; throttles are retried while time allows."""
+    lambda_client: LambdaClient, target_version_arn: str, *, sub: str, budget: probe.Budget, health_path: str
+) -> probe.Send:
+    """A :data:`probe.Send` that invokes the target version; throttles are retried while time allows."""
     version = expected_version(target_version_arn)
 
-    def send(request: round_trip.Request) -> round_trip.Response:
-        payload = json.dumps(payload_event(request, sub=sub)).encode()
+    def send(request: probe.Request) -> probe.Response:
+        payload = json.dumps(payload_event(request, sub=sub, health_path=health_path)).encode()
         for attempt in range(1, THROTTLE_ATTEMPTS + 1):
             try:
                 response = lambda_client.invoke(
@@ -199,14 +163,14 @@ def invoker(
     return send
 
 
-def parse_result(result: Any) -> round_trip.Response:
+def parse_result(result: Any) -> probe.Response:
     """A payload 2.0 Lambda result as the HTTP response API Gateway would make of it."""
     if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
         raise ValueError(f"not a payload 2.0 result: {result!r:.200}")
     headers = {str(k).lower(): str(v) for k, v in (result.get("headers") or {}).items()}
     body = str(result.get("body") or "")
     raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-    return round_trip.Response(status=result["statusCode"], headers=headers, body=raw)
+    return probe.Response(status=result["statusCode"], headers=headers, body=raw)
 
 
 def run(
@@ -217,26 +181,41 @@ def run(
     codedeploy_client: CodeDeployClient,
     target_version_arn: str,
     target_timeout_seconds: str,
+    environ: Mapping[str, str],
+    service_check: probe.ServiceCheck | None,
 ) -> Verdict:
-    """Run the round trip, then report the verdict to CodeDeploy, whatever happened during it."""
+    """Run the checks, then report the verdict to CodeDeploy, whatever happened during them."""
     deployment_id = event["DeploymentId"]
     execution_id = event["LifecycleEventHookExecutionId"]
-    trip = round_trip.Trip()
+    trip = probe.Trip()
     try:
+        health = HealthSettings.from_environment(environ)
         timeout = target_timeout(target_timeout_seconds)
         version = expected_version(target_version_arn)
-        budget = round_trip.Budget(
+        budget = probe.Budget(
             remaining_ms=remaining_ms,
             call_seconds=timeout + CONNECT_SECONDS + INVOKE_MARGIN_SECONDS,
             report_seconds=REPORT_SECONDS,
             slow_seconds=timeout * SLOW_FRACTION,
         )
         send = invoker(
-            lambda_client(timeout), target_version_arn, sub=synthetic_sub(deployment_id), budget=budget
+            lambda_client(timeout),
+            target_version_arn,
+            sub=synthetic_sub(deployment_id),
+            budget=budget,
+            health_path=health.path,
         )
-        round_trip.run(send, expected_version=version, budget=budget, trip=trip)
+        probe.run(
+            send,
+            health_path=health.path,
+            version_field=health.version_field,
+            expected_version=version,
+            budget=budget,
+            trip=trip,
+            service_check=service_check,
+        )
         verdict = Verdict(True, f"version {version} passed {', '.join(trip.passed)}")
-    except round_trip.StepFailedError as failure:
+    except probe.StepFailedError as failure:
         verdict = Verdict(False, str(failure))
     except Exception as error:  # noqa: BLE001 - any failure of the hook must fail the deployment
         verdict = Verdict(False, f"hook raised {type(error).__name__}: {error}")
@@ -275,5 +254,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
         codedeploy_client=_codedeploy_client(),
         target_version_arn=os.environ.get(ENV_TARGET_VERSION_ARN, ""),
         target_timeout_seconds=os.environ.get(ENV_TARGET_TIMEOUT_SECONDS, ""),
+        environ=os.environ,
+        service_check=probe.load_service_check(),
     )
     return {"status": verdict.status, "reason": verdict.reason}

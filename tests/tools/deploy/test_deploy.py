@@ -161,7 +161,7 @@ def subscriptions(app: SynthesizedApp, environment: str) -> list[tuple[str, str,
 
 
 def test_context_subscribes_the_address_to_prods_alarm_topic_only(subscribed_app: SynthesizedApp) -> None:
-    topic = subscribed_app.stages["prod"].stateless.monitoring.topic
+    topic = subscribed_app.stages["prod"].stateless.service.monitoring.topic
 
     assert subscriptions(subscribed_app, "prod") == [("email", ONCALL, {"Ref": logical_id(topic)})]
     assert subscriptions(subscribed_app, "dev") == []

@@ -173,7 +173,7 @@ def test_metric_platform_and_plain_records_are_shortened_or_kept() -> None:
 
 def log_group_of_dev(synthesized_app: SynthesizedApp, session: StubbedSession) -> str:
     stateless = synthesized_app.stages["dev"].stateless
-    group_id = logical_id(stateless.api_function.log_group)
+    group_id = logical_id(stateless.service.api_function.log_group)
     session.stub("cloudformation").add_response(
         "describe_stack_resource",
         {

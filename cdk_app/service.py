@@ -113,5 +113,5 @@ def environment(
 
 
 def layer_exclude(*, enable_docs: bool) -> tuple[str, ...]:
-    """What the layer leaves out: what the runtime never imports, and Swagger UI's files where docs are off."""
+    """What the layer leaves out: what the runtime never imports, and Swagger UI where docs are off."""
     return (*contract.LAYER_EXCLUDE, *(() if enable_docs else contract.DOCS_LAYER_ASSETS))

@@ -95,7 +95,7 @@ def test_unknown_routes_of_the_catch_all_still_need_a_token(dev_api: RunningApi)
 def test_access_log_lines_use_the_stages_format(dev_api: RunningApi) -> None:
     response = dev_api.client.get("/health")
     request_id = response.headers["apigw-requestid"]
-    (line,) = [line for line in dev_api.console().splitlines() if request_id in line]
+    (line,) = dev_api.console_lines_with(request_id)
     assert f'"requestId":"{request_id}"' in line
     assert '"routeKey":"GET /health"' in line
     assert '"status":"200"' in line

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,6 +78,16 @@ class RunningApi:
 
     def console(self) -> str:
         return self.output.text()
+
+    def console_lines_with(self, text: str, timeout: float = 5.0) -> list[str]:
+        """The console's lines holding ``text``, waiting for the first: the gateway writes a request's
+        access log line after it has sent the response, so the client may read the console first."""
+        deadline = time.monotonic() + timeout
+        while not (lines := [line for line in self.console().splitlines() if text in line]):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        return lines
 
     def function_lines(self) -> list[str]:
         """Every line the function wrote (stdout and stderr), raw, before the console condensed it."""

@@ -272,13 +272,7 @@ class CanaryDeployment(Construct):
                 log_removal_policy=hook_log_removal_policy,
             )
             self.deployment_group.add_pre_hook(self.pre_traffic_hook)
-            _acknowledge(
-                self.deployment_group.role,
-                f"AwsSolutions-IAM5[Resource::<{_logical_id(self.pre_traffic_hook)}.Arn>:*]",
-                "add_pre_hook grants CodeDeploy lambda:InvokeFunction on the hook and its qualified ARNs "
-                "(<hook>:*); the hook is this construct's own function, so the wildcard only covers its "
-                "versions.",
-            )
+            self._acknowledge_hook_invoke_grant(self.pre_traffic_hook, "add_pre_hook")
 
         if post_traffic_check is not None:
             self.post_traffic_hook = self._post_traffic_hook(
@@ -289,15 +283,19 @@ class CanaryDeployment(Construct):
                 log_removal_policy=hook_log_removal_policy,
             )
             self.deployment_group.add_post_hook(self.post_traffic_hook)
-            _acknowledge(
-                self.deployment_group.role,
-                f"AwsSolutions-IAM5[Resource::<{_logical_id(self.post_traffic_hook)}.Arn>:*]",
-                "add_post_hook grants CodeDeploy lambda:InvokeFunction on the hook and its qualified ARNs "
-                "(<hook>:*); the hook is this construct's own function, so the wildcard only covers its "
-                "versions.",
-            )
+            self._acknowledge_hook_invoke_grant(self.post_traffic_hook, "add_post_hook")
         if self.pre_traffic_hook or self.post_traffic_hook:
             self._deploy_after_hook_grant(alias)
+
+    def _acknowledge_hook_invoke_grant(self, hook: lambda_.Function, added_by: str) -> None:
+        """What ``added_by`` (``add_pre_hook``, ``add_post_hook``) grants CodeDeploy on ``hook``."""
+        _acknowledge(
+            self.deployment_group.role,
+            f"AwsSolutions-IAM5[Resource::<{_logical_id(hook)}.Arn>:*]",
+            f"{added_by} grants CodeDeploy lambda:InvokeFunction on the hook and its qualified ARNs "
+            "(<hook>:*); the hook is this construct's own function, so the wildcard only covers its "
+            "versions.",
+        )
 
     def _deploy_after_hook_grant(self, alias: lambda_.Alias) -> None:
         """Start the alias update (the deployment) only once CodeDeploy may invoke the hooks.

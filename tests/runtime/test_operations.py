@@ -42,7 +42,8 @@ def _operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any
 
 def test_every_operation_has_its_stable_id_and_one_tag(document: dict[str, Any]) -> None:
     found = {
-        key: (operation["operationId"], *operation["tags"]) for key, operation in _operations(document).items()
+        key: (operation["operationId"], *operation["tags"])
+        for key, operation in _operations(document).items()
     }
 
     assert found == OPERATION_IDS

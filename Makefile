@@ -116,9 +116,10 @@ synth: setup ## Synthesize every environment (offline, no AWS credentials) into 
 snapshot-update: setup ## Regenerate the syrupy snapshots of the synthesized templates
 	$(VENV)/bin/pytest tests/app/test_snapshots.py tests/constructs/test_github_deploy_roles.py --snapshot-update
 
-docs: setup synth ## Regenerate docs/architecture.svg and the generated tables of the docs (environments, alarms, cdk-nag, commands, construct props)
+docs: setup synth ## Regenerate docs/architecture.svg, the generated tables of the docs and the API contract docs/api/openapi.json
 	$(VENV_PY) -m tools.docs cdk.out
 	$(VENV_PY) -m tools.constructs_doc
+	$(VENV_PY) -m tools.api_contract
 
 scan: setup scan-setup synth ## cfn-lint (+ serverless rules) and checkov over cdk.out: fail on unacknowledged findings
 	$(VENV_PY) -m tools.scan cdk.out

@@ -32,7 +32,7 @@ endef
 export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run token check test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup browser-setup scan diff deploy bench fuzz-deep load docs
+.PHONY: help setup run token check test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup browser-setup scan diff deploy bench fuzz-deep load docs clients
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -116,14 +116,18 @@ synth: setup ## Synthesize every environment (offline, no AWS credentials) into 
 snapshot-update: setup ## Regenerate the syrupy snapshots of the synthesized templates
 	$(VENV)/bin/pytest tests/app/test_snapshots.py tests/constructs/test_github_deploy_roles.py --snapshot-update
 
-docs: setup synth ## Regenerate docs/architecture.svg and the generated tables of the docs (environments, alarms, cdk-nag, commands, construct props)
+docs: setup synth ## Regenerate docs/architecture.svg, the generated tables of the docs and the API contract docs/api/openapi.json
 	$(VENV_PY) -m tools.docs cdk.out
 	$(VENV_PY) -m tools.constructs_doc
+	$(VENV_PY) -m tools.api_contract
+
+clients: setup ## Generate the typed Python and TypeScript clients from docs/api/openapi.json into build/clients/
+	$(VENV_PY) -m tools.api_contract.clients
 
 scan: setup scan-setup synth ## cfn-lint (+ serverless rules) and checkov over cdk.out: fail on unacknowledged findings
 	$(VENV_PY) -m tools.scan cdk.out
 
-diff: setup ## Diff every stack against BASE=<git ref> (default: merge base with main); writes cdk.out/diff.md
+diff: setup ## Diff every stack and the API contract against BASE=<git ref> (default: merge base with main); writes cdk.out/diff.md
 	$(VENV_PY) -m tools.stack_diff $(if $(BASE),--base $(BASE)) $(DIFF_ARGS)
 
 deploy: setup $(if $(ASSEMBLY),,synth) ## Deploy ENV=dev|staging|prod|ci-<env>, wait for its canary; ASSEMBLY=<dir> deploys an earlier synth

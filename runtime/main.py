@@ -9,8 +9,25 @@ from runtime.contract import OPENAPI_PATH
 from runtime.error_handlers import install_error_handlers
 from runtime.middleware import BodyLimitMiddleware, UnhandledErrorMiddleware
 from runtime.openapi import install_contract
+from runtime.operations import TAGS, operation_id
 from runtime.routers import docs, health, items
 from runtime.settings import MAX_REQUEST_BODY_BYTES, Settings, get_settings
+
+DESCRIPTION = """Items owned by the calling user.
+
+- **Authentication**: every `/items` operation needs `Authorization: Bearer <access token>`; a caller
+  sees only its own items, and another user's item is a 404.
+- **Errors**: the service answers in one envelope, `{"error": {"code", "message", "request_id"}}`, whose
+  `code` is stable and machine-readable. API Gateway answers some requests itself (401 and 403 from the
+  authorizer, 413, 429, 500, 503) with `{"message": "..."}`; each response lists which shapes it may have.
+- **Concurrency**: reads return an `ETag`; `replaceItem` requires it in `If-Match` (412 when the item
+  changed since, 428 without it) and `deleteItem` honours it.
+- **Retries**: `createItem` with an `Idempotency-Key` creates at most once; a retry with the same key and
+  body gets the first answer again.
+- **Pages**: `listItems` returns at most `limit` items and a `next_cursor` to pass back unchanged as
+  `cursor` until it is null.
+"""
+"""The document's description: what a client author needs before the first call."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,12 +44,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Items service",
         version=settings.app_version or "unversioned",
-        description="Items owned by the calling user. Errors use one envelope: "
-        '`{"error": {"code", "message", "request_id"}}`.',
+        description=DESCRIPTION,
         docs_url=None,
         openapi_url=OPENAPI_PATH if docs_enabled else None,
         redoc_url=None,
         redirect_slashes=False,
+        openapi_tags=TAGS,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.include_router(health.router)

@@ -74,7 +74,11 @@ def install_contract(app: FastAPI) -> None:
 def contract(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document for ``app``, with API Gateway's answers and the headers they carry."""
     document = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
     )
     document.setdefault("components", {}).setdefault("schemas", {})[GATEWAY_ERROR] = _GATEWAY_ERROR_SCHEMA
     for operations in document["paths"].values():

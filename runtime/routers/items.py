@@ -16,6 +16,7 @@ from runtime.idempotency import create_once
 from runtime.identity import AuthenticatedRoute, bearer_token, caller_id
 from runtime.ids import ID_LENGTH, ID_PATTERN, is_item_id
 from runtime.observability import count
+from runtime.operations import ITEMS_TAG
 from runtime.preconditions import IF_MATCH_PATTERN, etag, parse_if_match
 from runtime.repository import ItemRepository
 from runtime.schemas.errors import ErrorEnvelope
@@ -37,7 +38,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 router = APIRouter(
-    prefix="/items", tags=["items"], route_class=AuthenticatedRoute, dependencies=[Depends(bearer_token)]
+    prefix="/items", tags=[ITEMS_TAG], route_class=AuthenticatedRoute, dependencies=[Depends(bearer_token)]
 )
 
 Caller = Annotated[str, Depends(caller_id)]
@@ -117,6 +118,13 @@ def create_item(
     repository: Repository,
     idempotency_key: IdempotencyKey = None,
 ) -> Item:
+    """Creates an item owned by the caller and answers 201 with it, its `Location` and its `ETag`.
+
+    Send an `Idempotency-Key` to make retries safe: a retry with the same key and body answers the first
+    response again (`Idempotent-Replayed: true`), the same key with another body is a 422, and a retry
+    while the first request is still running is a 409 with `Retry-After`.
+    """
+
     def create() -> Item:
         created = repository.create(owner, fields)
         count(METRIC_ITEMS_CREATED)
@@ -154,6 +162,11 @@ def list_items(
         WithJsonSchema(_CURSOR_FORMAT),
     ] = None,
 ) -> ItemPage:
+    """One page of the caller's items, oldest first.
+
+    Pass `next_cursor` back as `cursor` for the next page; it is null on the last page. A cursor is
+    opaque and bound to its caller: a changed one, or another user's, is a 400 `invalid_cursor`.
+    """
     key: bytes | None = None
     after_id: str | None = None
     if cursor is not None:
@@ -169,6 +182,7 @@ def list_items(
 
 @router.get("/{item_id}", summary="Read an item", responses={**_errors(404), 200: {"headers": ETAG_HEADER}})
 def get_item(item_id: ItemId, response: Response, owner: Caller, repository: Repository) -> Item:
+    """The item and its `ETag`; 404 when the caller has no item of that id."""
     item = repository.get(owner, _existing_id(item_id))
     response.headers["ETag"] = etag(item.version)
     return item
@@ -188,6 +202,11 @@ def replace_item(
     repository: Repository,
     if_match: RequiredIfMatchHeader,
 ) -> Item:
+    """Replaces every field of the item (fields left out take their defaults) and bumps its version.
+
+    `If-Match` must carry the `ETag` of the version being replaced (or `*`): 412 when the item changed
+    since, 428 without the header. Answers the new item and its new `ETag`.
+    """
     item = repository.replace(owner, _existing_id(item_id), fields, parse_if_match(if_match))
     count(METRIC_ITEMS_UPDATED)
     response.headers["ETag"] = etag(item.version)
@@ -203,6 +222,7 @@ def replace_item(
 def delete_item(
     item_id: ItemId, owner: Caller, repository: Repository, if_match: IfMatchHeader = None
 ) -> Response:
+    """Deletes the item: 204, then 404 for it. With `If-Match`, only the version it names (else 412)."""
     repository.delete(
         owner, _existing_id(item_id), parse_if_match(if_match) if if_match is not None else None
     )

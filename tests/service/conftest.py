@@ -13,6 +13,9 @@ within Lambda's 10 s INIT limit, and the figures should not depend on which test
 injects the AWS errors a test writes into its plan (``fault_plan``), and one environment.
 
 Figures the tests measure are collected with ``figures`` and printed at the end of the run.
+
+``python_client`` and ``typescript_client`` are the clients generated from the committed contract
+(tests/support/generated_clients.py), made once per session.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from uuid import uuid4
 
@@ -32,6 +36,7 @@ import pytest
 
 from tests.service.clients import Caller
 from tests.support.apigw import http_api_event
+from tests.support.generated_clients import TypeScriptClient, build_typescript_client, import_python_client
 from tests.support.local_api import RunningApi, running_api
 from tools.local_api.model import FunctionSpec, LocalApp
 from tools.local_api.workers import FunctionPool, Outcome
@@ -211,3 +216,15 @@ def new_caller(hardened_api: RunningApi) -> Callable[[str], Caller]:
         return Caller(hardened_api, f"{name}-{uuid4()}")
 
     return make
+
+
+@pytest.fixture(scope="session")
+def python_client(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    """The generated Python client's package, ``items_client`` (tests/support/generated_clients.py)."""
+    return import_python_client(tmp_path_factory.mktemp("python-client"))
+
+
+@pytest.fixture(scope="session")
+def typescript_client(tmp_path_factory: pytest.TempPathFactory) -> TypeScriptClient:
+    """The generated TypeScript types, checked against the round trip's calls and bundled with it."""
+    return build_typescript_client(tmp_path_factory.mktemp("typescript-client"))

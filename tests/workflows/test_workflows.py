@@ -13,6 +13,7 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]
 
 from tests.support.cdk_synthesis import ENVIRONMENTS, ROOT, SynthesizedApp
+from tools.stack_diff.contract import BREAKING_API_LABEL
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
@@ -144,17 +145,16 @@ def test_a_job_without_its_role_fails_first_naming_the_variable() -> None:
         assert "docs/pipeline.md" in first["run"]
 
 
-def test_a_danger_fails_the_pull_request_unless_labelled() -> None:
+def test_a_danger_or_a_breaking_api_change_fails_the_pull_request_unless_labelled() -> None:
     diff = workflows()["pull-request.yml"]["jobs"]["diff"]
-    gated = {step["if"]: step["run"] for step in diff["steps"] if "make diff" in step.get("run", "")}
-    assert gated == {
-        f"${{{{ !contains(github.event.pull_request.labels.*.name, '{DANGER_LABEL}') }}}}": (
-            'make diff BASE="$BASE" DIFF_ARGS=--fail-on-danger'
-        ),
-        f"${{{{ contains(github.event.pull_request.labels.*.name, '{DANGER_LABEL}') }}}}": (
-            'make diff BASE="$BASE"'
-        ),
-    }
+    (step,) = (step for step in diff["steps"] if "make diff" in step.get("run", ""))
+    labels = "github.event.pull_request.labels.*.name"
+    assert "if" not in step
+    assert step["run"] == 'make diff BASE="$BASE" DIFF_ARGS="$GATES"'
+    assert step["env"]["GATES"] == (
+        f"${{{{ !contains({labels}, '{DANGER_LABEL}') && '--fail-on-danger' || '' }}}} "
+        f"${{{{ !contains({labels}, '{BREAKING_API_LABEL}') && '--fail-on-breaking-api' || '' }}}}"
+    )
     assert "labeled" in triggers(workflows()["pull-request.yml"])["pull_request"]["types"]
 
 

@@ -1,4 +1,5 @@
-"""Command line: ``python -m tools.stack_diff [--base REF] [--fail-on-danger] ...`` (``make diff``)."""
+"""Command line: ``python -m tools.stack_diff [--base REF] [--fail-on-danger] [--fail-on-breaking-api] ...``
+(``make diff``): every stack's diff and the API contract's, in one report."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from tools.contract_diff import EngineError as ContractEngineError
 from tools.stack_diff.analysis import DiffReport, build_report
 from tools.stack_diff.assembly import AssemblyError, StackTemplate, Template, load_assembly
 from tools.stack_diff.cdk_cli import cli_diff_text
+from tools.stack_diff.contract import ContractReport, contract_report
 from tools.stack_diff.engine import EngineError
 from tools.stack_diff.markdown import render_markdown, render_text
 from tools.stack_diff.synth import NoAppError, SynthError, default_base, describe, synthesize, worktree
 
 ROOT = Path(__file__).resolve().parents[2]
 EXIT_DANGER = 3
+EXIT_BREAKING_API = 4
 EXIT_ERROR = 1
 
 
@@ -36,6 +40,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--markdown", type=Path, default=ROOT / "cdk.out" / "diff.md", help="report file")
     parser.add_argument("--fail-on-danger", action="store_true", help=f"exit {EXIT_DANGER} on any danger")
+    parser.add_argument(
+        "--fail-on-breaking-api",
+        action="store_true",
+        help=f"exit {EXIT_BREAKING_API} on any breaking change of the API contract",
+    )
+    parser.add_argument("--old-contract", type=Path, help="use this OpenAPI document as the base's contract")
+    parser.add_argument("--new-contract", type=Path, help="use this OpenAPI document instead of the code's")
     parser.add_argument("--no-cdk-text", action="store_true", help="leave out the CDK CLI's own diff text")
     args = parser.parse_args(argv)
     if args.base and args.old_assembly:
@@ -47,17 +58,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         report = run(args)
-    except (SynthError, AssemblyError, EngineError) as error:
+        api = contract(args)
+    except (SynthError, AssemblyError, EngineError, ContractEngineError) as error:
         print(f"stack diff: {error}", file=sys.stderr)
         return EXIT_ERROR
     args.markdown.parent.mkdir(parents=True, exist_ok=True)
-    args.markdown.write_text(render_markdown(report))
-    print(render_text(report))
+    args.markdown.write_text(render_markdown(report, api=api.markdown()))
+    print(render_text(report, api=api.markdown()))
     print(f"Markdown report: {args.markdown}")
     if args.fail_on_danger and report.dangers:
         print(f"stack diff: {len(report.dangers)} danger(s) and --fail-on-danger", file=sys.stderr)
         return EXIT_DANGER
+    if args.fail_on_breaking_api and api.breaking:
+        print("stack diff: breaking API change(s) and --fail-on-breaking-api", file=sys.stderr)
+        return EXIT_BREAKING_API
     return 0
+
+
+def contract(args: argparse.Namespace) -> ContractReport:
+    """The contract's diff against the same base as the stacks' (``--old-contract`` with an assembly)."""
+    ref = None if args.old_assembly is not None else args.base or default_base(ROOT)
+    return contract_report(
+        ROOT,
+        ref=ref,
+        base_label=describe(ROOT, args.base) if ref is not None else "",
+        old_file=args.old_contract,
+        new_file=args.new_contract,
+    )
 
 
 def run(args: argparse.Namespace) -> DiffReport:

@@ -13,20 +13,24 @@ MAX_PROPERTY_LINES = 15
 MAX_CLI_TEXT = 6000
 
 
-def render_markdown(report: DiffReport) -> str:
-    return "\n".join(_document(report, escape=_escape)) + "\n"
+def render_markdown(report: DiffReport, *, api: str = "") -> str:
+    """The report; ``api``, the API contract's section, follows the danger section."""
+    return "\n".join(_document(report, escape=_escape, api=api)) + "\n"
 
 
-def render_text(report: DiffReport) -> str:
+def render_text(report: DiffReport, *, api: str = "") -> str:
     """The same document for a terminal: prose unescaped, without the HTML folding tags."""
-    lines = _document(report, escape=str)
+    lines = _document(report, escape=str, api=api)
     return "\n".join(line for line in lines if not line.startswith(("<details>", "</details>"))) + "\n"
 
 
-def _document(report: DiffReport, *, escape: Callable[[str], str]) -> Iterator[str]:
+def _document(report: DiffReport, *, escape: Callable[[str], str], api: str) -> Iterator[str]:
     yield f"# Stack diff: `{report.base}` → `{report.head}`"
     yield ""
     yield from _danger_section(report, escape)
+    if api:
+        yield from api.rstrip("\n").split("\n")
+        yield ""
     yield from _summary_section(report)
     yield from _security_section(report, escape)
     yield from _changes_section(report)

@@ -187,7 +187,7 @@ def test_an_invocation_in_flight_finishes_on_the_old_code_while_new_requests_get
 def test_a_syntax_error_fails_init_until_the_code_is_fixed(hot_api: HotApi) -> None:
     assert hot_api.app_version() == "0.1.0"
     original = hot_api.health_py.read_text()
-    hot_api.health_py.write_text(original.replace("def health(", "def health(("))
+    hot_api.health_py.write_text(original.replace("def get_health(", "def get_health(("))
     _wait_for(lambda: len(hot_api.reload_lines()) == 1, 10, "the reload")
     (line,) = hot_api.reload_lines()
     assert "runtime/routers/health.py, line" in line

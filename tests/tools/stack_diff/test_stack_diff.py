@@ -5,6 +5,7 @@ Variants come from tests/support/assembly_variants.py: one synthesis each, compa
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -131,9 +132,12 @@ def test_a_layer_only_change_is_a_change_not_a_danger(
 def test_the_base_is_synthesized_in_a_temporary_worktree(baseline_assembly: Path, tmp_path: Path) -> None:
     """The one test of the git path: the HEAD commit checked out and synthesized with the pinned CLI.
 
-    The commit is resolved once, so that another commit landing meanwhile does not change the base.
+    The commit is resolved once, so that another commit landing meanwhile does not change the base. The
+    temporary worktree is made under this test's own directory, so that worktrees other checkouts of the
+    repository add or move meanwhile do not count.
     """
-    worktrees_before = git(ROOT, "worktree", "list")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
     commit = git(ROOT, "rev-parse", "HEAD")
     short = git(ROOT, "rev-parse", "--short", commit)
     markdown = tmp_path / "diff.md"
@@ -144,6 +148,7 @@ def test_the_base_is_synthesized_in_a_temporary_worktree(baseline_assembly: Path
             "--new-assembly", str(baseline_assembly), "--markdown", str(markdown), "--no-cdk-text",
         ],
         cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(scratch)},
         capture_output=True,
         text=True,
         check=False,
@@ -153,9 +158,11 @@ def test_the_base_is_synthesized_in_a_temporary_worktree(baseline_assembly: Path
     assert completed.returncode == 0, completed.stderr
     text = markdown.read_text()
     assert text.startswith(f"# Stack diff: `{commit} ({short})` → ")
+    assert f"## API contract: `{commit} ({short}):docs/api/openapi.json` → `working tree`" in text
     summary = text.split("## Summary", 1)[1].split("## Security", 1)[0]
     for environment in ENVIRONMENTS:
         for kind in ("Stateful", "Stateless"):
             assert f"| {environment}/{kind} |" in summary
     assert "(new stack)" not in summary
-    assert git(ROOT, "worktree", "list") == worktrees_before
+    assert str(scratch) not in git(ROOT, "worktree", "list"), "the temporary worktree is left behind"
+    assert list(scratch.iterdir()) == []

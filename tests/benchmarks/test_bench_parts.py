@@ -436,7 +436,6 @@ def test_a_timeout_stops_the_commands_whole_process_group(tmp_path: Path):
 
     assert timing.timed_out
     assert len(timing.seconds) == 1
-    assert timing.seconds[0] < 1.5
     assert timing.failure_output == "started"
     assert not marker.exists()
 

@@ -14,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.devloop import CACHE_VARIABLES, _empty_caches, fresh_clone_to_health
+from benchmarks.devloop import (
+    CACHE_VARIABLES,
+    _empty_caches,
+    fresh_clone_command,
+    fresh_clone_to_health,
+    pytest_seconds,
+)
 
 SERVER = """\
 import http.server, pathlib, sys, time
@@ -118,3 +124,22 @@ def test_a_run_that_never_serves_is_stopped_with_its_whole_process_group(tmp_pat
     assert len(timing.seconds) == 1
     assert not marker.exists()
     assert not (work / "clone-0").exists()
+
+
+def test_a_fresh_clones_make_test_runs_in_a_new_clone_removed_afterwards(tmp_path: Path):
+    origin = tmp_path / "origin"
+    repository(origin, "@echo run")
+    with (origin / "Makefile").open("a") as makefile:
+        makefile.write("test:\n\t@test ! -e .venv && echo '=== 2 passed in 0.10s ==='\n")
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+    subprocess.run([*git, "commit", "--quiet", "-am", "test target"], cwd=origin, check=True)  # noqa: S603
+    work = tmp_path / "work"
+    work.mkdir()
+
+    timing = fresh_clone_command(origin, work, ["make", "test"], 2, label="clone test", timeout_seconds=60)
+
+    assert timing.command == "clone test"
+    assert timing.exit_codes == (0, 0)
+    assert len(timing.seconds) == 2
+    assert pytest_seconds(timing.output_tail) == 0.1
+    assert list(work.iterdir()) == []

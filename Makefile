@@ -82,8 +82,13 @@ token: ## Print a token for USER=<name> (default: $USER, or developer) from the 
 	@test -x $(VENV_PY) || { echo "error: no .venv yet: start the API with make run first" >&2; exit 1; }
 	@$(VENV_PY) -m tools.local_api token "$(or $(USER),developer)"
 
+# pytest-xdist runs the tests in one worker per core (at most 4: each imports aws-cdk-lib); PYTEST_WORKERS=0 runs
+# them in this process. Assemblies needed only as files come from the synthesis cache (tests/support/synthesis_cache.py).
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --maxprocesses 4)
+
 check: setup lint typecheck ## Lint, type-check and the fast tests: no synthesis, emulator, fuzzing, load or scanners
-	$(VENV)/bin/pytest -m "not slow" --session-timeout 180
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL) -m "not slow" --session-timeout 180
 
 test: setup lint typecheck pytest ## Lint, type-check and run every test
 
@@ -95,7 +100,7 @@ typecheck: setup ## mypy --strict over the constructs, the runtime and the tools
 	$(VENV)/bin/mypy
 
 pytest: setup scan-setup browser-setup
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL)
 
 browser-setup: ## Install Debian's chromium for the browser tests when missing (apt-get, as root)
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \

@@ -82,10 +82,11 @@ token: ## Print a token for USER=<name> (default: $USER, or developer) from the 
 	@test -x $(VENV_PY) || { echo "error: no .venv yet: start the API with make run first" >&2; exit 1; }
 	@$(VENV_PY) -m tools.local_api token "$(or $(USER),developer)"
 
-# pytest-xdist runs the tests in one worker per core (at most 4: each imports aws-cdk-lib); PYTEST_WORKERS=0 runs
-# them in this process. Assemblies needed only as files come from the synthesis cache (tests/support/synthesis_cache.py).
+# pytest-xdist runs the tests in one worker per core (at most 4: each imports aws-cdk-lib), a module's tests on
+# one worker so its module fixtures run once; PYTEST_WORKERS=0 runs them in this process. Assemblies needed
+# only as files come from the synthesis cache (tests/support/synthesis_cache.py).
 PYTEST_WORKERS ?= auto
-PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --maxprocesses 4)
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile)
 
 check: setup lint typecheck ## Lint, type-check and the fast tests: no synthesis, emulator, fuzzing, load or scanners
 	$(VENV)/bin/pytest $(PYTEST_PARALLEL) -m "not slow" --session-timeout 180

@@ -154,7 +154,7 @@ pr-comment: ## CI: post cdk.out/pr-comment/ as the pull request's one sticky com
 	python3 -m tools.ci.pr_comment --report $(PR_BUNDLE)/diff.md --pr-file $(PR_BUNDLE)/pr-number \
 	  $(if $(HEAD_SHA),--head-sha $(HEAD_SHA))
 
-bench: setup ## Cold start, warm path, artifact size, dev-loop times (check, test, fresh clone) -> docs/benchmarks.md (~15 min)
+bench: setup ## Cold start, warm path, artifact size, dev-loop times against their targets -> docs/benchmarks.md (~25 min)
 	$(VENV_PY) -m benchmarks $(BENCH_ARGS)
 
 fuzz-deep: setup ## Schemathesis against the emulated dev stage, 10x make test's examples (>= 10,000 requests)

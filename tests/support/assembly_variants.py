@@ -33,11 +33,13 @@ RENAMED_PARTITION_KEY = "id"
 type Mutation = Callable[[dict[str, ServiceStage]], None]
 
 
-VARIANTS_SOURCE = Path(__file__).read_text()
+VARIANT_SOURCES = (Path(__file__), Path(cdk_json_context.__code__.co_filename))
+"""What a variant is made from besides the app: its change (this module) and the synthesis context."""
 
 
 def cached_variant(name: str, outdir: Path, synthesize: Callable[[Path], object]) -> Path:
-    return cached_synthesis(f"variant-{name}", outdir, synthesize, extra=(VARIANTS_SOURCE,))
+    sources = tuple(path.read_text() for path in VARIANT_SOURCES)
+    return cached_synthesis(f"variant-{name}", outdir, synthesize, extra=sources)
 
 
 def synthesize(outdir: Path, *, mutate: Mutation | None = None, **context: Any) -> Path:

@@ -128,12 +128,18 @@ def test_a_layer_only_change_is_a_change_not_a_danger(
     )
 
 
+def worktree_paths() -> set[str]:
+    """The repository's worktrees, by path: other checkouts may move their HEADs meanwhile."""
+    listing = git(ROOT, "worktree", "list", "--porcelain")
+    return {line.removeprefix("worktree ") for line in listing.splitlines() if line.startswith("worktree ")}
+
+
 def test_the_base_is_synthesized_in_a_temporary_worktree(baseline_assembly: Path, tmp_path: Path) -> None:
     """The one test of the git path: the HEAD commit checked out and synthesized with the pinned CLI.
 
     The commit is resolved once, so that another commit landing meanwhile does not change the base.
     """
-    worktrees_before = git(ROOT, "worktree", "list")
+    worktrees_before = worktree_paths()
     commit = git(ROOT, "rev-parse", "HEAD")
     short = git(ROOT, "rev-parse", "--short", commit)
     markdown = tmp_path / "diff.md"
@@ -158,4 +164,4 @@ def test_the_base_is_synthesized_in_a_temporary_worktree(baseline_assembly: Path
         for kind in ("Stateful", "Stateless"):
             assert f"| {environment}/{kind} |" in summary
     assert "(new stack)" not in summary
-    assert git(ROOT, "worktree", "list") == worktrees_before
+    assert worktree_paths() == worktrees_before

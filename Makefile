@@ -82,8 +82,14 @@ token: ## Print a token for USER=<name> (default: $USER, or developer) from the 
 	@test -x $(VENV_PY) || { echo "error: no .venv yet: start the API with make run first" >&2; exit 1; }
 	@$(VENV_PY) -m tools.local_api token "$(or $(USER),developer)"
 
+# pytest-xdist runs the tests in one worker per core (at most 4: each imports aws-cdk-lib), a module's tests on
+# one worker so its module fixtures run once; PYTEST_WORKERS=0 runs them in this process. Assemblies needed
+# only as files come from the synthesis cache (tests/support/synthesis_cache.py).
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile)
+
 check: setup lint typecheck ## Lint, type-check and the fast tests: no synthesis, emulator, fuzzing, load or scanners
-	$(VENV)/bin/pytest -m "not slow" --session-timeout 180
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL) -m "not slow" --session-timeout 180
 
 test: setup lint typecheck pytest ## Lint, type-check and run every test
 
@@ -95,7 +101,7 @@ typecheck: setup ## mypy --strict over the constructs, the runtime and the tools
 	$(VENV)/bin/mypy
 
 pytest: setup scan-setup browser-setup
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL)
 
 browser-setup: ## Install Debian's chromium for the browser tests when missing (apt-get, as root)
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
@@ -152,7 +158,7 @@ pr-comment: ## CI: post cdk.out/pr-comment/ as the pull request's one sticky com
 	python3 -m tools.ci.pr_comment --report $(PR_BUNDLE)/diff.md --pr-file $(PR_BUNDLE)/pr-number \
 	  $(if $(HEAD_SHA),--head-sha $(HEAD_SHA))
 
-bench: setup ## Cold start, warm path, artifact size, dev-loop times (check, test, fresh clone) -> docs/benchmarks.md (~15 min)
+bench: setup ## Cold start, warm path, artifact size, dev-loop times against their targets -> docs/benchmarks.md (~25 min)
 	$(VENV_PY) -m benchmarks $(BENCH_ARGS)
 
 fuzz-deep: setup ## Schemathesis against the emulated dev stage, 10x make test's examples (>= 10,000 requests)

@@ -8,9 +8,11 @@ import logging
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +20,19 @@ from benchmarks import variants
 from benchmarks.artifacts import modules_without_usable_bytecode, python_sources, remove_tree
 from benchmarks.assembly import function_assets
 from benchmarks.chart import Bar, cold_path_chart
-from benchmarks.devloop import CommandTiming, fresh_clone_to_health, time_command
+from benchmarks.devloop import (
+    FRESH_CLONE_TEST_LABEL,
+    FRESH_CLONE_TIMEOUT_SECONDS,
+    CommandTiming,
+    fresh_clone_command,
+    fresh_clone_to_health,
+    time_command,
+)
 from benchmarks.machine import commit, load_average, this_machine
-from benchmarks.measure import cold_path, warm_path
+from benchmarks.measure import ColdSummary, WarmPair, cold_path, warm_path
 from benchmarks.report import MIN_COLD_RUNS, WARM_TARGET_CALL, ArtifactFigures, Results, RunSettings, render
 from benchmarks.runner import Deployment, deploy, lambda_environment, package, xray_sink
+from benchmarks.steps import Steps
 from runtime.contract import HANDLER, HEALTH_PATH
 from runtime.repository import ItemRepository
 from runtime.schemas.items import ItemWrite
@@ -61,27 +71,53 @@ MIN_MAKE_TEST_SECONDS = 20
 """What `make test` gets even if the measurements before it used up the limit."""
 
 
+def _count(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, not {value}")
+        return value
+
+    return parse
+
+
 def arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
-    parser.add_argument("--runs", type=int, default=21, help="fresh processes per variant (default 21)")
-    parser.add_argument("--warmup-rounds", type=int, default=1, help="discarded rounds first (default 1)")
-    parser.add_argument("--warm-invocations", type=int, default=1000, help="warm calls per kind (1000)")
-    parser.add_argument("--synth-runs", type=int, default=3, help="timed `make synth` runs (default 3)")
+    runs, skippable = _count(1), _count(0)
+    parser.add_argument("--runs", type=runs, default=21, help="fresh processes per variant (default 21)")
     parser.add_argument(
-        "--check-runs", type=int, default=3, help="timed `make check` runs (default 3; 0 skips it)"
+        "--warmup-rounds", type=skippable, default=1, help="discarded rounds first (default 1)"
     )
-    parser.add_argument("--skip-make-test", action="store_true", help="skip timing `make test` (~4 min)")
+    parser.add_argument("--warm-invocations", type=runs, default=1000, help="warm calls per kind (1000)")
     parser.add_argument(
-        "--fresh-clone-runs", type=int, default=3, help="fresh clones to GET /health, warm caches (default 3)"
+        "--synth-runs", type=skippable, default=3, help="timed `make synth` runs (default 3; 0 skips it)"
+    )
+    parser.add_argument(
+        "--check-runs", type=skippable, default=3, help="timed `make check` runs (default 3; 0 skips it)"
+    )
+    parser.add_argument("--skip-make-test", action="store_true", help="skip timing `make test` (~5 min)")
+    parser.add_argument(
+        "--fresh-clone-runs",
+        type=skippable,
+        default=3,
+        help="fresh clones to GET /health, warm caches (default 3; 0 skips it)",
     )
     parser.add_argument(
         "--empty-cache-runs",
-        type=int,
+        type=skippable,
         default=1,
-        help="the same, uv/pip/npm caches empty (default 1)",
+        help="the same, uv/pip/npm caches empty (default 1; 0 skips it)",
     )
     parser.add_argument(
-        "--skip-fresh-clone", action="store_true", help="skip both fresh-clone figures (~3-5 min)"
+        "--fresh-clone-test-runs",
+        type=skippable,
+        default=1,
+        help="`make test` in a fresh clone, set-up included, warm caches (default 1; 0 skips it)",
+    )
+    parser.add_argument(
+        "--skip-fresh-clone", action="store_true", help="skip every fresh-clone figure (~10-15 min)"
     )
     parser.add_argument(
         "--time-limit",
@@ -99,6 +135,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     options = parser.parse_args(argv)
     short = (
         options.runs < MIN_COLD_RUNS
+        or options.synth_runs < 1
         or options.check_runs < 1
         or options.skip_make_test
         or options.skip_fresh_clone
@@ -175,27 +212,9 @@ def variant_artifacts(deployments: list[Deployment]) -> list[ArtifactFigures]:
     return figures
 
 
-def main(argv: list[str]) -> int:
-    options = arguments(argv)
-    use_fake_aws_credentials()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    started = time.perf_counter()
-    started_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    load_before = load_average()
-    work: Path = options.work
-
-    print("timing make synth ...", flush=True)
-    devloop = [
-        time_command(ROOT, ["make", "synth"], options.synth_runs),
-        *(
-            [time_command(ROOT, ["make", "check"], options.check_runs, must_succeed=False)]
-            if options.check_runs
-            else []
-        ),
-    ]
-    lambda_layer, lambda_code = lambda_artifacts(work)
-
-    print("synthesizing the dev stage for this machine, building the variants ...", flush=True)
+def _deployed(work: Path) -> list[Deployment]:
+    """The variants of the cold path built for this machine and deployed under ``work``; the project's
+    first."""
     host_assembly = work / "host-cdk.out"
     synthesize(ROOT, host_assembly, "dev")
     project_tracer = variants.floor_with_project_tracer(work, REQUIREMENTS, host_assembly)
@@ -208,8 +227,13 @@ def main(argv: list[str]) -> int:
         variants.floor_with_xray_sdk(work, REQUIREMENTS),
         *([project_tracer] if project_tracer is not None else []),
     ]
-    deployments = [deploy(variant, work / "run" / variant.name) for variant in chosen]
+    return [deploy(variant, work / "run" / variant.name) for variant in chosen]
 
+
+def _paths(
+    options: argparse.Namespace, deployments: list[Deployment]
+) -> tuple[dict[str, ColdSummary], dict[str, WarmPair]]:
+    """The cold path of every variant and the warm path of the project, against one moto server."""
     with running_emulator() as emulator, xray_sink() as xray_address:
         create_items_table(emulator.dynamodb(), TABLE_NAME)
         create_cursor_secret(emulator.secretsmanager(), CURSOR_SECRET_NAME)
@@ -239,15 +263,49 @@ def main(argv: list[str]) -> int:
             invocations=options.warm_invocations,
             warmup=max(options.warm_invocations // 20, 10),
         )
+    return cold, warm
+
+
+def main(argv: list[str]) -> int:
+    options = arguments(argv)
+    use_fake_aws_credentials()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    started = time.perf_counter()
+    started_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load_before = load_average()
+    work: Path = options.work
+    steps = Steps()
+
+    devloop: list[CommandTiming] = []
+    for command, runs in (("synth", options.synth_runs), ("check", options.check_runs)):
+        if runs:
+            timing = steps.run(
+                f"timing make {command}",
+                partial(time_command, ROOT, ["make", command], runs, must_succeed=command != "check"),
+            )
+            devloop += [timing] if timing is not None else []
+    artifacts = steps.run("auditing the Lambda artifacts in cdk.out", lambda: lambda_artifacts(work))
+    deployments = (
+        steps.run(
+            "synthesizing the dev stage for this machine, building the variants", lambda: _deployed(work)
+        )
+        or []
+    )
+    paths = None
+    if deployments:
+        paths = steps.run("measuring the cold and warm paths", lambda: _paths(options, deployments))
+    cold, warm = paths if paths is not None else ({}, {})
 
     make_test: CommandTiming | None = None
     make_test_limit = max(options.time_limit - (time.perf_counter() - started), MIN_MAKE_TEST_SECONDS)
     if not options.skip_make_test:
-        print(f"timing make test (stopped after {make_test_limit:.0f} s) ...", flush=True)
-        make_test = time_command(
-            ROOT, ["make", "test"], 1, must_succeed=False, timeout_seconds=make_test_limit
+        make_test = steps.run(
+            f"timing make test (stopped after {make_test_limit:.0f} s)",
+            lambda: time_command(
+                ROOT, ["make", "test"], 1, must_succeed=False, timeout_seconds=make_test_limit
+            ),
         )
-        if make_test.failure_output:
+        if make_test is not None and make_test.failure_output:
             print(f"make test did not pass; its last lines:\n{make_test.failure_output}", flush=True)
 
     fresh_clone: list[CommandTiming] = []
@@ -255,8 +313,28 @@ def main(argv: list[str]) -> int:
         clones = work / "fresh-clone"
         clones.mkdir(parents=True, exist_ok=True)
         for empty_caches, runs in ((False, options.fresh_clone_runs), (True, options.empty_cache_runs)):
-            print(f"fresh clone to GET /health, {'empty' if empty_caches else 'warm'} caches ...", flush=True)
-            fresh_clone.append(fresh_clone_to_health(ROOT, clones, runs, empty_caches=empty_caches))
+            if not runs:
+                continue
+            timing = steps.run(
+                f"fresh clone to GET /health, {'empty' if empty_caches else 'warm'} caches",
+                partial(fresh_clone_to_health, ROOT, clones, runs, empty_caches=empty_caches),
+            )
+            if timing is not None:
+                fresh_clone.append(timing)
+        if options.fresh_clone_test_runs:
+            timing = steps.run(
+                "fresh clone's make test",
+                lambda: fresh_clone_command(
+                    ROOT,
+                    clones,
+                    ["make", "test"],
+                    options.fresh_clone_test_runs,
+                    label=FRESH_CLONE_TEST_LABEL,
+                    timeout_seconds=FRESH_CLONE_TIMEOUT_SECONDS,
+                ),
+            )
+            if timing is not None:
+                fresh_clone.append(timing)
 
     results = Results(
         settings=RunSettings(
@@ -273,31 +351,29 @@ def main(argv: list[str]) -> int:
         minutes=(time.perf_counter() - started) / 60,
         load_before=load_before,
         load_after=load_average(),
-        variants=chosen,
+        variants=[deployment.variant for deployment in deployments],
         cold=cold,
         warm=warm,
-        lambda_layer=lambda_layer,
-        lambda_code=lambda_code,
+        lambda_layer=artifacts[0] if artifacts else None,
+        lambda_code=artifacts[1] if artifacts else None,
         other_artifacts=variant_artifacts(deployments),
         devloop=devloop,
         make_test=make_test,
         fresh_clone=fresh_clone,
-    )
-    chart = cold_path_chart(
-        [
-            Bar(variant.name, cold[variant.name].init_ms, cold[variant.name].total_ms)
-            for variant in chosen
-            if variant.tracing is None
-        ],
-        f"COLD PATH, MEDIAN OF {options.runs} FRESH PROCESSES (MS)",
+        failures=steps.failures,
     )
     chart_file = chart_path(options.output)
     chart_file.parent.mkdir(parents=True, exist_ok=True)
-    chart.save(chart_file)
-    notes = (Path(__file__).resolve().parent / "NOTES.md").read_text()
-    options.output.write_text(render(results, chart_file=chart_file.name, notes=notes))
-    print(f"wrote {options.output} and {chart_file}", flush=True)
-    return 0
+    bars = [
+        Bar(variant.name, cold[variant.name].init_ms, cold[variant.name].total_ms)
+        for variant in results.variants
+        if variant.tracing is None and variant.name in cold
+    ]
+    if bars:
+        cold_path_chart(bars, f"COLD PATH, MEDIAN OF {options.runs} FRESH PROCESSES (MS)").save(chart_file)
+    options.output.write_text(render(results, chart_file=chart_file.name))
+    print(f"wrote {options.output}" + (f" and {chart_file}" if bars else ""), flush=True)
+    return 1 if steps.failures else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Tests of `benchmarks/`: the probe, the report and the developer-loop figures."""

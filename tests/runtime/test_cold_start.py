@@ -9,10 +9,12 @@ what the first request would import, so that the first request imports nothing.
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -26,25 +28,45 @@ DEFERRED_MODULES = (
     "aws_lambda_powertools.utilities.parameters",
 )
 
-IMPORT_PROBE = textwrap.dedent(
+COLD_START_PROBE = textwrap.dedent(
     """
     import json, socket, sys
+
+    SENDING = ("connect", "connect_ex", "send", "sendall", "sendto")
+    saved = {name: getattr(socket.socket, name) for name in SENDING}
+    saved_module = socket.create_connection, socket.getaddrinfo
 
     def refuse(*args, **kwargs):
         raise AssertionError("network access at import")
 
-    for name in ("connect", "connect_ex", "send", "sendall", "sendto"):
+    for name in SENDING:
         setattr(socket.socket, name, refuse)
     socket.create_connection = socket.getaddrinfo = refuse
     import runtime.handler
     from runtime import aws
 
-    print(json.dumps({
-        "loaded": sorted(name for name in sys.argv[1:] if name in sys.modules),
+    facts = {
+        "loaded": sorted(name for name in sys.argv[2:] if name in sys.modules),
         "clients": [name for name, value in vars(aws._cache).items() if value is not None],
-    }))
+    }
+    for name, method in saved.items():
+        setattr(socket.socket, name, method)
+    socket.create_connection, socket.getaddrinfo = saved_module
+    if sys.argv[1] == "request":
+        from tests.support.apigw import FakeLambdaContext, http_api_event
+
+        event = http_api_event("GET", "/items", sub="first-request-probe")
+        before = set(sys.modules)
+        response = runtime.handler.handler(event, FakeLambdaContext())
+        facts["first_request"] = {
+            "status": response["statusCode"],
+            "imported": sorted(set(sys.modules) - before),
+        }
+    print(json.dumps(facts))
     """
 )
+"""One interpreter per environment gathers what the handler's import does (no connection, the modules it
+leaves out, the clients it makes) and, where it can reach moto, what its first request imports."""
 
 
 STATIC_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
@@ -59,9 +81,8 @@ STATIC_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION
     ],
     ids=["outside Lambda", "in Lambda, tracing on", "SnapStart's container credentials"],
 )
-def test_importing_the_handler_opens_no_connection_loads_no_boto3_idempotency_or_parameters(
-    in_lambda: bool, container_credentials: bool, made: list[str]
-) -> None:
+@functools.cache
+def cold_start_facts(in_lambda: bool, container_credentials: bool) -> dict[str, Any]:
     environ = process_environment(PYTHONDONTWRITEBYTECODE="1")
     if in_lambda:
         environ.update(lambda_tracing_environment(daemon_port=2000))
@@ -69,9 +90,10 @@ def test_importing_the_handler_opens_no_connection_loads_no_boto3_idempotency_or
         for name in STATIC_CREDENTIALS:
             environ.pop(name, None)
         environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://127.0.0.1:9/credentials"
+    request = "import-only" if container_credentials else "request"
 
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", IMPORT_PROBE, *DEFERRED_MODULES],
+        [sys.executable, "-c", COLD_START_PROBE, request, *DEFERRED_MODULES],
         capture_output=True,
         text=True,
         env=environ,
@@ -80,7 +102,25 @@ def test_importing_the_handler_opens_no_connection_loads_no_boto3_idempotency_or
     )
 
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"loaded": [], "clients": made}
+    facts: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
+    return facts
+
+
+@pytest.mark.parametrize(
+    ("in_lambda", "container_credentials", "made"),
+    [
+        (False, False, ["session", "loader", "dynamodb"]),
+        (True, False, ["session", "loader", "dynamodb"]),
+        (True, True, ["session", "loader"]),
+    ],
+    ids=["outside Lambda", "in Lambda, tracing on", "SnapStart's container credentials"],
+)
+def test_importing_the_handler_opens_no_connection_loads_no_boto3_idempotency_or_parameters(
+    in_lambda: bool, container_credentials: bool, made: list[str]
+) -> None:
+    facts = cold_start_facts(in_lambda, container_credentials)
+
+    assert (facts["loaded"], facts["clients"]) == ([], made)
 
 
 def test_one_client_serves_every_invocation_until_reset(alice: LambdaApi, fresh_aws: None) -> None:
@@ -93,38 +133,12 @@ def test_one_client_serves_every_invocation_until_reset(alice: LambdaApi, fresh_
     assert aws.dynamodb() is not client
 
 
-FIRST_REQUEST_PROBE = textwrap.dedent(
-    """
-    import json, sys
-    from tests.support.apigw import FakeLambdaContext, http_api_event
-    import runtime.handler
-
-    event = http_api_event("GET", "/items", sub="first-request-probe")
-    before = set(sys.modules)
-    response = runtime.handler.handler(event, FakeLambdaContext())
-    print(json.dumps({"status": response["statusCode"], "imported": sorted(set(sys.modules) - before)}))
-    """
-)
-
-
 @pytest.mark.parametrize("in_lambda", [False, True], ids=["outside Lambda", "in Lambda, tracing on"])
 def test_the_first_request_imports_no_module(in_lambda: bool) -> None:
     """INIT imported all the first request needs (:mod:`runtime.init_phase`), the AWS SDK included."""
-    environ = process_environment(PYTHONDONTWRITEBYTECODE="1")
-    if in_lambda:
-        environ.update(lambda_tracing_environment(daemon_port=2000))
+    facts = cold_start_facts(in_lambda, container_credentials=False)
 
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", FIRST_REQUEST_PROBE],
-        capture_output=True,
-        text=True,
-        env=environ,
-        cwd=ROOT,
-        check=False,
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.splitlines()[-1]) == {"status": 200, "imported": []}
+    assert facts["first_request"] == {"status": 200, "imported": []}
 
 
 DEFERRED_MODELS_PROBE = textwrap.dedent(

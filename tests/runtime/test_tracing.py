@@ -1,12 +1,14 @@
 """X-Ray tracing: active in Lambda, absent outside it, without errors either way.
 
-The handler runs in a fresh interpreter (Powertools decides at import whether tracing is on) against
-the emulator, and the X-Ray SDK sends to a UDP socket the test binds where the daemon would listen.
+The handler runs in a fresh interpreter (tracing is decided at import) against the emulator, and sends
+to a UDP socket the test binds where the daemon would listen; one traced interpreter serves every case
+run in Lambda's environment.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,28 +33,60 @@ def only(documents: list[dict[str, Any]], name: str) -> dict[str, Any]:
     return document
 
 
-def test_in_lambda_the_handler_and_each_repository_call_are_traced(tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class TracedRun:
+    """Four invocations of one traced process: a create and a listing, then an unsampled listing and a
+    read of a missing item."""
+
+    create: TraceHeader
+    listing: TraceHeader
+    unsampled: TraceHeader
+    missing: TraceHeader
+    statuses: list[int]
+    stderr: str
+    documents: list[dict[str, Any]]
+
+    def trace(self, header: TraceHeader) -> list[dict[str, Any]]:
+        return [document for document in self.documents if document["trace_id"] == header.root]
+
+
+@pytest.fixture(scope="module")
+def traced(backend: object, tmp_path_factory: pytest.TempPathFactory) -> TracedRun:
+    """One fresh interpreter with Lambda's tracing environment serves every traced case of this module."""
     sub = f"traced-{uuid.uuid4()}"
     create, listing = TraceHeader.new(), TraceHeader.new()
-
+    unsampled, missing = TraceHeader.new(sampled=False), TraceHeader.new()
     with XRayDaemonSocket() as daemon:
         run = run_in_fresh_process(
             [
                 Invocation(http_api_event("POST", "/items", sub=sub, body={"name": "traced"}), create),
                 Invocation(http_api_event("GET", "/items", sub=sub), listing),
+                Invocation(http_api_event("GET", "/items", sub=sub), unsampled),
+                Invocation(http_api_event("GET", f"/items/{new_item_id()}", sub=sub), missing),
             ],
             environ=process_environment(**lambda_tracing_environment(daemon_port=daemon.port)),
-            scratch=tmp_path,
+            scratch=tmp_path_factory.mktemp("traced"),
         )
         documents = daemon.documents()
+    return TracedRun(
+        create=create,
+        listing=listing,
+        unsampled=unsampled,
+        missing=missing,
+        statuses=[response.status for response in run.responses],
+        stderr=run.stderr,
+        documents=documents,
+    )
 
-    assert [response.status for response in run.responses] == [201, 200]
-    assert run.stderr == ""
+
+def test_in_lambda_the_handler_and_each_repository_call_are_traced(traced: TracedRun) -> None:
+    assert traced.statuses[:2] == [201, 200]
+    assert traced.stderr == ""
     for header, repository_call, operation, cold_start in [
-        (create, "create", "PutItem", True),
-        (listing, "list_page", "Query", False),
+        (traced.create, "create", "PutItem", True),
+        (traced.listing, "list_page", "Query", False),
     ]:
-        trace = [document for document in documents if document["trace_id"] == header.root]
+        trace = traced.trace(header)
         handler = only(trace, "## handler")
         assert handler["parent_id"] == header.parent
         assert handler["annotations"] == {"ColdStart": cold_start, "Service": SERVICE_NAME}
@@ -63,7 +97,6 @@ def test_in_lambda_the_handler_and_each_repository_call_are_traced(tmp_path: Pat
         assert dynamodb["parent_id"] == repository["id"]
         assert dynamodb["namespace"] == "aws"
         assert (dynamodb["aws"]["operation"], dynamodb["aws"]["table_name"]) == (operation, TABLE_NAME)
-    assert {document["trace_id"] for document in documents} == {create.root, listing.root}
 
 
 def test_outside_lambda_a_request_sends_no_segment_and_logs_no_xray_error(tmp_path: Path) -> None:
@@ -85,24 +118,15 @@ def test_outside_lambda_a_request_sends_no_segment_and_logs_no_xray_error(tmp_pa
 
 
 def test_an_unsampled_invocation_sends_nothing_and_a_missing_item_is_an_error_not_a_fault(
-    tmp_path: Path,
+    traced: TracedRun,
 ) -> None:
-    sub = f"sampled-{uuid.uuid4()}"
-    unsampled, missing = TraceHeader.new(sampled=False), TraceHeader.new()
-
-    with XRayDaemonSocket() as daemon:
-        run = run_in_fresh_process(
-            [
-                Invocation(http_api_event("GET", "/items", sub=sub), unsampled),
-                Invocation(http_api_event("GET", f"/items/{new_item_id()}", sub=sub), missing),
-            ],
-            environ=process_environment(**lambda_tracing_environment(daemon_port=daemon.port)),
-            scratch=tmp_path,
-        )
-        documents = daemon.documents()
-
-    assert [response.status for response in run.responses] == [200, 404]
-    assert {document["trace_id"] for document in documents} == {missing.root}
+    assert traced.statuses[2:] == [200, 404]
+    assert {document["trace_id"] for document in traced.documents} == {
+        traced.create.root,
+        traced.listing.root,
+        traced.missing.root,
+    }
+    documents = traced.trace(traced.missing)
     handler = only(documents, "## handler")
     assert handler["annotations"]["ColdStart"] is False
     repository = only(documents, "## runtime.repository.ItemRepository.get")

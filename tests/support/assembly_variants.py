@@ -6,6 +6,9 @@ mutation, a shared constant, or CDK context), the way a pull request would chang
 - ``iam_variant``: the dev function's role gains an S3 read statement;
 - ``table_key_variant``: the table's partition key is renamed (replaces every environment's table);
 - ``layer_variant``: only the dependency layer changes (built for this machine, ``layer_platform=host``).
+
+The variants are needed only as files, so they come from the synthesis cache
+(``tests.support.synthesis_cache``), keyed by the app's inputs and this module's source (the changes).
 """
 
 from __future__ import annotations
@@ -22,11 +25,21 @@ import app as cdk_entry
 from cdk_app.stage import ServiceStage
 from runtime import contract
 from tests.support.cdk_synthesis import SynthesizedApp, cdk_json_context
+from tests.support.synthesis_cache import cached_synthesis
 
 ADDED_BUCKET_ARN = "arn:aws:s3:::review-fixture-reports/daily.json"
 RENAMED_PARTITION_KEY = "id"
 
 type Mutation = Callable[[dict[str, ServiceStage]], None]
+
+
+VARIANT_SOURCES = (Path(__file__), Path(cdk_json_context.__code__.co_filename))
+"""What a variant is made from besides the app: its change (this module) and the synthesis context."""
+
+
+def cached_variant(name: str, outdir: Path, synthesize: Callable[[Path], object]) -> Path:
+    sources = tuple(path.read_text() for path in VARIANT_SOURCES)
+    return cached_synthesis(f"variant-{name}", outdir, synthesize, extra=sources)
 
 
 def synthesize(outdir: Path, *, mutate: Mutation | None = None, **context: Any) -> Path:
@@ -53,17 +66,25 @@ def _grant_s3_read(stages: dict[str, ServiceStage]) -> None:
 
 @pytest.fixture(scope="session")
 def iam_variant(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synthesize(tmp_path_factory.mktemp("iam"), mutate=_grant_s3_read)
+    return cached_variant(
+        "iam", tmp_path_factory.mktemp("iam"), lambda outdir: synthesize(outdir, mutate=_grant_s3_read)
+    )
 
 
 @pytest.fixture(scope="session")
 def table_key_variant(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The key renamed in runtime/contract.py, as a pull request would; restored right after synthesis."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(contract, "TABLE_PARTITION_KEY", RENAMED_PARTITION_KEY)
-        return synthesize(tmp_path_factory.mktemp("table-key"))
+
+    def renamed(outdir: Path) -> Path:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(contract, "TABLE_PARTITION_KEY", RENAMED_PARTITION_KEY)
+            return synthesize(outdir)
+
+    return cached_variant("table-key", tmp_path_factory.mktemp("table-key"), renamed)
 
 
 @pytest.fixture(scope="session")
 def layer_variant(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synthesize(tmp_path_factory.mktemp("layer"), layer_platform="host")
+    return cached_variant(
+        "layer", tmp_path_factory.mktemp("layer"), lambda outdir: synthesize(outdir, layer_platform="host")
+    )

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.synthesis_cache import cached_synthesis
 from tools.local_api.assembly import StageAssembly
 from tools.local_api.emulator import Emulator, bind
 from tools.local_api.logs import Console
@@ -96,10 +97,14 @@ class RunningApi:
 
 @pytest.fixture(scope="session")
 def dev_assembly_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The dev stage, synthesized once by the project's CDK CLI exactly as ``make run`` does it."""
-    outdir = tmp_path_factory.mktemp("local-cdk.out")
-    synthesize(ROOT, outdir, "dev")
-    return outdir
+    """The dev stage, synthesized by the project's CDK CLI exactly as ``make run`` does it, once per set
+    of inputs (``tests.support.synthesis_cache``)."""
+    return cached_synthesis(
+        "local-dev",
+        tmp_path_factory.mktemp("local-cdk.out"),
+        lambda outdir: synthesize(ROOT, outdir, "dev"),
+        extra=(Path(synthesize.__code__.co_filename).read_text(),),
+    )
 
 
 @contextmanager

@@ -1,23 +1,25 @@
-"""docs/devloop.md's table of test directories is the tree: no directory undocumented, none stale."""
+"""The tests' layout: every folder of ``tests/`` a package that says what it tests, and docs/devloop.md's
+table of them the one ``make docs`` generates from those docstrings."""
 
 from __future__ import annotations
 
-import re
-
 from tests.support.cdk_synthesis import ROOT
+from tools.docs.blocks import block
+from tools.docs.tests_table import folder_table, folders_of_tests
 
 TESTS = ROOT / "tests"
 
 
-def documented_directories() -> set[str]:
-    text = (ROOT / "docs" / "devloop.md").read_text()
-    section = text.split("## Where the tests are", 1)[1].split("\n## ", 1)[0]
-    return {match.split("/")[1] for match in re.findall(r"^\| `(tests/[^`]+)/` \|", section, re.MULTILINE)}
+def test_every_test_folder_is_a_package_that_says_what_it_tests() -> None:
+    folders = {path.name for path in TESTS.iterdir() if path.is_dir() and path.name != "__pycache__"}
+    described = dict(folders_of_tests(ROOT))
+
+    assert {f"tests/{name}/" for name in folders} == set(described)
+    assert all(described.values()), described
 
 
-def test_every_test_directory_is_documented_and_exists() -> None:
-    on_disk = {path.name for path in TESTS.iterdir() if path.is_dir() and (path / "__init__.py").is_file()}
-    assert documented_directories() == on_disk
+def test_the_devloop_table_of_test_folders_is_the_generated_one() -> None:
+    assert block((ROOT / "docs" / "devloop.md").read_text(), "test-directories") == folder_table(ROOT)
 
 
 def test_no_test_module_sits_at_the_top_of_tests() -> None:

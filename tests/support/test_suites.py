@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -61,16 +60,14 @@ def test_every_run_has_a_per_test_and_a_whole_run_limit(request: pytest.FixtureR
     assert float(request.config.getini("session_timeout")) == 1800
 
 
-def run_pytest(folder: Path, *options: str) -> tuple[subprocess.CompletedProcess[str], float]:
+def run_pytest(folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
     """pytest with the project's configuration and pytest-timeout alone on ``folder``'s tests."""
-    started = time.perf_counter()
-    result = subprocess.run(  # noqa: S603 - fixed argv
+    return subprocess.run(  # noqa: S603 - fixed argv
         [sys.executable, "-m", "pytest", "-c", str(PYPROJECT), "--rootdir", str(folder),
          "-p", "pytest_timeout", "-p", "no:cacheprovider", *options, str(folder)],
         capture_output=True, text=True, check=False, timeout=120, cwd=folder,
         env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
     )  # fmt: skip
-    return result, time.perf_counter() - started
 
 
 def test_a_hung_test_fails_fast_naming_itself(tmp_path: Path):
@@ -78,12 +75,11 @@ def test_a_hung_test_fails_fast_naming_itself(tmp_path: Path):
         "import time\n\ndef test_waits_forever():\n    time.sleep(600)\n\ndef test_after_it():\n    pass\n"
     )
 
-    result, seconds = run_pytest(tmp_path, "-o", "timeout=1")
+    result = run_pytest(tmp_path, "-o", "timeout=1")
 
     assert result.returncode == 1, result.stdout
     assert "FAILED test_hang.py::test_waits_forever - Failed: Timeout" in result.stdout
     assert "1 failed, 1 passed" in result.stdout
-    assert seconds < 60
 
 
 def test_a_run_stops_failing_once_its_whole_run_limit_is_spent(tmp_path: Path):
@@ -91,7 +87,7 @@ def test_a_run_stops_failing_once_its_whole_run_limit_is_spent(tmp_path: Path):
         "import time\n\ndef test_first():\n    time.sleep(1.2)\n\ndef test_second():\n    pass\n"
     )
 
-    result, _ = run_pytest(tmp_path, "--session-timeout", "1", "-v")
+    result = run_pytest(tmp_path, "--session-timeout", "1", "-v")
 
     assert result.returncode == 1, result.stdout
     assert "test_slow.py::test_first PASSED" in result.stdout

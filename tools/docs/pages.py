@@ -14,6 +14,7 @@ from tools.docs.blocks import with_block
 from tools.docs.commands import commands_table
 from tools.docs.environments import environment_table
 from tools.docs.nag import Acknowledgement, nag_table
+from tools.docs.tests_table import folder_table
 
 DIAGRAM = Path("docs/architecture.svg")
 DIAGRAM_STAGE = "dev"
@@ -35,6 +36,7 @@ BLOCKS: tuple[tuple[Path, str, Callable[[Sources], str]], ...] = (
     (Path("docs/safe-delivery.md"), "alarms", lambda sources: alarm_table(sources.stages)),
     (Path("docs/infrastructure.md"), "environments", lambda sources: environment_table(sources.stages)),
     (Path("docs/infrastructure.md"), "cdk-nag", lambda sources: nag_table(sources.acknowledgements)),
+    (Path("docs/devloop.md"), "test-directories", lambda sources: folder_table(sources.root)),
 )
 
 

@@ -1,7 +1,9 @@
 // Resource impacts of a template change, from the engine `cdk diff` uses (@aws-cdk/cloudformation-diff).
-// Reads {"stacks": [{"name", "old", "new"}]} on stdin (a missing side is null) and writes, per stack, every
-// changed resource's impact (WILL_REPLACE, MAY_REPLACE, WILL_DESTROY, WILL_ORPHAN, ...), the properties
-// whose change causes a replacement, and whether IAM or security-group permissions broaden.
+// Reads requests {"stacks": [{"name", "old", "new"}]} on stdin, one JSON document a line (a missing side is
+// null), and answers each with one line: per stack, every changed resource's impact (WILL_REPLACE,
+// MAY_REPLACE, WILL_DESTROY, WILL_ORPHAN, ...), the properties whose change causes a replacement, and
+// whether IAM or security-group permissions broaden. It exits when stdin ends, so one process loads the
+// resource specification once for however many requests its caller has.
 "use strict";
 const { fullDiff, ResourceImpact } = require("@aws-cdk/cloudformation-diff");
 
@@ -30,10 +32,9 @@ function stackImpacts(stack) {
   };
 }
 
-let input = "";
-process.stdin.setEncoding("utf8");
-process.stdin.on("data", (chunk) => { input += chunk; });
-process.stdin.on("end", () => {
-  const request = JSON.parse(input);
-  process.stdout.write(JSON.stringify({ stacks: request.stacks.map(stackImpacts) }));
+const lines = require("node:readline").createInterface({ input: process.stdin, crlfDelay: Infinity });
+lines.on("line", (line) => {
+  if (!line.trim()) return;
+  const request = JSON.parse(line);
+  process.stdout.write(JSON.stringify({ stacks: request.stacks.map(stackImpacts) }) + "\n");
 });

@@ -3,17 +3,23 @@
 The engine knows, for every resource type in the CloudFormation resource specification, which property
 changes replace the resource (``WILL_REPLACE``, or ``MAY_REPLACE`` when it depends on the values), which
 removals destroy or orphan it (its ``DeletionPolicy``), and whether IAM or security-group permissions
-broaden. One Node process answers for every stack of a report (cfn_diff.cjs beside this file).
+broaden. One Node process (cfn_diff.cjs beside this file) answers every request of a Python process: it
+loads the resource specification once, which costs about a second of CPU.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
+import select
 import subprocess
+import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from tools.stack_diff.compare import StackDiff
 
@@ -21,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("cfn_diff.cjs")
 NODE = ROOT / "node_modules" / ".bin" / "node"
 REPLACING = frozenset({"WILL_REPLACE", "MAY_REPLACE"})
+TIMEOUT_SECONDS = 120
 
 
 class EngineError(RuntimeError):
@@ -65,20 +72,75 @@ def stack_impacts(stacks: Iterable[StackDiff], *, node: Path = NODE) -> dict[str
         return {}
     if not node.exists():
         raise EngineError(f"{node} is missing: run make setup (it installs the pinned Node and the engine)")
-    completed = subprocess.run(  # noqa: S603 - the pinned Node running the script beside this file
-        [str(node), str(SCRIPT)],
-        input=json.dumps({"stacks": request}),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        timeout=120,
-    )
-    if completed.returncode != 0:
-        raise EngineError(
-            f"@aws-cdk/cloudformation-diff failed (make setup installs it):\n{completed.stderr}"
+    answer = _engine(node).ask({"stacks": request})
+    return {stack["name"]: _stack(stack) for stack in answer["stacks"]}
+
+
+class _Engine:
+    """The engine's Node process: one request written as a line, one answer read back, in turn."""
+
+    def __init__(self, node: Path) -> None:
+        self._errors: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115 - lives as long as the process
+        self._process = subprocess.Popen(  # noqa: S603 - the pinned Node running the script beside this file
+            [str(node), str(SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+            text=True,
+            cwd=ROOT,
         )
-    return {stack["name"]: _stack(stack) for stack in json.loads(completed.stdout)["stacks"]}
+        self._stdin = cast(IO[str], self._process.stdin)
+        self._stdout = cast(IO[str], self._process.stdout)
+        self._lock = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        return self._process.poll() is None
+
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            try:
+                self._stdin.write(json.dumps(request) + "\n")
+                self._stdin.flush()
+                ready, _, _ = select.select([self._stdout], [], [], TIMEOUT_SECONDS)
+                line = self._stdout.readline() if ready else ""
+            except BrokenPipeError:
+                line = ""
+            if not line:
+                self.close()
+                raise EngineError(
+                    f"@aws-cdk/cloudformation-diff failed (make setup installs it):\n{self._stderr()}"
+                )
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def close(self) -> None:
+        if not self._stdin.closed:
+            with contextlib.suppress(BrokenPipeError):
+                self._stdin.close()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+    def _stderr(self) -> str:
+        self._errors.seek(0)
+        return self._errors.read()
+
+
+_engines: dict[Path, _Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _engine(node: Path) -> _Engine:
+    """The running engine on ``node``, started on first use and ended when Python exits."""
+    with _engines_lock:
+        engine = _engines.get(node)
+        if engine is None or not engine.running:
+            engine = _engines[node] = _Engine(node)
+            atexit.register(engine.close)
+        return engine
 
 
 def _stack(answer: dict[str, Any]) -> StackImpacts:

@@ -1,4 +1,9 @@
-"""``python -m tools.local_api``, the command behind ``make run`` and ``make token``, as a user runs it."""
+"""``python -m tools.local_api``, the command behind ``make run`` and ``make token``, as a user runs it.
+
+Answers that come before any server starts (a taken port, no assembly, no running API) are checked by
+calling the command's ``main`` in this process, as ``python -m`` would, instead of paying a fresh
+interpreter's imports for each; ``serve`` itself runs as the real command in a process of its own.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tools.local_api.__main__ import main
 from tools.local_api.emulator import PortInUseError, bind
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -30,6 +36,12 @@ def _command(*arguments: str, state_dir: Path) -> list[str]:
 def _run(*arguments: str, state_dir: Path) -> subprocess.CompletedProcess[str]:
     command = _command(*arguments, state_dir=state_dir)
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603 (our argv)
+
+
+def _main(capsys: pytest.CaptureFixture[str], *arguments: str, state_dir: Path) -> tuple[int, str]:
+    """``python -m tools.local_api ...``'s exit code and standard error, run in this process."""
+    code = main(["--state-dir", str(state_dir), *arguments])
+    return code, capsys.readouterr().err
 
 
 def _children(pid: int) -> set[int]:
@@ -61,26 +73,36 @@ def taken_port() -> Iterator[int]:
         yield holder.getsockname()[1]
 
 
-def test_a_taken_port_is_reported_with_what_to_do(taken_port: int, tmp_path: Path) -> None:
+def test_a_taken_port_is_reported_with_what_to_do(
+    taken_port: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(PortInUseError, match=f"port {taken_port} .* already in use .* PORT={taken_port + 1}"):
         bind("127.0.0.1", taken_port)
-    result = _run("serve", "--port", str(taken_port), "--assembly", str(tmp_path), state_dir=tmp_path)
-    assert result.returncode == 1
-    assert result.stderr.startswith(f"error: port {taken_port} on 127.0.0.1 is already in use")
-    assert "Traceback" not in result.stderr
+    code, stderr = _main(
+        capsys, "serve", "--port", str(taken_port), "--assembly", str(tmp_path), state_dir=tmp_path
+    )
+    assert code == 1
+    assert stderr.startswith(f"error: port {taken_port} on 127.0.0.1 is already in use")
+    assert "Traceback" not in stderr
 
 
-def test_token_explains_that_the_api_must_be_running(tmp_path: Path) -> None:
-    result = _run("token", "alice", state_dir=tmp_path)
-    assert result.returncode == 1
-    assert "not running: start it with `make run`" in result.stderr
+def test_token_explains_that_the_api_must_be_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, stderr = _main(capsys, "token", "alice", state_dir=tmp_path)
+    assert code == 1
+    assert "not running: start it with `make run`" in stderr
 
 
-def test_a_missing_assembly_is_reported_without_a_traceback(tmp_path: Path) -> None:
-    result = _run("serve", "--port", "0", "--assembly", str(tmp_path / "nothing"), state_dir=tmp_path)
-    assert result.returncode == 1
-    assert "manifest.json is missing: synthesize the app first" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_a_missing_assembly_is_reported_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, stderr = _main(
+        capsys, "serve", "--port", "0", "--assembly", str(tmp_path / "nothing"), state_dir=tmp_path
+    )
+    assert code == 1
+    assert "manifest.json is missing: synthesize the app first" in stderr
+    assert "Traceback" not in stderr
 
 
 def test_serve_prints_what_to_run_mints_tokens_and_stops_cleanly_on_ctrl_c(

@@ -11,7 +11,6 @@ reload does to a table whose definition changed.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import sys
 import threading
@@ -141,9 +140,9 @@ def hot_api(dev_assembly_dir: Path, tmp_path: Path) -> Iterator[HotApi]:
 def test_a_code_change_is_served_by_the_next_request_after_the_save(hot_api: HotApi) -> None:
     """A save rebuilds the code and switches new requests to a fresh environment.
 
-    Order and causality only: the old version answers before the save, the new one after it, and the
-    reload line names the file, the rebuild and the new environment's INIT. How long that takes is a
-    figure of `make bench`, never a pass or fail on a shared machine.
+    Order and causality only: the old version answers before the save, the new one after it from a new
+    environment, and the reload line names the file and the function. How long that takes is a figure
+    of `make bench`, never a pass or fail on a shared machine; the line's wording is the console's own.
     """
     assert hot_api.app_version() == "0.1.0"
     _edit(hot_api.health_py, ORIGINAL_VERSION, 'app_version="reloaded"')
@@ -152,10 +151,8 @@ def test_a_code_change_is_served_by_the_next_request_after_the_save(hot_api: Hot
     )
     _wait_for(lambda: len(hot_api.reload_lines()) == 1, 10, "the reload line")
     (line,) = hot_api.reload_lines()
-    assert "runtime/routers/health.py changed:" in line
-    assert re.search(r"rebuilt in \d+ ms", line), line
-    assert re.search(r"new environment initialised in \d+ ms", line), line
-    assert "serving it" in line
+    assert "runtime/routers/health.py" in line
+    assert hot_api.api.emulator.app.functions()[0].name in line
     console = hot_api.api.console()
     assert "env-1  REPORT" in console
     assert "env-2  START" in console
@@ -179,7 +176,6 @@ def test_an_invocation_in_flight_finishes_on_the_old_code_while_new_requests_get
     (response,) = results
     assert response.status_code == 200
     assert response.json()["app_version"] == "slow"
-    assert "1 busy environment(s) of the old code finish first" in hot_api.reload_lines()[1]
     pool = next(iter(hot_api.api.emulator.pools.values()))
     _wait_for(lambda: len(pool.code_dirs_in_use()) == 1, 5, "the old environment to end")
 
@@ -190,9 +186,9 @@ def test_a_syntax_error_fails_init_until_the_code_is_fixed(hot_api: HotApi) -> N
     hot_api.health_py.write_text(original.replace("def get_health(", "def get_health(("))
     _wait_for(lambda: len(hot_api.reload_lines()) == 1, 10, "the reload")
     (line,) = hot_api.reload_lines()
-    assert "runtime/routers/health.py, line" in line
-    assert "(SyntaxError)" in line
-    assert "Requests fail INIT (Runtime.UserCodeSyntaxError) until it is fixed" in line
+    assert "runtime/routers/health.py" in line
+    assert "SyntaxError" in line
+    assert "Runtime.UserCodeSyntaxError" in line
     for _ in range(2):
         response = hot_api.api.client.get("/health")
         assert response.status_code == 500
@@ -280,18 +276,26 @@ def test_a_template_change_is_synthesized_and_served_keeping_the_tables_items(tm
             assert api.client.get("/hello").json() == {"greeting": "hello", "path": "/hello"}
             assert api.client.get("/bonjour").status_code == 404
 
+            def reload_lines() -> list[str]:
+                return [line for line in api.console().splitlines() if " reload " in line]
+
             (project / "cdk.json").write_text("{ not json")
-            _wait_for(lambda: "still serving the previous assembly" in api.console(), 60, "the failed synth")
+            _wait_for(lambda: len(reload_lines()) >= 2, 60, "the synthesis to start and fail")
+            assert "cdk.json" in reload_lines()[0]
             assert api.client.get("/hello").json() == {"greeting": "hello", "path": "/hello"}
 
             _write_context(project, greeting="bonjour", paths=["/hello", "/bonjour"])
-            _wait_for(lambda: "reloaded in" in api.console(), 120, "the second synthesis")
+            _wait_for(
+                lambda: api.client.get("/bonjour").status_code == 200,
+                120,
+                "the second synthesis",
+                POLL_INTERVAL_SECONDS,
+            )
             assert api.client.get("/bonjour").json() == {"greeting": "bonjour", "path": "/bonjour"}
             assert api.client.get("/hello").json() == {"greeting": "bonjour", "path": "/hello"}
             assert dynamodb.get_item(TableName=table.name, Key={"pk": {"S": "kept"}})["Item"]
-            (line,) = [line for line in api.console().splitlines() if "reloaded in" in line]
-            assert "2 routes (+GET /bonjour)" in line
-            assert f"tables kept: {table.name}" in line
-            print(f"\n{line}")
+            _wait_for(lambda: "+GET /bonjour" in api.console(), 10, "the reload's report")
+            (report,) = [line for line in reload_lines() if "+GET /bonjour" in line]
+            assert table.name in report
         finally:
             reloader.stop()

@@ -89,6 +89,7 @@ def test_the_context_object_carries_lambdas_attributes(probe_api: RunningApi) ->
 
 
 def test_the_event_is_payload_format_2_0(probe_api: RunningApi) -> None:
+    before_ms = time.time_ns() // 1_000_000
     response = probe_api.client.get(
         "/probe/whoami/a%20b",
         params=[("tag", "x"), ("tag", "y"), ("q", "1 2")],
@@ -100,6 +101,7 @@ def test_the_event_is_payload_format_2_0(probe_api: RunningApi) -> None:
             ("User-Agent", "probe-test"),
         ],
     )
+    after_ms = time.time_ns() // 1_000_000
     event = response.json()["event"]
     assert event["version"] == "2.0"
     assert event["routeKey"] == "GET /{proxy+}"
@@ -126,7 +128,7 @@ def test_the_event_is_payload_format_2_0(probe_api: RunningApi) -> None:
     assert context["requestId"] == response.headers["apigw-requestid"]
     assert context["apiId"] == probe_api.emulator.app.api.api_id
     assert context["accountId"] == "123456789012"
-    assert abs(context["timeEpoch"] / 1000 - time.time()) < 60
+    assert before_ms <= context["timeEpoch"] <= after_ms
     assert context["time"] == time.strftime(
         "%d/%b/%Y:%H:%M:%S +0000", time.gmtime(context["timeEpoch"] / 1000)
     )
@@ -193,12 +195,9 @@ def test_no_more_environments_than_the_reserved_concurrency(probe_api: RunningAp
 def test_a_function_timeout_kills_the_environment_and_answers_500(probe_api: RunningApi) -> None:
     headers = probe_api.auth("mike")
     before = _whoami(probe_api)["pid"]
-    started = time.monotonic()
     response = _sleep(probe_api, 20, headers)
-    elapsed = time.monotonic() - started
     assert response.status_code == 500
     assert response.json() == INTERNAL_SERVER_ERROR
-    assert PROBE_TIMEOUT_SECONDS <= elapsed < PROBE_TIMEOUT_SECONDS + 2
     assert f"Task timed out after {PROBE_TIMEOUT_SECONDS:.2f} seconds" in probe_api.console()
     assert "Status: timeout" in probe_api.console()
     with pytest.raises(ProcessLookupError):
@@ -207,12 +206,14 @@ def test_a_function_timeout_kills_the_environment_and_answers_500(probe_api: Run
 
 
 def test_an_integration_timeout_shorter_than_the_function_answers_503(probe_api: RunningApi) -> None:
-    started = time.monotonic()
+    """The function would answer 200 after its sleep, well inside its own timeout: a 503 can only come
+    from the gateway giving up first, while the invocation still runs."""
+    assert SHORT_INTEGRATION_TIMEOUT_SECONDS < 2 < PROBE_TIMEOUT_SECONDS
+    offset = len(probe_api.console())
     response = _sleep(probe_api, 2, probe_api.auth("nina"), prefix="/short")
-    elapsed = time.monotonic() - started
     assert response.status_code == 503
     assert response.json() == {"message": "Service Unavailable"}
-    assert SHORT_INTEGRATION_TIMEOUT_SECONDS <= elapsed < 2
+    assert "sleeps 2 s" in probe_api.console()[offset:]
 
 
 def test_binary_bodies_travel_base64_both_ways(probe_api: RunningApi) -> None:

@@ -135,7 +135,8 @@ class CanaryDeployment(Construct):
         :param traffic_shifting: how traffic shifts. Default ``TrafficShifting()``: 10 % for 5 minutes, then
             the rest.
         :param thresholds: when to roll back. Default ``RollbackThresholds()``.
-        :param pre_traffic_hook: before the new version takes traffic, invoke it directly with ``checks``
+        :param pre_traffic_hook: before the new version takes traffic, invoke it directly with ``checks``,
+            authenticated with ``post_traffic_check``'s client
             (``BeforeAllowTraffic``). Default ``True`` (ignored without ``checks``).
         :param post_traffic_check: once all traffic has shifted, run ``checks`` through the stage URL with
             this client's token (``AfterAllowTraffic``), so a fault of the gateway path rolls back.
@@ -266,6 +267,7 @@ class CanaryDeployment(Construct):
         self._hooks_code = hooks_code(checks)
         if pre_traffic_hook:
             self.pre_traffic_hook = self._pre_traffic_hook(
+                check=post_traffic_check,
                 version=version,
                 function_timeout=function_timeout,
                 log_retention=hook_log_retention,
@@ -335,12 +337,25 @@ class CanaryDeployment(Construct):
     def _pre_traffic_hook(
         self,
         *,
+        check: PostTrafficCheck | None,
         version: lambda_.IVersion,
         function_timeout: cdk.Duration,
         log_retention: logs.RetentionDays,
         log_removal_policy: cdk.RemovalPolicy,
     ) -> lambda_.Function:
-        """The hook function, with a role that may only write its logs and invoke ``version``."""
+        """The hook function, with a role that may only write its logs, invoke ``version`` and describe the
+        machine client's pool clients (to read the client's secret: the function believes only a token).
+
+        Without a machine client (``check``) the hook calls without a token: the health route passes and
+        any authenticated step of the service's check fails the deployment.
+        """
+        grants = [iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[version.function_arn])]
+        if check is not None:
+            grants.append(
+                iam.PolicyStatement(
+                    actions=["cognito-idp:DescribeUserPoolClient"], resources=[check.user_pool.user_pool_arn]
+                )
+            )
         return self._hook_function(
             "PreTrafficHook",
             description="CodeDeploy BeforeAllowTraffic: check the new version directly, report the verdict",
@@ -348,15 +363,17 @@ class CanaryDeployment(Construct):
                 "Pre-traffic hook: own logs, invoke the version being deployed, report to CodeDeploy"
             ),
             handler=PRE_TRAFFIC_HANDLER,
-            grants=[iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[version.function_arn])],
+            grants=grants,
             environment={
                 ENV_TARGET_VERSION_ARN: version.function_arn,
                 ENV_TARGET_TIMEOUT_SECONDS: str(int(function_timeout.to_seconds())),
+                **(self._machine_client_environment(check) if check is not None else {}),
                 **self._checks_environment(),
             },
-            aws_services=("Lambda", "CodeDeploy"),
+            aws_services=("Lambda", "CodeDeploy", *(("Cognito",) if check is not None else ())),
             environment_contents=(
-                "only the ARN and timeout of the function version it tests and its health route, no secret"
+                "the ARN and timeout of the function version it tests, its health route, the token URL, "
+                "app client id and scope, no secret"
             ),
             function_timeout=function_timeout,
             log_retention=log_retention,
@@ -389,10 +406,7 @@ class CanaryDeployment(Construct):
             ],
             environment={
                 "STAGE_URL": self._stage_url,
-                "TOKEN_URL": check.token_url,
-                "USER_POOL_ID": check.user_pool.user_pool_id,
-                "CLIENT_ID": check.client.user_pool_client_id,
-                "SCOPE": check.scope,
+                **self._machine_client_environment(check),
                 "ALLOWED_ORIGIN": check.allowed_origin,
                 "EXPECTED_VERSION": version.version,
                 ENV_TARGET_TIMEOUT_SECONDS: str(int(function_timeout.to_seconds())),
@@ -406,6 +420,15 @@ class CanaryDeployment(Construct):
             log_retention=log_retention,
             log_removal_policy=log_removal_policy,
         )
+
+    @staticmethod
+    def _machine_client_environment(check: PostTrafficCheck) -> dict[str, str]:
+        return {
+            "TOKEN_URL": check.token_url,
+            "USER_POOL_ID": check.user_pool.user_pool_id,
+            "CLIENT_ID": check.client.user_pool_client_id,
+            "SCOPE": check.scope,
+        }
 
     def _checks_environment(self) -> dict[str, str]:
         checks = self._checks

@@ -83,8 +83,24 @@ def test_run_steps_call_only_make_verbs_that_exist() -> None:
         assert command.startswith("make "), f"{where}: {command!r} is not a make verb"
         assert "\n" not in command, f"{where}: {command!r} is more than one command"
         called.update(MAKE_CALL.findall(command))
-    assert called == {"test", "diff", "pr-comment-bundle", "pr-comment", "synth", "deploy", "drift"}
+    assert called == {"test", "diff", "pr-comment-bundle", "pr-comment", "synth", "deploy", "drift", "setup"}
     assert called <= targets, called - targets
+
+
+def test_every_job_installs_before_its_credentials_exist() -> None:
+    """Set-up (pip, uv, npm: code from registries) runs before the cloud credentials step, never after."""
+    with_credentials = 0
+    for name, job_id, job in jobs():
+        kinds = [
+            "credentials" if "configure-aws-credentials" in step.get("uses", "") else step.get("run", "")
+            for step in job.get("steps", [])
+        ]
+        if "credentials" not in kinds:
+            continue
+        with_credentials += 1
+        assert "make setup" in kinds, f"{name}:{job_id} has no set-up step"
+        assert kinds.index("make setup") < kinds.index("credentials"), f"{name}:{job_id}"
+    assert with_credentials == 2
 
 
 def test_permissions_are_empty_by_default_and_granted_per_job() -> None:

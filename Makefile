@@ -10,8 +10,8 @@ SCAN_VENV   := .venv-scan
 
 # The PATH this make was started with: Python 3.13 and uv are looked up there, never in the project's venvs.
 HOST_PATH   := $(PATH)
-# uv creates and syncs every venv. The pinned one (tools/bootstrap/requirements.txt) is used from PATH when
-# that is the same version, else installed with pip, hashes required, into .uv/.
+# uv creates and syncs every venv: the pinned one (tools/bootstrap/requirements.txt), installed with pip,
+# hashes required, into .uv/. A uv found on PATH is never used: its version says nothing of its bytes.
 UV          := $(CURDIR)/.uv/bin/uv
 UV_VERSION  := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' tools/bootstrap/requirements.txt)
 BOOTSTRAP_PIP_ARGS := --quiet --disable-pip-version-check --require-hashes -r tools/bootstrap/requirements.txt
@@ -38,17 +38,12 @@ help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(UV): tools/bootstrap/requirements.txt tools/find_python313.sh
-	@found=$$(PATH="$(HOST_PATH)" command -v uv || true); rm -rf .uv; \
-	case "$$found" in $(CURDIR)/*) found= ;; esac; \
-	if [ -n "$$found" ] && [ "$$("$$found" --version | cut -d' ' -f2)" = "$(UV_VERSION)" ]; then \
-	  mkdir -p $(@D) && ln -s "$$found" $@; \
+	@rm -rf .uv; \
+	python=$$(PATH="$(HOST_PATH)" tools/find_python313.sh) && echo "installing uv $(UV_VERSION) into .uv/ with $$python" && \
+	if "$$python" -m pip --version >/dev/null 2>&1; then \
+	  "$$python" -m pip install $(BOOTSTRAP_PIP_ARGS) --target .uv; \
 	else \
-	  python=$$(PATH="$(HOST_PATH)" tools/find_python313.sh) && echo "installing uv $(UV_VERSION) into .uv/ with $$python" && \
-	  if "$$python" -m pip --version >/dev/null 2>&1; then \
-	    "$$python" -m pip install $(BOOTSTRAP_PIP_ARGS) --target .uv; \
-	  else \
-	    "$$python" -m venv .uv && .uv/bin/python -m pip install $(BOOTSTRAP_PIP_ARGS); \
-	  fi; \
+	  "$$python" -m venv .uv && .uv/bin/python -m pip install $(BOOTSTRAP_PIP_ARGS); \
 	fi
 
 $(VENV)/.installed: requirements.txt tools/find_python313.sh | $(UV)

@@ -303,3 +303,39 @@ def test_no_pull_request_job_holds_aws_credentials() -> None:
     for name, job_id, job in jobs():
         if "pull_request" in triggers(workflows()[name]):
             assert "id-token" not in job.get("permissions", {}), f"{name}:{job_id}"
+
+
+GUARDED_PATHS = (
+    ".github/workflows/pull-request.yml",
+    ".github/workflows/deploy.yml",
+    ".github/CODEOWNERS",
+    "Makefile",
+    "package-lock.json",
+    "requirements.txt",
+    "tools/stack_diff/engine.py",
+    "tools/stack_diff/security.py",
+    "tools/ci/pr_comment.py",
+    "cdk_app/constructs/github_deploy_roles.py",
+)
+"""What decides whether a change is dangerous, how it is built and who may deploy: a pull request may not
+change these without a code owner's review."""
+
+
+def code_owners(path: str) -> list[str]:
+    """The owners GitHub requests for ``path``: the last matching rule wins (anchored rules only here)."""
+    owners: list[str] = []
+    for line in (ROOT / ".github" / "CODEOWNERS").read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        pattern, *rule_owners = line.split()
+        assert pattern.startswith("/"), f"{pattern}: anchor every rule at the repository root"
+        prefix = pattern.lstrip("/")
+        if path == prefix or (prefix.endswith("/") and path.startswith(prefix)):
+            owners = rule_owners
+    return owners
+
+
+@pytest.mark.parametrize("path", GUARDED_PATHS)
+def test_code_owners_review_the_gate_the_workflows_and_the_build(path: str) -> None:
+    assert (ROOT / path).exists(), path
+    assert code_owners(path), f"{path} has no code owner"

@@ -275,6 +275,16 @@ class CanaryDeployment(Construct):
             )
             self.deployment_group.add_pre_hook(self.pre_traffic_hook)
             self._acknowledge_hook_invoke_grant(self.pre_traffic_hook, "add_pre_hook")
+            hook_role = self.pre_traffic_hook.role
+            if hook_role is None:
+                raise TypeError("the pre-traffic hook has no role")
+            _acknowledge(
+                hook_role,
+                f"AwsSolutions-IAM5[Resource::<{_logical_id(version.lambda_)}.Arn>:*]",
+                "The pre-traffic hook may invoke the service function's qualified ARNs (<function>:*), not "
+                "only the version being deployed, so that a code change does not change its grant; any "
+                "version of that one function can do no more than the new one, and each call needs a token.",
+            )
 
         if post_traffic_check is not None:
             self.post_traffic_hook = self._post_traffic_hook(
@@ -343,13 +353,24 @@ class CanaryDeployment(Construct):
         log_retention: logs.RetentionDays,
         log_removal_policy: cdk.RemovalPolicy,
     ) -> lambda_.Function:
-        """The hook function, with a role that may only write its logs, invoke ``version`` and describe the
-        machine client's pool clients (to read the client's secret: the function believes only a token).
+        """The hook function, with a role that may only write its logs, invoke the function's published
+        versions and describe the machine client's pool clients (to read the client's secret: the function
+        believes only a token).
+
+        The grant names the function's qualified ARNs (``<function>:*``), not the version being deployed:
+        a grant naming the version would change with every code change, and ``cdk deploy
+        --require-approval broadening`` would ask about each one, which teaches people to stop reading
+        the question. Any version of the same function can do no more than the version being deployed,
+        and each call still needs a token (``TARGET_VERSION_ARN`` says which version the hook calls).
 
         Without a machine client (``check``) the hook calls without a token: the health route passes and
         any authenticated step of the service's check fails the deployment.
         """
-        grants = [iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[version.function_arn])]
+        grants = [
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"], resources=[f"{version.lambda_.function_arn}:*"]
+            )
+        ]
         if check is not None:
             grants.append(
                 iam.PolicyStatement(

@@ -238,11 +238,11 @@ class TokenVerifier:
         if claims.get("client_id") not in self.client_ids and not audiences & self.client_ids:
             raise InvalidTokenError("issued to another client")
         now = self._now()
-        expires = claims.get("exp")
-        if not _is_number(expires) or now >= expires:
+        expires = _number(claims.get("exp"))
+        if expires is None or now >= expires:
             raise InvalidTokenError("expired or no expiry")
-        not_before = claims.get("nbf")
-        if not_before is not None and (not _is_number(not_before) or now < not_before):
+        not_before = _number(claims.get("nbf"))
+        if "nbf" in claims and (not_before is None or now < not_before):
             raise InvalidTokenError("not valid yet")
 
 
@@ -255,8 +255,11 @@ def verifier_from_environ(environ: Mapping[str, str], *, fetch: FetchJson = fetc
     return TokenVerifier(issuer=issuer, client_ids=client_ids, jwks=Jwks(issuer, fetch=fetch))
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _number(value: Any) -> float | None:
+    """A NumericDate claim's value; None for anything that is not a number (booleans included)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 def _b64decode(value: str) -> bytes:

@@ -2,8 +2,8 @@
 
 How a deployment proceeds: CloudFormation publishes a new function version and updates the alias; the alias'
 ``CodeDeployLambdaAliasUpdate`` policy hands that update to CodeDeploy, which first runs the pre-traffic
-hook against the new version (its health route, then the caller's own check of the service, by a
-synthetic caller), then shifts traffic by the deployment config, watching the rollback alarms.
+hook against the new version (its health route, then the caller's own check of the service, with the
+machine client's token), then shifts traffic by the deployment config, watching the rollback alarms.
 Any alarm in ALARM, a failed hook or a failed shift puts the alias back on the old version.
 
 The rollback alarms watch the *new* version where CloudWatch can tell versions apart: Lambda publishes alias
@@ -550,7 +550,7 @@ def _lambda_metric(metric_name: str, dimensions: dict[str, str]) -> cloudwatch.M
     )
 
 
-def _logical_id(function: lambda_.Function) -> str:
+def _logical_id(function: lambda_.IFunction) -> str:
     resource = function.node.default_child
     if not isinstance(resource, cdk.CfnResource):
         raise TypeError(f"{function.node.path} has no CloudFormation resource")

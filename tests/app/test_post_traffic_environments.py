@@ -49,21 +49,21 @@ def test_every_environment_runs_the_post_traffic_hook_after_the_shift(synthesize
     version = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
     assert hook["Handler"] == "post_traffic.handler"
     assert variables[post_traffic.ENV_EXPECTED_VERSION] == {"Fn::GetAtt": [version, "Version"]}
-    assert variables[post_traffic.ENV_SCOPE] == SCOPE
+    assert variables[hook_common.ENV_SCOPE] == SCOPE
     assert variables[post_traffic.ENV_ALLOWED_ORIGIN] == CONFIGS[environment].cors.allow_origins[0]
     assert variables[hook_common.ENV_TARGET_TIMEOUT_SECONDS] == str(
         synthesized_app.stages[environment].config.timeout_seconds
     )
-    assert exported(synthesized_app, environment, variables[post_traffic.ENV_CLIENT_ID]) == {
+    assert exported(synthesized_app, environment, variables[hook_common.ENV_CLIENT_ID]) == {
         "Ref": logical_id(identity.machine.client)
     }
-    assert exported(synthesized_app, environment, variables[post_traffic.ENV_USER_POOL_ID]) == {
+    assert exported(synthesized_app, environment, variables[hook_common.ENV_USER_POOL_ID]) == {
         "Ref": logical_id(identity.user_pool)
     }
     stage_url = variables[post_traffic.ENV_STAGE_URL]["Fn::Join"][1]
     assert stage_url[0] == "https://"
     assert stage_url[1] == {"Ref": logical_id(stack.api.http_api)}
-    scheme, domain, host = variables[post_traffic.ENV_TOKEN_URL]["Fn::Join"][1]
+    scheme, domain, host = variables[hook_common.ENV_TOKEN_URL]["Fn::Join"][1]
     assert scheme == "https://"
     (domain_id,) = of_type(stateful_resources(synthesized_app, environment), "AWS::Cognito::UserPoolDomain")
     assert exported(synthesized_app, environment, domain) == {"Ref": domain_id}

@@ -214,7 +214,7 @@ def run_hook(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> dict[st
     )
     try:
         event = {"DeploymentId": DEPLOYMENT_ID, "LifecycleEventHookExecutionId": EXECUTION_ID}
-        with Stubber(pre_traffic._cognito_client()) as cognito:
+        with Stubber(pre_traffic._cognito_client()) as cognito:  # type: ignore[arg-type]
             cognito.add_response("describe_user_pool_client", describe_machine_client_answer())
             return pre_traffic.handler(event, FakeLambdaContext(remaining_time_in_millis=120_000))
     finally:

@@ -95,7 +95,7 @@ def machine_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
         hook_common.ENV_SCOPE: MACHINE_SCOPE,
     }.items():
         monkeypatch.setenv(name, value)
-    with Stubber(pre_traffic._cognito_client()) as stubber:
+    with Stubber(pre_traffic._cognito_client()) as stubber:  # type: ignore[arg-type]
         stubber.add_response(
             "describe_user_pool_client",
             {"UserPoolClient": {"ClientId": MACHINE_CLIENT_ID, "ClientSecret": MACHINE_SECRET}},

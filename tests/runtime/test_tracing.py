@@ -175,6 +175,8 @@ def test_a_malformed_daemon_address_or_trace_header_never_fails_a_request(tmp_pa
 class RawTraceHeader(TraceHeader):
     """A trace header exactly as given, however malformed."""
 
+    raw: str
+
     def __init__(self, raw: str) -> None:
         super().__init__(root="", parent="")
         object.__setattr__(self, "raw", raw)

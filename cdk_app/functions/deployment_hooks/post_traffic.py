@@ -1,6 +1,6 @@
 """CodeDeploy ``AfterAllowTraffic`` hook: the checks through the public HTTP API, after the shift.
 
-The pre-traffic hook proves the new version behind the JWT authorizer's back; this one goes the way a client
+The pre-traffic hook proves the new version by invoking it directly; this one goes the way a client
 does, over HTTPS to the stage URL, so a fault only the gateway path shows (the authorizer, the routes, the
 CORS headers on an answer to an allowed ``Origin``) fails the deployment, and CodeDeploy rolls the alias back.
 The health route must report the version the deployment published: by now all traffic reaches it.

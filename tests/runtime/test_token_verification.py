@@ -237,3 +237,11 @@ def rsa_1024_jwk() -> dict[str, str]:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     return public_jwk(rsa.generate_private_key(public_exponent=65537, key_size=1024))  # noqa: S505 - a short key must be ignored
+
+
+def test_the_construct_names_the_variables_the_verifier_reads() -> None:
+    """The pattern sets the function's issuer and clients under the names the runtime half reads."""
+    from cdk_app.constructs.python_api_service import CLIENT_IDS_VARIABLE, ISSUER_VARIABLE
+    from runtime.token_verifier import ENV_CLIENT_IDS, ENV_ISSUER
+
+    assert (ISSUER_VARIABLE, CLIENT_IDS_VARIABLE) == (ENV_ISSUER, ENV_CLIENT_IDS)

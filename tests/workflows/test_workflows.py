@@ -165,15 +165,31 @@ def test_a_job_without_its_role_fails_first_naming_the_variable() -> None:
 def test_a_danger_fails_the_pull_request_unless_labelled() -> None:
     diff = workflows()["pull-request.yml"]["jobs"]["diff"]
     gated = {step["if"]: step["run"] for step in diff["steps"] if "make diff" in step.get("run", "")}
+    assemblies = "--old-assembly cdk.out --new-assembly build/pull-request-assembly"
     assert gated == {
         f"${{{{ !contains(github.event.pull_request.labels.*.name, '{DANGER_LABEL}') }}}}": (
-            'make diff BASE="$BASE" DIFF_ARGS=--fail-on-danger'
+            f'make diff DIFF_ARGS="{assemblies} --fail-on-danger"'
         ),
         f"${{{{ contains(github.event.pull_request.labels.*.name, '{DANGER_LABEL}') }}}}": (
-            'make diff BASE="$BASE"'
+            f'make diff DIFF_ARGS="{assemblies}"'
         ),
     }
     assert "labeled" in triggers(workflows()["pull-request.yml"])["pull_request"]["types"]
+
+
+def test_the_gate_runs_the_base_branchs_code_over_the_pull_requests_assembly() -> None:
+    """The diff job checks out only the base commit; the pull request's code runs in another job, whose
+    only output is the assembly (templates as data)."""
+    jobs_of = workflows()["pull-request.yml"]["jobs"]
+    diff, assembly = jobs_of["diff"], jobs_of["assembly"]
+    checkouts = [step for step in diff["steps"] if "actions/checkout" in step.get("uses", "")]
+    assert [step["with"]["ref"] for step in checkouts] == ["${{ github.event.pull_request.base.sha }}"]
+    assert diff["needs"] == "assembly"
+    (download,) = [step for step in diff["steps"] if "download-artifact" in step.get("uses", "")]
+    (upload,) = [step for step in assembly["steps"] if "upload-artifact" in step.get("uses", "")]
+    assert download["with"]["name"] == upload["with"]["name"]
+    assert assembly["permissions"] == {"contents": "read"}
+    assert [step.get("run") for step in assembly["steps"] if "run" in step] == ["make synth"]
 
 
 ROLE_VARIABLE = re.compile(r"\bAWS_(DEPLOY|DIFF)_ROLE_ARN")

@@ -10,8 +10,8 @@ SCAN_VENV   := .venv-scan
 
 # The PATH this make was started with: Python 3.13 and uv are looked up there, never in the project's venvs.
 HOST_PATH   := $(PATH)
-# uv creates and syncs every venv. The pinned one (tools/bootstrap/requirements.txt) is used from PATH when
-# that is the same version, else installed with pip, hashes required, into .uv/.
+# uv creates and syncs every venv: the pinned one (tools/bootstrap/requirements.txt), installed with pip,
+# hashes required, into .uv/. A uv found on PATH is never used: its version says nothing of its bytes.
 UV          := $(CURDIR)/.uv/bin/uv
 UV_VERSION  := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' tools/bootstrap/requirements.txt)
 BOOTSTRAP_PIP_ARGS := --quiet --disable-pip-version-check --require-hashes -r tools/bootstrap/requirements.txt
@@ -32,23 +32,18 @@ endef
 export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run token check test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup browser-setup scan diff deploy bench fuzz-deep load docs clients
+.PHONY: contract help setup run token check test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup browser-setup scan diff deploy bench fuzz-deep load docs clients
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(UV): tools/bootstrap/requirements.txt tools/find_python313.sh
-	@found=$$(PATH="$(HOST_PATH)" command -v uv || true); rm -rf .uv; \
-	case "$$found" in $(CURDIR)/*) found= ;; esac; \
-	if [ -n "$$found" ] && [ "$$("$$found" --version | cut -d' ' -f2)" = "$(UV_VERSION)" ]; then \
-	  mkdir -p $(@D) && ln -s "$$found" $@; \
+	@rm -rf .uv; \
+	python=$$(PATH="$(HOST_PATH)" tools/find_python313.sh) && echo "installing uv $(UV_VERSION) into .uv/ with $$python" && \
+	if "$$python" -m pip --version >/dev/null 2>&1; then \
+	  "$$python" -m pip install $(BOOTSTRAP_PIP_ARGS) --target .uv; \
 	else \
-	  python=$$(PATH="$(HOST_PATH)" tools/find_python313.sh) && echo "installing uv $(UV_VERSION) into .uv/ with $$python" && \
-	  if "$$python" -m pip --version >/dev/null 2>&1; then \
-	    "$$python" -m pip install $(BOOTSTRAP_PIP_ARGS) --target .uv; \
-	  else \
-	    "$$python" -m venv .uv && .uv/bin/python -m pip install $(BOOTSTRAP_PIP_ARGS); \
-	  fi; \
+	  "$$python" -m venv .uv && .uv/bin/python -m pip install $(BOOTSTRAP_PIP_ARGS); \
 	fi
 
 $(VENV)/.installed: requirements.txt tools/find_python313.sh | $(UV)
@@ -126,6 +121,9 @@ docs: setup synth ## Regenerate docs/architecture.svg, the generated tables of t
 	$(VENV_PY) -m tools.docs cdk.out
 	$(VENV_PY) -m tools.constructs_doc
 	$(VENV_PY) -m tools.api_contract
+
+contract: setup ## Fail when docs/api/openapi.json is not the contract the code serves
+	$(VENV_PY) -m tools.api_contract --check
 
 clients: setup ## Generate the typed Python and TypeScript clients from docs/api/openapi.json into build/clients/
 	$(VENV_PY) -m tools.api_contract.clients

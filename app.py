@@ -9,6 +9,7 @@ The only place where configuration enters. CDK context (``-c key=value``):
   ``prod:alarm_emails=oncall@example.com``) subscribe them to the environment's alarm topic;
 - ``github:repository`` (``owner/name``) is the repository whose workflows the ``ci-<env>`` stages' roles
   trust (``<env>:github_oidc_provider_arn`` imports an account's existing GitHub OIDC provider);
+- ``accounts:shared_reason`` says why prod may share dev's account (``cdk_app/accounts.py``);
 - ``layer_platform=host`` builds the dependency layer for this machine instead of Lambda (local runs).
 """
 
@@ -21,7 +22,8 @@ from pathlib import Path
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
-from cdk_app.config import ENVIRONMENTS, EnvironmentConfig, with_context
+from cdk_app.accounts import SHARED_REASON_CONTEXT_KEY, check_account_separation
+from cdk_app.config import ENVIRONMENTS, SHARED_ACCOUNT_REASON, EnvironmentConfig, with_context
 from cdk_app.constructs.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, LayerPlatform
 from cdk_app.delivery import delivery_settings
 from cdk_app.stacks.stateless import ServiceSources
@@ -65,9 +67,12 @@ def build(app: App, *, environments: Sequence[EnvironmentConfig] = ENVIRONMENTS)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
     sources = sources_for(app)
     settings = delivery_settings([config.name for config in environments], app.node.try_get_context)
+    targets = [with_context(config, app.node.try_get_context) for config in environments]
+    check_account_separation(
+        targets, app.node.try_get_context(SHARED_REASON_CONTEXT_KEY) or SHARED_ACCOUNT_REASON
+    )
     stages = []
-    for config in environments:
-        target = with_context(config, app.node.try_get_context)
+    for target in targets:
         stages.append(ServiceStage(app, config=target, sources=sources))
         DeliveryStage(app, config=target, settings=settings)
     return stages

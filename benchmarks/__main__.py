@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shlex
 import sys
 import time
@@ -36,6 +37,7 @@ from benchmarks.steps import Steps
 from runtime.contract import HANDLER, HEALTH_PATH
 from runtime.repository import ItemRepository
 from runtime.schemas.items import ItemWrite
+from runtime.token_verifier import ENV_CLIENT_IDS, ENV_ISSUER
 from tests.support.apigw import http_api_event
 from tests.support.aws_emulator import (
     create_cursor_secret,
@@ -43,6 +45,7 @@ from tests.support.aws_emulator import (
     running_emulator,
     use_fake_aws_credentials,
 )
+from tests.support.token_issuer import session_issuer
 from tools.local_api.synth import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,6 +157,13 @@ def chart_path(report: Path) -> Path:
     return report.with_name(f"{report.stem}-cold-path.png")
 
 
+def token_issuer_settings() -> dict[str, str]:
+    """The issuer the project's function verifies every token against: the tests' own, served from this
+    process on loopback, so each cold start's key download and first verification are in its figures."""
+    session_issuer()
+    return {name: os.environ[name] for name in (ENV_ISSUER, ENV_CLIENT_IDS)}
+
+
 @dataclass(frozen=True)
 class Backend:
     endpoint_url: str
@@ -165,7 +175,7 @@ class Backend:
             deployment,
             aws_endpoint_url=self.endpoint_url,
             xray_daemon_address=self.xray_address,
-            service={**SERVICE_SETTINGS, **deployment.variant.environment},
+            service={**SERVICE_SETTINGS, **token_issuer_settings(), **deployment.variant.environment},
         )
 
     def check_cold(self, deployment: Deployment, result: dict[str, Any]) -> None:

@@ -355,4 +355,12 @@ PROD = EnvironmentConfig(
 )
 
 ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (DEV, STAGING, PROD)
+
+SHARED_ACCOUNT_REASON: str | None = (
+    "This repository is a template: it names no account, so every environment goes to the account of "
+    "whoever deploys it. Before prod holds real data, give dev and prod their own accounts "
+    "(<env>:account) and set this to None."
+)
+"""Why prod may share dev's account (:mod:`cdk_app.accounts`); ``None`` refuses any synthesis where it does.
+Context ``accounts:shared_reason`` gives it too."""
 """Every environment, in deployment order."""

@@ -5,7 +5,8 @@ adds the cold-start flag, and metrics are flushed (as EMF) at the end of every i
 tracer (:mod:`runtime.tracing`) records the invocation. The logger never logs the event, which
 holds the caller's token and the request body, whatever ``POWERTOOLS_LOGGER_LOG_EVENT`` says.
 Everything the module builds at import is built with the garbage collector paused
-(:mod:`runtime.init_phase`).
+(:mod:`runtime.init_phase`). The token issuer's keys are fetched first, in the background, so the
+download overlaps the imports (:mod:`runtime.identity`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 from runtime.init_phase import collector_paused, import_first_request_modules, model_builds_deferred
 
 with collector_paused(), model_builds_deferred():
+    from runtime import identity
+
+    identity.configure()
     from aws_lambda_powertools.logging import correlation_paths
     from mangum import Mangum
     from mangum.types import LambdaContext

@@ -1,19 +1,22 @@
-"""Who is calling: the ``sub`` claim that API Gateway's JWT authorizer verified, of an access token.
+"""Who is calling: the ``sub`` of the bearer access token, verified by the function itself.
 
-Mangum puts the Lambda event in the ASGI scope (``aws.event``); the authorizer's claims are under
-``requestContext.authorizer.jwt.claims``. Without them the request is a 401: there is no other way
-in, so outside Lambda (uvicorn, tests without an event) every authenticated route answers 401.
+API Gateway's JWT authorizer checks the token and copies its claims into the event, but a direct
+invoke of the function skips the authorizer and can write any claims there. So the claims in the event
+are never read: the ``Authorization`` header's token is verified here (:mod:`runtime.token_verifier`:
+signature against the issuer's JWKS, issuer, ``token_use``, client, expiry) against the issuer and
+clients the function's environment names. Without a verified token the request is a 401 that touches
+nothing; outside Lambda without that configuration (uvicorn without an issuer) every authenticated
+route answers 401.
 
-Only access tokens are accepted. A Cognito ID token carries the app client id as ``aud``, so the JWT
+Only access tokens are accepted: a Cognito ID token carries the app client id as ``aud``, so the JWT
 authorizer, configured with that client as its audience, lets it through; its ``token_use`` claim
-(``id``) is what tells it apart. Tokens of a Cognito issuer must say ``token_use: access``, and a
-token of any issuer that names another ``token_use`` is refused too (docs/aws-fidelity.md).
+(``id``) is what tells it apart (docs/aws-fidelity.md).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Coroutine, Mapping
+import os
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
@@ -21,37 +24,51 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 
 from runtime.errors import UnauthorizedError
+from runtime.token_verifier import InvalidTokenError, TokenVerifier, verifier_from_environ
 
 MAX_SUB_LENGTH = 256
-ACCESS_TOKEN_USE = "access"  # noqa: S105 (a claim value, not a secret)
-COGNITO_ISSUER = re.compile(r"^https://cognito-idp\.[a-z0-9-]+\.amazonaws\.com/[^/]+$")
 
 bearer_token = HTTPBearer(
     auto_error=False,
     scheme_name="bearerAuth",
     bearerFormat="JWT",
-    description="An access token of the API's issuer, verified by API Gateway's JWT authorizer.",
+    description="An access token of the API's issuer, verified by the JWT authorizer and by the service.",
 )
-"""Declares the token in the OpenAPI document; checking it is the authorizer's job, not this one's."""
+"""Declares the token in the OpenAPI document; :func:`caller_id` verifies it."""
+
+_verifier: TokenVerifier | None = None
+
+
+def configure() -> TokenVerifier | None:
+    """Build the verifier the environment configures and start fetching its keys in the background.
+
+    Called during INIT; again after a SnapStart restore, where the keys held stay in use until the new
+    download lands. None (every authenticated request a 401) where the environment names no issuer.
+    """
+    global _verifier
+    if _verifier is None:
+        try:
+            _verifier = verifier_from_environ(os.environ)
+        except ValueError:
+            return None
+    _verifier.jwks.refresh_in_background()
+    return _verifier
 
 
 def caller_id(request: Request) -> str:
-    """FastAPI dependency: the caller's ``sub``, or a 401."""
-    claims = _path(request.scope.get("aws.event"), "requestContext", "authorizer", "jwt", "claims")
-    if not isinstance(claims, Mapping) or not _is_access_token(claims):
+    """FastAPI dependency: the verified caller's ``sub``, or a 401."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    verifier = _verifier or configure()
+    if scheme.lower() != "bearer" or not token or verifier is None:
         raise UnauthorizedError
+    try:
+        claims = verifier.verify(token.strip())
+    except InvalidTokenError as error:
+        raise UnauthorizedError from error
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub.strip() or len(sub) > MAX_SUB_LENGTH:
         raise UnauthorizedError
     return sub
-
-
-def _is_access_token(claims: Mapping[str, Any]) -> bool:
-    token_use = claims.get("token_use")
-    if token_use is not None:
-        return bool(token_use == ACCESS_TOKEN_USE)
-    issuer = claims.get("iss")
-    return not (isinstance(issuer, str) and COGNITO_ISSUER.match(issuer))
 
 
 class AuthenticatedRoute(APIRoute):
@@ -69,11 +86,3 @@ class AuthenticatedRoute(APIRoute):
             return await handle(request)
 
         return authenticated
-
-
-def _path(value: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value

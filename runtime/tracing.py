@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from botocore.client import BaseClient
 
 TRACE_HEADER_VARIABLE = "_X_AMZN_TRACE_ID"
+TRACE_ID = re.compile(r"1-[0-9a-f]{8}-[0-9a-f]{24}")
+SEGMENT_ID = re.compile(r"[0-9a-f]{16}")
 DAEMON_ADDRESS_VARIABLE = "AWS_XRAY_DAEMON_ADDRESS"
 DEFAULT_DAEMON_ADDRESS = "127.0.0.1:2000"
 DISABLED_VARIABLE = "POWERTOOLS_TRACE_DISABLED"
@@ -60,10 +63,14 @@ class TraceHeader:
 
     @classmethod
     def parse(cls, value: str | None) -> TraceHeader | None:
-        """``Root=...;Parent=...;Sampled=1`` -> a header; None without a root or a parent."""
+        """``Root=...;Parent=...;Sampled=1`` -> a header; None without a well-formed root and parent.
+
+        The ids are copied into outgoing request headers and daemon documents, so only X-Ray's own forms
+        pass (``1-<8 hex>-<24 hex>``, 16 hex digits): nothing else, no CR or LF, leaves the process.
+        """
         fields = dict(part.strip().partition("=")[::2] for part in (value or "").split(";"))
-        root, parent = fields.get("Root"), fields.get("Parent")
-        if not root or not parent:
+        root, parent = fields.get("Root", ""), fields.get("Parent", "")
+        if not TRACE_ID.fullmatch(root) or not SEGMENT_ID.fullmatch(parent):
             return None
         return cls(root=root, parent=parent, sampled=fields.get("Sampled") == "1")
 
@@ -252,16 +259,21 @@ class Tracer:
             if self._socket is None:
                 self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 self._socket.setblocking(False)
-            self._socket.sendto(datagram, daemon_address())
-        except OSError:
+            address = daemon_address()
+            if address is not None:
+                self._socket.sendto(datagram, address)
+        except (OSError, ValueError):
             return
 
 
-def daemon_address() -> tuple[str, int]:
-    """Where the daemon listens for UDP: ``host:port``, or the ``udp:`` part of ``tcp:... udp:...``."""
+def daemon_address() -> tuple[str, int] | None:
+    """Where the daemon listens for UDP: ``host:port``, or the ``udp:`` part of ``tcp:... udp:...``;
+    None when the variable holds neither (tracing then sends nothing rather than fail a request)."""
     parts = (os.environ.get(DAEMON_ADDRESS_VARIABLE) or DEFAULT_DAEMON_ADDRESS).split()
     udp = [part.removeprefix("udp:") for part in parts if not part.startswith("tcp:")]
     host, _, port = (udp[0] if udp else DEFAULT_DAEMON_ADDRESS).rpartition(":")
+    if not host or not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        return None
     return host, int(port)
 
 

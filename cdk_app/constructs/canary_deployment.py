@@ -2,8 +2,8 @@
 
 How a deployment proceeds: CloudFormation publishes a new function version and updates the alias; the alias'
 ``CodeDeployLambdaAliasUpdate`` policy hands that update to CodeDeploy, which first runs the pre-traffic
-hook against the new version (its health route, then the caller's own check of the service, by a
-synthetic caller), then shifts traffic by the deployment config, watching the rollback alarms.
+hook against the new version (its health route, then the caller's own check of the service, with the
+machine client's token), then shifts traffic by the deployment config, watching the rollback alarms.
 Any alarm in ALARM, a failed hook or a failed shift puts the alias back on the old version.
 
 The rollback alarms watch the *new* version where CloudWatch can tell versions apart: Lambda publishes alias
@@ -135,7 +135,8 @@ class CanaryDeployment(Construct):
         :param traffic_shifting: how traffic shifts. Default ``TrafficShifting()``: 10 % for 5 minutes, then
             the rest.
         :param thresholds: when to roll back. Default ``RollbackThresholds()``.
-        :param pre_traffic_hook: before the new version takes traffic, invoke it directly with ``checks``
+        :param pre_traffic_hook: before the new version takes traffic, invoke it directly with ``checks``,
+            authenticated with ``post_traffic_check``'s client
             (``BeforeAllowTraffic``). Default ``True`` (ignored without ``checks``).
         :param post_traffic_check: once all traffic has shifted, run ``checks`` through the stage URL with
             this client's token (``AfterAllowTraffic``), so a fault of the gateway path rolls back.
@@ -266,6 +267,7 @@ class CanaryDeployment(Construct):
         self._hooks_code = hooks_code(checks)
         if pre_traffic_hook:
             self.pre_traffic_hook = self._pre_traffic_hook(
+                check=post_traffic_check,
                 version=version,
                 function_timeout=function_timeout,
                 log_retention=hook_log_retention,
@@ -273,6 +275,16 @@ class CanaryDeployment(Construct):
             )
             self.deployment_group.add_pre_hook(self.pre_traffic_hook)
             self._acknowledge_hook_invoke_grant(self.pre_traffic_hook, "add_pre_hook")
+            hook_role = self.pre_traffic_hook.role
+            if hook_role is None:
+                raise TypeError("the pre-traffic hook has no role")
+            _acknowledge(
+                hook_role,
+                f"AwsSolutions-IAM5[Resource::<{_logical_id(version.lambda_)}.Arn>:*]",
+                "The pre-traffic hook may invoke the service function's qualified ARNs (<function>:*), not "
+                "only the version being deployed, so that a code change does not change its grant; any "
+                "version of that one function can do no more than the new one, and each call needs a token.",
+            )
 
         if post_traffic_check is not None:
             self.post_traffic_hook = self._post_traffic_hook(
@@ -335,12 +347,36 @@ class CanaryDeployment(Construct):
     def _pre_traffic_hook(
         self,
         *,
+        check: PostTrafficCheck | None,
         version: lambda_.IVersion,
         function_timeout: cdk.Duration,
         log_retention: logs.RetentionDays,
         log_removal_policy: cdk.RemovalPolicy,
     ) -> lambda_.Function:
-        """The hook function, with a role that may only write its logs and invoke ``version``."""
+        """The hook function, with a role that may only write its logs, invoke the function's published
+        versions and describe the machine client's pool clients (to read the client's secret: the function
+        believes only a token).
+
+        The grant names the function's qualified ARNs (``<function>:*``), not the version being deployed:
+        a grant naming the version would change with every code change, and ``cdk deploy
+        --require-approval broadening`` would ask about each one, which teaches people to stop reading
+        the question. Any version of the same function can do no more than the version being deployed,
+        and each call still needs a token (``TARGET_VERSION_ARN`` says which version the hook calls).
+
+        Without a machine client (``check``) the hook calls without a token: the health route passes and
+        any authenticated step of the service's check fails the deployment.
+        """
+        grants = [
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"], resources=[f"{version.lambda_.function_arn}:*"]
+            )
+        ]
+        if check is not None:
+            grants.append(
+                iam.PolicyStatement(
+                    actions=["cognito-idp:DescribeUserPoolClient"], resources=[check.user_pool.user_pool_arn]
+                )
+            )
         return self._hook_function(
             "PreTrafficHook",
             description="CodeDeploy BeforeAllowTraffic: check the new version directly, report the verdict",
@@ -348,15 +384,17 @@ class CanaryDeployment(Construct):
                 "Pre-traffic hook: own logs, invoke the version being deployed, report to CodeDeploy"
             ),
             handler=PRE_TRAFFIC_HANDLER,
-            grants=[iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[version.function_arn])],
+            grants=grants,
             environment={
                 ENV_TARGET_VERSION_ARN: version.function_arn,
                 ENV_TARGET_TIMEOUT_SECONDS: str(int(function_timeout.to_seconds())),
+                **(self._machine_client_environment(check) if check is not None else {}),
                 **self._checks_environment(),
             },
-            aws_services=("Lambda", "CodeDeploy"),
+            aws_services=("Lambda", "CodeDeploy", *(("Cognito",) if check is not None else ())),
             environment_contents=(
-                "only the ARN and timeout of the function version it tests and its health route, no secret"
+                "the ARN and timeout of the function version it tests, its health route, the token URL, "
+                "app client id and scope, no secret"
             ),
             function_timeout=function_timeout,
             log_retention=log_retention,
@@ -389,10 +427,7 @@ class CanaryDeployment(Construct):
             ],
             environment={
                 "STAGE_URL": self._stage_url,
-                "TOKEN_URL": check.token_url,
-                "USER_POOL_ID": check.user_pool.user_pool_id,
-                "CLIENT_ID": check.client.user_pool_client_id,
-                "SCOPE": check.scope,
+                **self._machine_client_environment(check),
                 "ALLOWED_ORIGIN": check.allowed_origin,
                 "EXPECTED_VERSION": version.version,
                 ENV_TARGET_TIMEOUT_SECONDS: str(int(function_timeout.to_seconds())),
@@ -406,6 +441,15 @@ class CanaryDeployment(Construct):
             log_retention=log_retention,
             log_removal_policy=log_removal_policy,
         )
+
+    @staticmethod
+    def _machine_client_environment(check: PostTrafficCheck) -> dict[str, str]:
+        return {
+            "TOKEN_URL": check.token_url,
+            "USER_POOL_ID": check.user_pool.user_pool_id,
+            "CLIENT_ID": check.client.user_pool_client_id,
+            "SCOPE": check.scope,
+        }
 
     def _checks_environment(self) -> dict[str, str]:
         checks = self._checks
@@ -506,7 +550,7 @@ def _lambda_metric(metric_name: str, dimensions: dict[str, str]) -> cloudwatch.M
     )
 
 
-def _logical_id(function: lambda_.Function) -> str:
+def _logical_id(function: lambda_.IFunction) -> str:
     resource = function.node.default_child
     if not isinstance(resource, cdk.CfnResource):
         raise TypeError(f"{function.node.path} has no CloudFormation resource")

@@ -3,8 +3,11 @@
 GitHub's OIDC token names the workflow run in its ``sub`` claim: ``repo:OWNER/REPO:environment:NAME`` for a
 job that targets a GitHub environment, ``repo:OWNER/REPO:pull_request`` for a pull-request run and
 ``repo:OWNER/REPO:ref:refs/heads/BRANCH`` for any other run on a branch. Each role's trust policy matches
-one of those exactly (no wildcard) and requires ``aud`` = ``sts.amazonaws.com``, the audience
-``aws-actions/configure-aws-credentials`` asks for.
+the subjects of the jobs that use it exactly (no wildcard) and requires ``aud`` = ``sts.amazonaws.com``, the
+audience ``aws-actions/configure-aws-credentials`` asks for.
+
+No role trusts ``pull_request``: GitHub issues that subject to any workflow file of any branch of the
+repository, so a pull request could add a workflow that assumes the role before anyone reviews it.
 
 The deploy role holds no permission on the service's resources: it may only assume the roles of the CDK
 bootstrap stack (deploy, file and image publishing, lookup), which do the work, and read the bootstrap
@@ -30,6 +33,9 @@ _REPOSITORY = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
 MAX_SESSION = Duration.hours(1)
 DEPLOY_BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "lookup")
 DIFF_BOOTSTRAP_ROLES = ("lookup",)
+DEFAULT_DIFF_SUBJECT_CONTEXTS = ("ref:refs/heads/main",)
+"""Runs on ``main`` (the scheduled drift check), the only jobs of the project's workflows that diff."""
+_SUBJECT_CONTEXT = re.compile(r"^(environment:[A-Za-z0-9._-]+|ref:refs/(heads|tags)/[A-Za-z0-9._/-]+)$")
 
 
 def bootstrap_role_arn(qualifier: str, kind: str) -> str:
@@ -59,7 +65,7 @@ class GitHubDeployRoles(Construct):
         *,
         repository: str,
         environment: str,
-        diff_subject_contexts: Sequence[str] = ("pull_request", "ref:refs/heads/main"),
+        diff_subject_contexts: Sequence[str] = DEFAULT_DIFF_SUBJECT_CONTEXTS,
         role_name_prefix: str | None = None,
         existing_provider_arn: str | None = None,
         bootstrap_qualifier: str = DEFAULT_QUALIFIER,
@@ -70,8 +76,9 @@ class GitHubDeployRoles(Construct):
         :param repository: the GitHub repository allowed to assume the roles, ``owner/name``. Required.
         :param environment: the GitHub environment whose jobs may assume the deploy role; the
             environment's deployment-branch rule (in GitHub) restricts it to the main branch. Required.
-        :param diff_subject_contexts: the ``sub`` contexts allowed to assume the diff role. Default: pull
-            requests and runs on ``main`` (the scheduled drift check).
+        :param diff_subject_contexts: the ``sub`` contexts allowed to assume the diff role, each
+            ``environment:NAME`` or ``ref:refs/heads/BRANCH`` (or ``refs/tags/``); ``pull_request`` and
+            wildcards are refused. Default: runs on ``main`` (the scheduled drift check).
         :param role_name_prefix: roles are named ``<prefix>-<environment>-github-deploy`` and
             ``...-github-diff``, so their ARNs are known before deploying. Default: no name (CloudFormation
             generates one; read it from the stack outputs).
@@ -85,6 +92,12 @@ class GitHubDeployRoles(Construct):
             raise ValueError(f"GitHubDeployRoles.repository: {repository!r} is not owner/name")
         if not environment:
             raise ValueError("GitHubDeployRoles.environment: must name a GitHub environment")
+        for context in diff_subject_contexts:
+            if not _SUBJECT_CONTEXT.match(context):
+                raise ValueError(
+                    f"GitHubDeployRoles.diff_subject_contexts: {context!r} is not environment:NAME or "
+                    "ref:refs/heads/BRANCH (a pull_request subject is presented by any branch's workflows)"
+                )
         if existing_provider_arn is None:
             self.provider: iam.IOidcProvider = iam.OidcProviderNative(
                 self, "Provider", url=GITHUB_OIDC_URL, client_ids=[STS_AUDIENCE]

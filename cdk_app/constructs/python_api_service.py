@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, Fn, RemovalPolicy, Validations
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -46,6 +46,12 @@ from cdk_app.constructs.http_api import (
 )
 from cdk_app.constructs.monitoring import DEFAULT_THROTTLE_OPERATIONS, NotificationSettings, ServiceMonitoring
 from cdk_app.constructs.props import require
+
+ISSUER_VARIABLE = "JWT_ISSUER"
+"""The function's variable naming the token issuer: the code verifies every token itself (a direct invoke
+skips the authorizer), with the runtime half's token verifier, which reads this variable."""
+CLIENT_IDS_VARIABLE = "JWT_CLIENT_IDS"
+"""The function's variable listing the accepted client ids (the authorizer's audience), comma-separated."""
 
 DEFAULT_PUBLIC_ROUTE_THROTTLE = ThrottleSettings(rate_limit=5, burst_limit=10)
 
@@ -113,8 +119,9 @@ class PythonApiService(Construct):
         :param aws_services: the AWS services the code calls, by name, for the scanners' reasons. Required.
         :param environment_contents: what the environment variables hold, for the scanners' reasons.
             Required.
-        :param jwt_issuer: OIDC issuer URL of the accepted tokens. Required.
-        :param jwt_audience: accepted audiences. Required, non-empty.
+        :param jwt_issuer: OIDC issuer URL of the accepted tokens; the authorizer's, and the function's own
+            (:data:`ISSUER_VARIABLE`). Required.
+        :param jwt_audience: accepted audiences (:data:`CLIENT_IDS_VARIABLE`). Required, non-empty.
         :param table: the service's DynamoDB table, watched for throttling. Default ``None``: no table.
         :param table_operations: the DynamoDB operations the service calls on ``table`` (``GetItem``, ...):
             the function's grant and the throttling alarm's dimensions; required with ``table``.
@@ -183,7 +190,11 @@ class PythonApiService(Construct):
             log_retention=log_retention,
             log_removal_policy=removal_policy,
             cold_start=cold_start,
-            environment=environment,
+            environment={
+                **environment,
+                ISSUER_VARIABLE: jwt_issuer,
+                CLIENT_IDS_VARIABLE: Fn.join(",", list(jwt_audience)),
+            },
             description=description,
         )
         function = self.api_function.function

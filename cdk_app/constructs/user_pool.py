@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_cognito as cognito
@@ -10,6 +10,7 @@ from constructs import Construct
 
 DEFAULT_ACCESS_TOKEN_VALIDITY = Duration.hours(1)
 DEFAULT_REFRESH_TOKEN_VALIDITY = Duration.days(30)
+MAX_MACHINE_TOKEN_MINUTES = 15
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -23,6 +24,16 @@ class MachineClientSettings:
     domain_prefix: str
     """Prefix of the pool's Cognito domain (``<prefix>.auth.<region>.amazoncognito.com``), whose
     ``/oauth2/token`` endpoint issues the client's tokens; unique per region. Required."""
+    token_validity: Duration = field(default_factory=lambda: Duration.minutes(MAX_MACHINE_TOKEN_MINUTES))
+    """Lifetime of the client's access tokens: a deployment hook needs a few minutes, and a token that
+    leaks is good for no longer than this. At most 15 minutes. Default 15 minutes."""
+
+    def __post_init__(self) -> None:
+        if not 5 <= self.token_validity.to_minutes() <= MAX_MACHINE_TOKEN_MINUTES:
+            raise ValueError(
+                f"MachineClientSettings.token_validity: {self.token_validity.to_minutes()} minutes is not "
+                f"between 5 and {MAX_MACHINE_TOKEN_MINUTES} (Cognito's minimum, and this construct's maximum)"
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,7 +128,7 @@ class ApiUserPool(Construct):
         self.machine: MachineClient | None = (
             None
             if machine_client is None
-            else self._add_machine_client(machine_client, access_token_validity)
+            else self._add_machine_client(machine_client, machine_client.token_validity)
         )
         region = Stack.of(self).region
         self.issuer_url: str = f"https://cognito-idp.{region}.amazonaws.com/{self.user_pool.user_pool_id}"

@@ -21,6 +21,7 @@ from cdk_app.constructs.canary_deployment import (
     ENV_TARGET_VERSION_ARN,
     hook_timeout,
 )
+from cdk_app.functions.deployment_hooks.hook_common import MACHINE_CLIENT_VARIABLES
 from runtime import contract
 from tests.constructs.test_canary_deployment import (
     assert_alias_updates_last,
@@ -88,11 +89,14 @@ def test_codedeploy_controls_the_live_alias_with_the_pre_traffic_hook(synthesize
     assert update["BeforeAllowTrafficHook"] == {"Ref": logical_id(stack.canary.pre_traffic_hook)}
     version = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
     hook = resources[logical_id(stack.canary.pre_traffic_hook)]["Properties"]
+    assert stack.canary.post_traffic_hook is not None
+    machine = resources[logical_id(stack.canary.post_traffic_hook)]["Properties"]["Environment"]["Variables"]
     assert hook["Environment"]["Variables"] == {
         ENV_TARGET_VERSION_ARN: {"Ref": version},
         ENV_TARGET_TIMEOUT_SECONDS: str(config.timeout_seconds),
         ENV_HEALTH_PATH: contract.HEALTH_PATH,
         ENV_HEALTH_VERSION_FIELD: contract.HEALTH_FUNCTION_VERSION_FIELD,
+        **{name: machine[name] for name in MACHINE_CLIENT_VARIABLES},
     }
     timeout = hook_timeout(Duration.seconds(config.timeout_seconds), calls=service.DEPLOYMENT_CHECKS.calls)
     assert hook["Timeout"] == timeout.to_seconds()

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from aws_cdk import Duration
+
 from cdk_app.config import ENVIRONMENTS
+from cdk_app.constructs.user_pool import MachineClientSettings
 from cdk_app.functions.deployment_hooks import hook_common, post_traffic
 from cdk_app.stacks.stateful import DEPLOYMENT_CHECK_RESOURCE_SERVER, DEPLOYMENT_CHECK_SCOPE
 from tests.app.test_canary_environments import of_type, stateless
@@ -45,21 +49,21 @@ def test_every_environment_runs_the_post_traffic_hook_after_the_shift(synthesize
     version = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
     assert hook["Handler"] == "post_traffic.handler"
     assert variables[post_traffic.ENV_EXPECTED_VERSION] == {"Fn::GetAtt": [version, "Version"]}
-    assert variables[post_traffic.ENV_SCOPE] == SCOPE
+    assert variables[hook_common.ENV_SCOPE] == SCOPE
     assert variables[post_traffic.ENV_ALLOWED_ORIGIN] == CONFIGS[environment].cors.allow_origins[0]
     assert variables[hook_common.ENV_TARGET_TIMEOUT_SECONDS] == str(
         synthesized_app.stages[environment].config.timeout_seconds
     )
-    assert exported(synthesized_app, environment, variables[post_traffic.ENV_CLIENT_ID]) == {
+    assert exported(synthesized_app, environment, variables[hook_common.ENV_CLIENT_ID]) == {
         "Ref": logical_id(identity.machine.client)
     }
-    assert exported(synthesized_app, environment, variables[post_traffic.ENV_USER_POOL_ID]) == {
+    assert exported(synthesized_app, environment, variables[hook_common.ENV_USER_POOL_ID]) == {
         "Ref": logical_id(identity.user_pool)
     }
     stage_url = variables[post_traffic.ENV_STAGE_URL]["Fn::Join"][1]
     assert stage_url[0] == "https://"
     assert stage_url[1] == {"Ref": logical_id(stack.api.http_api)}
-    scheme, domain, host = variables[post_traffic.ENV_TOKEN_URL]["Fn::Join"][1]
+    scheme, domain, host = variables[hook_common.ENV_TOKEN_URL]["Fn::Join"][1]
     assert scheme == "https://"
     (domain_id,) = of_type(stateful_resources(synthesized_app, environment), "AWS::Cognito::UserPoolDomain")
     assert exported(synthesized_app, environment, domain) == {"Ref": domain_id}
@@ -114,6 +118,24 @@ def test_the_deployment_check_client_has_only_client_credentials_and_one_scope(s
     user_client = resources[logical_id(identity.client)]["Properties"]
     assert "GenerateSecret" not in user_client or user_client["GenerateSecret"] is False
     assert SCOPE not in user_client.get("AllowedOAuthScopes", [])
+
+
+def test_the_deployment_check_clients_tokens_live_at_most_15_minutes(synthesized_app, environment):
+    """A hook needs a token for a few minutes; one that leaks must not outlive that by an hour."""
+    resources = stateful_resources(synthesized_app, environment)
+    identity = synthesized_app.stages[environment].stateful.identity
+    assert identity.machine is not None
+    client = resources[logical_id(identity.machine.client)]["Properties"]
+    units = client.get("TokenValidityUnits", {}).get("AccessToken", "hours")
+    minutes = client["AccessTokenValidity"] * {"minutes": 1, "hours": 60, "days": 1440}[units]
+    assert 5 <= minutes <= 15
+
+
+def test_a_machine_client_token_validity_above_15_minutes_is_refused():
+    with pytest.raises(ValueError, match=r"MachineClientSettings\.token_validity"):
+        MachineClientSettings(
+            resource_server="r", scope="s", domain_prefix="d", token_validity=Duration.hours(1)
+        )
 
 
 def test_no_route_asks_for_a_scope(synthesized_app, environment):

@@ -35,6 +35,7 @@ from runtime.repository import ItemRepository
 from runtime.schemas.items import ItemWrite
 from tests.support.apigw import http_api_event
 from tests.support.aws_emulator import Emulator, create_cursor_secret, create_items_table
+from tests.support.token_issuer import issuer_environment
 from tests.support.trace import code_objects
 
 TABLE_NAME = "bytecode-test-items"
@@ -76,6 +77,7 @@ def backend(aws_emulator: Emulator, deployment: Deployment) -> Iterator[Backend]
                 "CURSOR_SECRET_NAME": SECRET_NAME,
                 "POWERTOOLS_SERVICE_NAME": "items-api",
                 "POWERTOOLS_METRICS_NAMESPACE": "ItemsService",
+                **issuer_environment(),
             },
         )
         yield Backend(environment=environment, item_ids=(first.id, second.id), cursor_key=key.encode())

@@ -330,7 +330,9 @@ def test_hook_targets_the_version_the_alias_moves_to(scaffold: Scaffold):
     assert properties["LoggingConfig"]["LogFormat"] == "JSON"
 
 
-def test_hook_role_may_only_log_invoke_the_new_version_and_report_to_its_group(scaffold: Scaffold):
+def test_hook_role_may_only_log_invoke_the_functions_versions_and_report_to_its_group(scaffold: Scaffold):
+    """The invoke grant names no version: a code change publishes a version, but changes no permission, so
+    ``--require-approval broadening`` asks only about real broadening."""
     _, function = hook(scaffold)
     role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
     role = scaffold.resources[role_id]["Properties"]
@@ -351,7 +353,13 @@ def test_hook_role_may_only_log_invoke_the_new_version_and_report_to_its_group(s
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
         },
-        {"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": {"Ref": version_id(scaffold)}},
+        {
+            "Action": "lambda:InvokeFunction",
+            "Effect": "Allow",
+            "Resource": {
+                "Fn::Join": ["", [{"Fn::GetAtt": [scaffold.logical_id(scaffold.function), "Arn"]}, ":*"]]
+            },
+        },
         {
             "Action": "codedeploy:PutLifecycleEventHookExecutionStatus",
             "Effect": "Allow",
@@ -563,6 +571,9 @@ def test_acknowledgements_are_narrow_and_explained(scaffold_app: ScaffoldApp):
             "Serverless-LambdaDLQ",
             "Serverless-LambdaLatestVersion",
             "Serverless-LambdaTracing",
+        ],
+        "/Default/Canary/PreTrafficHookRole": [
+            f"AwsSolutions-IAM5[Resource::<{scaffold_app.stacks['default'].logical_id(scaffold_app.stacks['default'].function)}.Arn>:*]"
         ],
         "/Default/Canary/DeploymentGroup/ServiceRole": [
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]",

@@ -84,16 +84,24 @@ def test_the_deploy_role_trusts_only_the_repositorys_github_environment(
     assert statement["Principal"] == {"Federated": {"Ref": "GitHubProviderE571E8F1"}}
 
 
-def test_the_diff_role_trusts_pull_requests_and_main_of_the_repository(
-    synthesized_app: SynthesizedApp,
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_diff_role_trusts_only_main_of_the_repository_never_a_pull_request(
+    synthesized_app: SynthesizedApp, environment: str
 ) -> None:
-    statement = trust(role(ci_template(synthesized_app, "prod"), "diff"))
+    statement = trust(role(ci_template(synthesized_app, environment), "diff"))
 
     assert statement["Condition"]["StringEquals"][f"{CLAIM}:sub"] == [
-        f"repo:{UNSET_REPOSITORY}:pull_request",
-        f"repo:{UNSET_REPOSITORY}:ref:refs/heads/main",
+        f"repo:{UNSET_REPOSITORY}:ref:refs/heads/main"
     ]
     assert "StringLike" not in statement["Condition"]
+
+
+@pytest.mark.parametrize(
+    "context", ["pull_request", "ref:refs/heads/*", "environment:*", "ref:refs/pull/1/merge", ""]
+)
+def test_the_construct_refuses_a_diff_subject_any_pull_request_could_present(context: str) -> None:
+    with pytest.raises(ValueError, match=r"GitHubDeployRoles\.diff_subject_contexts"):
+        construct_template(diff_subject_contexts=(context,))
 
 
 def test_the_deploy_role_may_only_assume_the_bootstrap_roles_and_read_their_version(

@@ -30,6 +30,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.response import StreamingBody
+from botocore.stub import Stubber
 
 from cdk_app import items_round_trip
 from cdk_app.config import ENVIRONMENTS
@@ -46,6 +47,12 @@ from tests.support.apigw import FakeLambdaContext
 from tests.support.aws_emulator import REGION, Emulator, create_cursor_secret, create_items_table
 from tests.support.cdk_synthesis import SynthesizedApp, logical_id
 from tests.support.observability import emf_blobs
+from tests.support.token_issuer import (
+    describe_machine_client_answer,
+    issuer_environment,
+    machine_client_environment,
+    session_issuer,
+)
 from tools.local_api.logs import Console
 from tools.local_api.model import FunctionSpec
 from tools.local_api.workers import FunctionPool, Outcome, Platform
@@ -163,6 +170,7 @@ def deploy(tmp_path: Path, layer: Path, backing: dict[str, str], aws_emulator: E
                 "POWERTOOLS_LOG_LEVEL": "INFO",
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "BAD_VERSION_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
+                **issuer_environment(),
             },
             timeout_seconds=TIMEOUT_SECONDS,
             memory_mb=512,
@@ -194,6 +202,8 @@ def run_hook(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> dict[st
     monkeypatch.setenv(ENV_HEALTH_PATH, contract.HEALTH_PATH)
     monkeypatch.setenv(ENV_HEALTH_VERSION_FIELD, contract.HEALTH_FUNCTION_VERSION_FIELD)
     monkeypatch.setitem(sys.modules, SERVICE_CHECK_MODULE, items_round_trip)
+    for name, value in machine_client_environment().items():
+        monkeypatch.setenv(name, value)
     lambda_events = pre_traffic._lambda_client(TIMEOUT_SECONDS).meta.events
     codedeploy_events = pre_traffic._codedeploy_client().meta.events
     lambda_events.register("before-call.lambda.Invoke", deployment.answer_invoke, unique_id="bad-version")
@@ -204,7 +214,9 @@ def run_hook(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> dict[st
     )
     try:
         event = {"DeploymentId": DEPLOYMENT_ID, "LifecycleEventHookExecutionId": EXECUTION_ID}
-        return pre_traffic.handler(event, FakeLambdaContext(remaining_time_in_millis=120_000))
+        with Stubber(pre_traffic._cognito_client()) as cognito:  # type: ignore[arg-type]
+            cognito.add_response("describe_user_pool_client", describe_machine_client_answer())
+            return pre_traffic.handler(event, FakeLambdaContext(remaining_time_in_millis=120_000))
     finally:
         lambda_events.unregister("before-call.lambda.Invoke", unique_id="bad-version")
         codedeploy_events.unregister(
@@ -263,10 +275,12 @@ def served(deployment: Deployment, requests: list[tuple[str, str, bool]]) -> lis
     """Send payload 2.0 requests (method, path, authenticated) to the version, return its EMF records."""
     for method, path, authenticated in requests:
         event = pre_traffic.payload_event(
-            probe.Request(method, path), sub="catalogue-user", health_path=contract.HEALTH_PATH
+            probe.Request(method, path),
+            token=session_issuer().mint("catalogue-user"),
+            health_path=contract.HEALTH_PATH,
         )
         if not authenticated:
-            event["requestContext"].pop("authorizer", None)
+            event["headers"].pop("authorization", None)
         deployment.pool.invoke(event, trace_root="Root=1-00000000-catalogue")
     return deployment.emf()
 

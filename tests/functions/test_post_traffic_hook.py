@@ -99,10 +99,10 @@ def environment(api: Stage, **overrides: str) -> dict[str, str]:
     (function,) = api.emulator.app.functions()
     return {
         post_traffic.ENV_STAGE_URL: api.emulator.url,
-        post_traffic.ENV_TOKEN_URL: api.emulator.issuer.url + OAUTH_TOKEN_PATH,
-        post_traffic.ENV_USER_POOL_ID: USER_POOL_ID,
-        post_traffic.ENV_CLIENT_ID: api.client_id,
-        post_traffic.ENV_SCOPE: SCOPE,
+        hook_common.ENV_TOKEN_URL: api.emulator.issuer.url + OAUTH_TOKEN_PATH,
+        hook_common.ENV_USER_POOL_ID: USER_POOL_ID,
+        hook_common.ENV_CLIENT_ID: api.client_id,
+        hook_common.ENV_SCOPE: SCOPE,
         post_traffic.ENV_ALLOWED_ORIGIN: ALLOWED_ORIGIN,
         post_traffic.ENV_EXPECTED_VERSION: function.version,
         hook_common.ENV_TARGET_TIMEOUT_SECONDS: str(int(function.timeout_seconds)),

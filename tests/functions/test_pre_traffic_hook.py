@@ -9,6 +9,9 @@ Two AWS calls cannot happen here, and only those two are replaced:
   Request serialisation and response handling in botocore and the hook stay real.
 - ``codedeploy:PutLifecycleEventHookExecutionStatus``: botocore's ``Stubber`` on the hook's CodeDeploy
   client captures the report and checks its parameters.
+- ``cognito-idp:DescribeUserPoolClient``: a ``Stubber`` answers with the machine client's secret, which is
+  registered in the tests' issuer; the client-credentials token then comes from that issuer's real token
+  endpoint over HTTP, and the runtime verifies it against the issuer's JWKS.
 
 Faults are injected into the runtime with ``monkeypatch`` (a broken route, repository or adapter): the hook
 must see each of them through the contract alone.
@@ -20,6 +23,7 @@ import ast
 import io
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -31,6 +35,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import unquote
 
+import jwt
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
@@ -49,7 +54,6 @@ from cdk_app.constructs.canary_deployment import (
 from cdk_app.functions.deployment_hooks import hook_common, pre_traffic
 from runtime import contract
 from runtime.errors import ErrorCode
-from runtime.identity import MAX_SUB_LENGTH
 from tests.support.apigw import FakeLambdaContext
 from tests.support.aws_emulator import (
     Emulator,
@@ -57,6 +61,8 @@ from tests.support.aws_emulator import (
     create_items_table,
     create_unless_present,
 )
+from tests.support.token_issuer import MACHINE_CLIENT_ID, session_issuer
+from tools.local_api.issuer import OAUTH_TOKEN_PATH
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:items-api"
 TIMEOUT_SECONDS = 10
@@ -69,6 +75,33 @@ HOOK_ENVIRONMENT = {
     ENV_HEALTH_VERSION_FIELD: contract.HEALTH_FUNCTION_VERSION_FIELD,
 }
 """What the stack sets on the hook for the items service (tests/app/test_canary_environments.py)."""
+
+
+MACHINE_SECRET = "machine-client-secret-of-the-tests"
+MACHINE_SCOPE = "items/deployment-check"
+USER_POOL_ID = "us-east-1_Example"
+
+
+@pytest.fixture(autouse=True)
+def machine_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
+    """The deployment check's client: registered in the tests' issuer, accepted by the function, its secret
+    answered by ``DescribeUserPoolClient``."""
+    issuer = session_issuer()
+    issuer.register_client(MACHINE_CLIENT_ID, MACHINE_SECRET, (MACHINE_SCOPE,))
+    for name, value in {
+        hook_common.ENV_TOKEN_URL: issuer.url + OAUTH_TOKEN_PATH,
+        hook_common.ENV_USER_POOL_ID: USER_POOL_ID,
+        hook_common.ENV_CLIENT_ID: MACHINE_CLIENT_ID,
+        hook_common.ENV_SCOPE: MACHINE_SCOPE,
+    }.items():
+        monkeypatch.setenv(name, value)
+    with Stubber(pre_traffic._cognito_client()) as stubber:  # type: ignore[arg-type]
+        stubber.add_response(
+            "describe_user_pool_client",
+            {"UserPoolClient": {"ClientId": MACHINE_CLIENT_ID, "ClientSecret": MACHINE_SECRET}},
+            expected_params={"UserPoolId": USER_POOL_ID, "ClientId": MACHINE_CLIENT_ID},
+        )
+        yield stubber
 
 
 @pytest.fixture(autouse=True)
@@ -226,17 +259,35 @@ def test_healthy_version_passes_the_whole_round_trip_and_leaves_no_item(
     assert {i.function_name for i in lambda_service.invocations} == {f"{FUNCTION_ARN}:{version}"}
     health, *item_calls = lambda_service.invocations
     assert "authorizer" not in health.event["requestContext"]
+    assert "authorization" not in health.event["headers"]
     for invocation in item_calls:
-        claims = invocation.event["requestContext"]["authorizer"]["jwt"]["claims"]
-        assert claims["sub"] == f"deployment-hook:{DEPLOYMENT_ID}"
+        scheme, token = invocation.event["headers"]["authorization"].split(" ")
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert (scheme, claims["sub"], claims["client_id"]) == (
+            "Bearer",
+            MACHINE_CLIENT_ID,
+            MACHINE_CLIENT_ID,
+        )
+        assert "authorizer" not in invocation.event["requestContext"]
     assert table.count() == before
 
 
-def test_synthetic_caller_cannot_be_a_user_pool_subject():
-    """Cognito subs are UUIDs and client-credentials subs are the app client id; neither has a colon."""
-    sub = pre_traffic.synthetic_sub("d-" + "X" * 9)
-    assert ":" in sub
-    assert len(pre_traffic.synthetic_sub("d-" + "X" * 200)) <= MAX_SUB_LENGTH
+def test_a_wrong_client_secret_fails_at_the_token_step_without_calling_the_version(
+    runtime_handler: ModuleType,
+    lambda_service: InProcessLambda,
+    codedeploy: Stubber,
+    machine_client: Stubber,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    session_issuer().register_client(MACHINE_CLIENT_ID, "another-secret", (MACHINE_SCOPE,))
+    expect_report(codedeploy, "Failed")
+
+    outcome = run_hook(monkeypatch, f"{FUNCTION_ARN}:{deployed_version(runtime_handler)}")
+
+    assert outcome["status"] == "Failed"
+    assert outcome["reason"].startswith("step 'token' failed"), outcome["reason"]
+    assert "invalid_client" in outcome["reason"]
+    assert lambda_service.invocations == []
 
 
 def test_version_reporting_another_version_fails(
@@ -317,7 +368,7 @@ def test_cleanup_that_fails_is_logged_and_the_verdict_stays_failed(
     monkeypatch.undo()
     items = table.backend.dynamodb().scan(TableName=table.name)["Items"]
     for item in items:
-        if item[contract.TABLE_PARTITION_KEY]["S"] == f"USER#deployment-hook:{DEPLOYMENT_ID}":
+        if item[contract.TABLE_PARTITION_KEY]["S"] == f"USER#{MACHINE_CLIENT_ID}":
             table.backend.dynamodb().delete_item(
                 TableName=table.name,
                 Key={k: item[k] for k in (contract.TABLE_PARTITION_KEY, contract.TABLE_SORT_KEY)},
@@ -382,7 +433,7 @@ def test_too_little_time_reports_failure_without_calling_the_version(
     outcome = run_hook(monkeypatch, f"{FUNCTION_ARN}:7", remaining_ms=needed_ms - 1)
 
     assert outcome["status"] == "Failed"
-    assert outcome["reason"].startswith("step 'health' failed: 35.0 s left, the step needs up to 35.0 s")
+    assert outcome["reason"].startswith("step 'token' failed: 35.0 s left, the step needs up to 35.0 s")
     assert lambda_service.invocations == []
 
 
@@ -396,7 +447,12 @@ def test_running_out_of_time_mid_trip_stops_cleans_up_and_reports(
     but the cleanup alone does, so the hook deletes the item and reports before Lambda would stop it."""
     per_call_ms = (TIMEOUT_SECONDS + pre_traffic.CONNECT_SECONDS + pre_traffic.INVOKE_MARGIN_SECONDS) * 1000
     report_ms = hook_common.REPORT_SECONDS * 1000
-    remaining = [2 * per_call_ms + report_ms, 2 * per_call_ms + report_ms, per_call_ms + report_ms]
+    remaining = [
+        HOOK_TIMEOUT_MS,
+        2 * per_call_ms + report_ms,
+        2 * per_call_ms + report_ms,
+        per_call_ms + report_ms,
+    ]
     before = table.count()
     expect_report(codedeploy, "Failed")
 
@@ -408,9 +464,10 @@ def test_running_out_of_time_mid_trip_stops_cleans_up_and_reports(
         remaining_ms=remaining_ms,
         lambda_client=pre_traffic._lambda_client,
         codedeploy_client=pre_traffic._codedeploy_client(),
+        cognito_client=pre_traffic._cognito_client(),
         target_version_arn=f"{FUNCTION_ARN}:{deployed_version(runtime_handler)}",
         target_timeout_seconds=str(TIMEOUT_SECONDS),
-        environ=HOOK_ENVIRONMENT,
+        environ=os.environ,
         service_check=items_round_trip.run,
     )
 
@@ -529,9 +586,10 @@ def test_version_answering_near_its_timeout_fails(
         remaining_ms=lambda: HOOK_TIMEOUT_MS,
         lambda_client=lambda _: pre_traffic._lambda_client(TIMEOUT_SECONDS),
         codedeploy_client=pre_traffic._codedeploy_client(),
+        cognito_client=pre_traffic._cognito_client(),
         target_version_arn=f"{FUNCTION_ARN}:{deployed_version(runtime_handler)}",
         target_timeout_seconds="1",
-        environ=HOOK_ENVIRONMENT,
+        environ=os.environ,
         service_check=items_round_trip.run,
     )
 

@@ -23,6 +23,7 @@ from tests.support.aws_emulator import (
     create_items_table,
     create_unless_present,
 )
+from tests.support.token_issuer import session_issuer
 
 TABLE_NAME = "items-test"
 CURSOR_SECRET_NAME = "items-test/cursor-signing-key"
@@ -45,6 +46,9 @@ os.environ.update(
         "AWS_MAX_ATTEMPTS": "1",
     }
 )
+
+
+session_issuer()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -109,14 +109,6 @@ def test_tokens_that_are_not_access_tokens_are_401(api: LambdaApi, claims: dict[
     assert response.error_code == "unauthorized"
 
 
-def test_a_cognito_access_token_is_accepted(api: LambdaApi) -> None:
-    claims = {"sub": f"access-{uuid.uuid4()}", "iss": COGNITO_ISSUER, "client_id": CLIENT_ID}
-
-    response = invoke(api.handler, http_api_event("GET", "/items", claims={**claims, "token_use": "access"}))
-
-    assert response.status == 200
-
-
 def test_unknown_route_is_404(alice: LambdaApi) -> None:
     response = alice.get("/items/01ARZ3NDEKTSV4RRFFQ69G5FAV/children")
 

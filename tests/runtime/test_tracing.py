@@ -145,6 +145,10 @@ def test_an_unsampled_invocation_sends_nothing_and_a_missing_item_is_an_error_no
         ("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0", False),
         ("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1", None),
         ("", None),
+        ("Root=1-5759e988-bd862e3fe1be46a994272793\r\nX-Evil: 1;Parent=53995c3f42cd8ad8;Sampled=1", None),
+        ("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8\nx;Sampled=1", None),
+        ("Root=anything;Parent=53995c3f42cd8ad8;Sampled=1", None),
+        ("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=not-hex-at-all!;Sampled=1", None),
     ],
 )
 def test_trace_headers_are_read_as_lambda_passes_them(value: str, expected: bool | None) -> None:
@@ -160,10 +164,46 @@ def test_trace_headers_are_read_as_lambda_passes_them(value: str, expected: bool
         ("169.254.79.129:2000", ("169.254.79.129", 2000)),
         ("tcp:127.0.0.1:2000 udp:127.0.0.2:2001", ("127.0.0.2", 2001)),
         ("", ("127.0.0.1", 2000)),
+        ("127.0.0.1:x", None),
+        ("127.0.0.1", None),
+        ("127.0.0.1:99999", None),
     ],
 )
 def test_the_daemon_address_takes_lambdas_forms(
-    value: str, expected: tuple[str, int], monkeypatch: pytest.MonkeyPatch
+    value: str, expected: tuple[str, int] | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(tracing.DAEMON_ADDRESS_VARIABLE, value)
     assert tracing.daemon_address() == expected
+
+
+def test_a_malformed_daemon_address_or_trace_header_never_fails_a_request(tmp_path: Path) -> None:
+    """In Lambda with tracing on: the request is served, and nothing of the bad header goes out."""
+    sub = f"traced-{uuid.uuid4()}"
+    hostile = "Root=1-5759e988-bd862e3fe1be46a994272793\r\nX-Injected: yes;Parent=53995c3f42cd8ad8;Sampled=1"
+    environ = process_environment(**lambda_tracing_environment(daemon_port=2000))
+    environ[tracing.DAEMON_ADDRESS_VARIABLE] = "127.0.0.1:not-a-port"
+
+    run = run_in_fresh_process(
+        [
+            Invocation(http_api_event("POST", "/items", sub=sub, body={"name": "traced"}), TraceHeader.new()),
+            Invocation(http_api_event("GET", "/items", sub=sub), RawTraceHeader(hostile)),
+        ],
+        environ=environ,
+        scratch=tmp_path,
+    )
+
+    assert [response.status for response in run.responses] == [201, 200]
+    assert "X-Injected" not in run.stdout + run.stderr
+
+
+class RawTraceHeader(TraceHeader):
+    """A trace header exactly as given, however malformed."""
+
+    raw: str
+
+    def __init__(self, raw: str) -> None:
+        super().__init__(root="", parent="")
+        object.__setattr__(self, "raw", raw)
+
+    def __str__(self) -> str:
+        return str(self.raw)

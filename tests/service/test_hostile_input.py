@@ -389,7 +389,11 @@ def test_a_malformed_content_length_is_a_400_envelope_and_no_unhandled_error(
         path,
         sub=caller.sub if caller else None,
         body=body,
-        headers={"content-type": "application/json", "content-length": MALFORMED_CONTENT_LENGTHS[name]},
+        headers={
+            "content-type": "application/json",
+            "content-length": MALFORMED_CONTENT_LENGTHS[name],
+            **(caller.authorization if caller else {}),
+        },
     )
     errors_before = hardened_api.console().count("UnhandledErrors")
 
@@ -415,7 +419,7 @@ def test_a_content_length_of_at_most_19_digits_is_accepted(
         "/items",
         sub=caller.sub,
         body=CONTENT_LENGTH_ROUTES["POST /items"],
-        headers={"content-type": "application/json", "content-length": declared},
+        headers={"content-type": "application/json", "content-length": declared, **caller.authorization},
     )
 
     status, _, created = _invoke_directly(hardened_api, event)

@@ -2,7 +2,9 @@
 
 The events have the shape API Gateway sends to a Lambda integration on the ``$default`` stage: raw
 path and query string, lower-case headers, the JWT authorizer's claims (all strings) under
-``requestContext.authorizer.jwt``, and a body that is plain text or base64-encoded.
+``requestContext.authorizer.jwt``, and a body that is plain text or base64-encoded. The bearer token
+of a signed-in caller is a real access token of the tests' issuer (:mod:`tests.support.token_issuer`),
+the only thing the function believes; the claims in the event are what the authorizer would copy.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ ACCOUNT_ID = "123456789012"
 DOMAIN = f"{API_ID}.execute-api.us-east-1.amazonaws.com"
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example"
 CLIENT_ID = "4k1example0client0id0abcde"
+_NUMERIC_CLAIMS = frozenset({"exp", "iat", "nbf", "auth_time"})
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -83,7 +86,7 @@ def http_api_event(
     if payload is not None:
         event_headers["content-length"] = str(len(payload))
     if sub is not None or claims is not None:
-        event_headers["authorization"] = f"Bearer {secrets.token_urlsafe(96)}"
+        event_headers["authorization"] = f"Bearer {signed_token(sub, claims)}"
     event_headers.update({name.lower(): value for name, value in (headers or {}).items()})
 
     request_context: dict[str, Any] = {
@@ -122,6 +125,18 @@ def http_api_event(
     if payload is not None:
         event["body"] = base64.b64encode(payload).decode() if base64_body else payload.decode()
     return event
+
+
+def signed_token(sub: str | None, claims: Mapping[str, str] | None = None) -> str:
+    """An access token of the tests' issuer for ``sub``, or carrying ``claims`` over its own."""
+    from tests.support.token_issuer import session_issuer
+
+    if claims is None:
+        return session_issuer().mint(sub or "")
+    overrides: dict[str, Any] = {
+        name: int(value) if name in _NUMERIC_CLAIMS else value for name, value in claims.items()
+    }
+    return session_issuer().mint(str(claims.get("sub", "")), overrides={"sub": None} | overrides)
 
 
 @dataclass

@@ -268,7 +268,11 @@ def scaffold(scaffold_app: ScaffoldApp) -> Scaffold:
 
 @pytest.fixture(scope="session")
 def runtime_handler() -> ModuleType:
-    """The deployed entry point module, ``runtime.handler``, imported (and configured) once."""
+    """The deployed entry point module, ``runtime.handler``, imported (and configured) once, trusting the
+    tests' token issuer."""
+    from tests.support.token_issuer import session_issuer
+
+    session_issuer()
     import runtime.handler
 
     return runtime.handler

@@ -4,7 +4,9 @@
 (``make pr-comment``). Standard library only, so the commenting workflow needs no setup. It runs in the
 base repository's context (``workflow_run``) with a token that may write comments, on a report that a
 pull request's run, possibly from a fork, produced: the report is only ever posted as text, the pull
-request number must be digits, and the pull request's head must still be the commit the report is about.
+request number must be ASCII digits, the pull request's head must still be the commit the report is about,
+and the only comment ever edited is one the workflow's own bot wrote (anyone may post a comment that starts
+with the marker).
 
 Environment: ``GITHUB_TOKEN``, ``GITHUB_REPOSITORY`` (``owner/name``), ``GITHUB_API_URL`` (GitHub's).
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -26,6 +29,9 @@ MARKER = "<!-- stack-diff-report -->"
 MAX_BODY = 65_000
 """GitHub refuses comment bodies over 65,536 characters."""
 PER_PAGE = 100
+BOT_LOGIN = "github-actions[bot]"
+"""Author of every comment the workflow's ``github.token`` writes."""
+_PR_NUMBER = re.compile(r"[0-9]{1,10}")
 
 
 class CommentError(RuntimeError):
@@ -69,12 +75,13 @@ def comment_body(report: str) -> str:
 
 
 def find_sticky(github: GitHub, pr: int) -> int | None:
-    """The id of the pull request's comment that starts with :data:`MARKER`, if any."""
+    """The id of the pull request's comment by :data:`BOT_LOGIN` that starts with :data:`MARKER`, if any."""
     page = 1
     while True:
         comments = github.call("GET", f"/issues/{pr}/comments?per_page={PER_PAGE}&page={page}")
         for comment in comments:
-            if str(comment.get("body", "")).startswith(MARKER):
+            author = (comment.get("user") or {}).get("login")
+            if author == BOT_LOGIN and str(comment.get("body", "")).startswith(MARKER):
                 return int(comment["id"])
         if len(comments) < PER_PAGE:
             return None
@@ -113,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     raw = args.pr if args.pr is not None else args.pr_file.read_text()
     try:
-        if not raw.strip().isdigit():
+        if not _PR_NUMBER.fullmatch(raw.strip()):
             raise CommentError(f"{raw.strip()!r} is not a pull request number")
         missing = [name for name in ("GITHUB_TOKEN", "GITHUB_REPOSITORY") if not os.environ.get(name)]
         if missing:

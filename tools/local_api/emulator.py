@@ -20,7 +20,7 @@ from tools.local_api.gateway import Gateway, Receive, Scope, Send
 from tools.local_api.issuer import LocalIssuer, load_or_create_key
 from tools.local_api.jwt_authorizer import JwksClient, JwtAuthorizer
 from tools.local_api.logs import Console
-from tools.local_api.model import LocalApp, TableSpec
+from tools.local_api.model import FunctionSpec, LocalApp, TableSpec
 from tools.local_api.synth import PrerequisiteError
 from tools.local_api.workers import FunctionPool, Platform
 
@@ -197,7 +197,13 @@ class Emulator:
             console=self.console,
         )
         self.app = app
-        self.pools = {function.logical_id: FunctionPool(function, platform) for function in app.functions()}
+        template_issuers = {spec.template_issuer for spec in authorizer_specs.values()}
+        self.pools = {
+            function.logical_id: FunctionPool(
+                _trusting_local_issuer(function, template_issuers, self.issuer.url), platform
+            )
+            for function in app.functions()
+        }
         self._all_pools += self.pools.values()
         return Gateway(
             app.api,
@@ -259,3 +265,22 @@ class Emulator:
         while self._stops:
             self._stops.pop()()
         self._listener.close()
+
+
+def _trusting_local_issuer(
+    function: FunctionSpec, template_issuers: set[str], local_url: str
+) -> FunctionSpec:
+    """``function`` with every variable naming a template's issuer naming the local issuer instead.
+
+    A function that verifies tokens itself (a direct invoke skips the authorizer) names its issuer in a
+    variable; locally the authorizers trust the local issuer, so that function must too.
+    """
+    environment = {
+        name: local_url if value in template_issuers else value
+        for name, value in function.environment.items()
+    }
+    return (
+        function
+        if environment == function.environment
+        else dataclasses.replace(function, environment=environment)
+    )

@@ -80,6 +80,7 @@ class LocalIssuer:
     ) -> None:
         self._key = key
         self.jwk = public_jwk(key)
+        self._retired: list[dict[str, str]] = []
         self.audience = audience
         self.scopes = scopes
         self._clients: dict[str, tuple[str, tuple[str, ...]]] = {}
@@ -94,6 +95,16 @@ class LocalIssuer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def rotate_key(self, key: rsa.RSAPrivateKey) -> None:
+        """Sign with ``key`` from now on; the JWKS lists it, then the previous keys, as in a rotation."""
+        self._retired.insert(0, self.jwk)
+        self._key = key
+        self.jwk = public_jwk(key)
+
+    def jwks(self) -> dict[str, Any]:
+        """The JSON Web Key Set: the signing key, then the retired ones."""
+        return {"keys": [self.jwk, *self._retired]}
 
     def register_client(self, client_id: str, secret: str, scopes: tuple[str, ...]) -> None:
         """A confidential app client allowed the client-credentials grant for ``scopes``."""
@@ -181,7 +192,7 @@ def _handler_for(issuer: LocalIssuer) -> type[BaseHTTPRequestHandler]:
             if self.path == DISCOVERY_PATH:
                 self._send(200, issuer.discovery())
             elif self.path == JWKS_PATH:
-                self._send(200, {"keys": [issuer.jwk]})
+                self._send(200, issuer.jwks())
             else:
                 self._send(404, {"message": "Not Found"})
 

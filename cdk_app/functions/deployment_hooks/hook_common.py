@@ -5,10 +5,16 @@ Standard library and boto3 only: this module is part of the hooks' deployed asse
 
 from __future__ import annotations
 
+import base64
+import ipaddress
+import json
 import logging
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from botocore.config import Config
 
@@ -26,6 +32,15 @@ REPORT_SECONDS = 20
 SLOW_FRACTION = 0.5
 """A step after the first that takes more than this share of the function's timeout fails the version."""
 REPORT_CONFIG = Config(connect_timeout=3, read_timeout=5, retries={"mode": "standard", "max_attempts": 2})
+
+ENV_TOKEN_URL = "TOKEN_URL"  # noqa: S105 (a variable name)
+"""The user pool domain's ``/oauth2/token`` endpoint."""
+ENV_USER_POOL_ID = "USER_POOL_ID"
+ENV_CLIENT_ID = "CLIENT_ID"
+ENV_SCOPE = "SCOPE"
+MACHINE_CLIENT_VARIABLES = (ENV_TOKEN_URL, ENV_USER_POOL_ID, ENV_CLIENT_ID, ENV_SCOPE)
+"""Where a hook gets its caller's access token: the machine client's pool, id, scope and token endpoint."""
+TOKEN_SECONDS = 8
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
@@ -90,3 +105,61 @@ def target_timeout(value: str) -> int:
             f"{ENV_TARGET_TIMEOUT_SECONDS} must be the function's timeout in seconds, got {value!r}"
         )
     return int(value)
+
+
+class ClientDescriber(Protocol):
+    """The one call of boto3's ``cognito-idp`` client the hooks make."""
+
+    def describe_user_pool_client(self, *, UserPoolId: str, ClientId: str) -> Mapping[str, Any]: ...  # noqa: N803
+
+
+def require_https(name: str, url: str) -> None:
+    """HTTPS, except plain HTTP to a loopback address (the local emulator)."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme == "https":
+        return
+    try:
+        loopback = ipaddress.ip_address(parsed.hostname or "").is_loopback
+    except ValueError:
+        loopback = False
+    if not (parsed.scheme == "http" and loopback):
+        raise ValueError(f"{name} must be an https:// URL, got {url!r}")
+
+
+def client_credentials_token(
+    environ: Mapping[str, str], cognito_client: ClientDescriber, *, user_agent: str
+) -> str:
+    """An access token of the machine client :data:`MACHINE_CLIENT_VARIABLES` name, by the OAuth 2.0
+    client-credentials grant; its secret is read at run time (``DescribeUserPoolClient``)."""
+    values = {name: environ.get(name, "") for name in MACHINE_CLIENT_VARIABLES}
+    missing = sorted(name for name, value in values.items() if not value)
+    if missing:
+        raise ValueError(f"missing configuration: {', '.join(missing)}")
+    require_https(ENV_TOKEN_URL, values[ENV_TOKEN_URL])
+    described = cognito_client.describe_user_pool_client(
+        UserPoolId=values[ENV_USER_POOL_ID], ClientId=values[ENV_CLIENT_ID]
+    )
+    secret = described["UserPoolClient"]["ClientSecret"]
+    credentials = base64.b64encode(f"{values[ENV_CLIENT_ID]}:{secret}".encode()).decode()
+    form = urllib.parse.urlencode({"grant_type": "client_credentials", "scope": values[ENV_SCOPE]}).encode()
+    request = urllib.request.Request(  # noqa: S310 (scheme checked)
+        values[ENV_TOKEN_URL],
+        data=form,
+        method="POST",
+        headers={
+            "authorization": f"Basic {credentials}",
+            "content-type": "application/x-www-form-urlencoded",
+            "user-agent": user_agent,
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TOKEN_SECONDS) as answer:  # noqa: S310 (scheme checked)
+            status, body = answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        status, body = error.code, error.read()
+    if status != 200:
+        raise RuntimeError(f"token endpoint answered {status}: {body[:300]!r}")
+    token = json.loads(body).get("access_token")
+    if not isinstance(token, str) or not token:
+        raise RuntimeError("token endpoint's answer has no access_token")
+    return token

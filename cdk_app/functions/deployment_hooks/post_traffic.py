@@ -1,6 +1,6 @@
 """CodeDeploy ``AfterAllowTraffic`` hook: the checks through the public HTTP API, after the shift.
 
-The pre-traffic hook proves the new version behind the JWT authorizer's back; this one goes the way a client
+The pre-traffic hook proves the new version by invoking it directly; this one goes the way a client
 does, over HTTPS to the stage URL, so a fault only the gateway path shows (the authorizer, the routes, the
 CORS headers on an answer to an allowed ``Origin``) fails the deployment, and CodeDeploy rolls the alias back.
 The health route must report the version the deployment published: by now all traffic reaches it.
@@ -16,9 +16,6 @@ Standard library and boto3 only: this folder is the whole deployed asset.
 
 from __future__ import annotations
 
-import base64
-import ipaddress
-import json
 import os
 import urllib.error
 import urllib.parse
@@ -26,32 +23,46 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
 try:
     from . import probe
     from .hook_common import (
+        ENV_CLIENT_ID,
+        ENV_SCOPE,
         ENV_TARGET_TIMEOUT_SECONDS,
+        ENV_TOKEN_URL,
+        ENV_USER_POOL_ID,
         REPORT_CONFIG,
         REPORT_SECONDS,
         SLOW_FRACTION,
+        ClientDescriber,
         HealthSettings,
         Verdict,
+        client_credentials_token,
         report,
+        require_https,
         target_timeout,
     )
 except ImportError:  # deployed: the asset's folder is Lambda's task root, not a package
     import probe  # type: ignore[import-not-found,no-redef]
     from hook_common import (  # type: ignore[import-not-found,no-redef]
+        ENV_CLIENT_ID,
+        ENV_SCOPE,
         ENV_TARGET_TIMEOUT_SECONDS,
+        ENV_TOKEN_URL,
+        ENV_USER_POOL_ID,
         REPORT_CONFIG,
         REPORT_SECONDS,
         SLOW_FRACTION,
+        ClientDescriber,
         HealthSettings,
         Verdict,
+        client_credentials_token,
         report,
+        require_https,
         target_timeout,
     )
 
@@ -59,18 +70,7 @@ if TYPE_CHECKING:
     from mypy_boto3_codedeploy import CodeDeployClient
 
 
-class ClientDescriber(Protocol):
-    """The one call of boto3's ``cognito-idp`` client the hook makes."""
-
-    def describe_user_pool_client(self, *, UserPoolId: str, ClientId: str) -> Mapping[str, Any]: ...  # noqa: N803
-
-
 ENV_STAGE_URL = "STAGE_URL"
-ENV_TOKEN_URL = "TOKEN_URL"  # noqa: S105 (a variable name)
-"""The user pool domain's ``/oauth2/token`` endpoint."""
-ENV_USER_POOL_ID = "USER_POOL_ID"
-ENV_CLIENT_ID = "CLIENT_ID"
-ENV_SCOPE = "SCOPE"
 ENV_ALLOWED_ORIGIN = "ALLOWED_ORIGIN"
 """A browser origin the stage allows (empty when CORS is off): every answer must carry it back."""
 ENV_EXPECTED_VERSION = "EXPECTED_VERSION"
@@ -120,19 +120,6 @@ class Settings:
         )
 
 
-def require_https(name: str, url: str) -> None:
-    """HTTPS, except plain HTTP to a loopback address (the local emulator)."""
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.scheme == "https":
-        return
-    try:
-        loopback = ipaddress.ip_address(parsed.hostname or "").is_loopback
-    except ValueError:
-        loopback = False
-    if not (parsed.scheme == "http" and loopback):
-        raise ValueError(f"{name} must be an https:// URL, got {url!r}")
-
-
 def call_seconds(timeout_seconds: int) -> float:
     """The longest one request through the stage can take: the gateway gives up after 30 s."""
     return min(timeout_seconds, GATEWAY_TIMEOUT_SECONDS) + CONNECT_SECONDS
@@ -148,27 +135,9 @@ def _open(request: urllib.request.Request, timeout: float) -> probe.Response:
     return probe.Response(status=status, headers={k.lower(): v for k, v in headers.items()}, body=body)
 
 
-def fetch_token(settings: Settings, client_secret: str) -> str:
-    """An access token by the OAuth 2.0 client-credentials grant, as Cognito's token endpoint issues it."""
-    credentials = base64.b64encode(f"{settings.client_id}:{client_secret}".encode()).decode()
-    form = urllib.parse.urlencode({"grant_type": "client_credentials", "scope": settings.scope}).encode()
-    request = urllib.request.Request(  # noqa: S310 (scheme checked)
-        settings.token_url,
-        data=form,
-        method="POST",
-        headers={
-            "authorization": f"Basic {credentials}",
-            "content-type": "application/x-www-form-urlencoded",
-            "user-agent": USER_AGENT,
-        },
-    )
-    answer = _open(request, CONNECT_SECONDS + 5)
-    if answer.status != 200:
-        raise RuntimeError(f"token endpoint answered {answer.status}: {answer.body[:300]!r}")
-    token = json.loads(answer.body).get("access_token")
-    if not isinstance(token, str) or not token:
-        raise RuntimeError("token endpoint's answer has no access_token")
-    return token
+def fetch_token(environ: Mapping[str, str], cognito_client: ClientDescriber) -> str:
+    """The machine client's access token, as Cognito's token endpoint issues it."""
+    return client_credentials_token(environ, cognito_client, user_agent=USER_AGENT)
 
 
 class PreflightRefusedError(Exception):
@@ -272,10 +241,7 @@ def run(
         )
         budget.start("token", cleanup_pending=False)
         try:
-            described = cognito_client.describe_user_pool_client(
-                UserPoolId=settings.user_pool_id, ClientId=settings.client_id
-            )
-            token = fetch_token(settings, described["UserPoolClient"]["ClientSecret"])
+            token = fetch_token(environ, cognito_client)
         except Exception as error:
             raise probe.StepFailedError("token", f"{type(error).__name__}: {error}") from error
         send = stage_sender(settings, token)

@@ -4,16 +4,17 @@ CodeDeploy invokes this function with ``DeploymentId`` and ``LifecycleEventHookE
 version being deployed is not in the event. The stack sets ``TARGET_VERSION_ARN`` to the qualified ARN of
 the version the same CloudFormation update publishes, so the hook invokes exactly that version (not the
 alias, which still points at the old one) with API Gateway payload 2.0 events, the way the HTTP API would
-after its JWT authorizer. The version passes when every step of :mod:`probe` does (the health check, then
-the service's own check); anything else, an invocation error, a throttle that outlasts the budget, or a
-misconfiguration, fails the deployment.
+after its JWT authorizer, each carrying a real access token: the function verifies every token itself,
+since a direct invoke like this one skips the authorizer. The version passes when every step of
+:mod:`probe` does (the health check, then the service's own check); anything else, an invocation error,
+a throttle that outlasts the budget, or a misconfiguration, fails the deployment.
 The verdict is always reported, because CodeDeploy otherwise waits up to an hour before rolling back.
 
-The caller is synthetic: its ``sub`` is ``deployment-hook:<deployment id>``. Cognito gives every user a
-UUID as ``sub``, and a client-credentials token the app client id (letters and digits), so no token the
-user pool issues carries a colon there, and the JWT authorizer only admits the pool's tokens: no real
-caller can own (or see) what the check creates. Only this hook can put such a ``sub`` in front of the
-function, because only its role may invoke the version directly.
+The caller is the deployment check's machine client, as for the post-traffic hook: its secret is read at
+run time (``cognito-idp:DescribeUserPoolClient``), and a token is fetched by the client-credentials grant.
+Such a token's ``sub`` is the client id, which no user's ``sub`` (a UUID) can be, so whatever the check
+creates belongs to no user. Invoking the version directly grants nothing more than the token does: any
+principal with ``lambda:InvokeFunction`` on it gets no further without a token of its own.
 
 Standard library and boto3 only: this folder is the whole deployed asset.
 """
@@ -40,8 +41,10 @@ try:
         REPORT_CONFIG,
         REPORT_SECONDS,
         SLOW_FRACTION,
+        ClientDescriber,
         HealthSettings,
         Verdict,
+        client_credentials_token,
         report,
         target_timeout,
     )
@@ -52,8 +55,10 @@ except ImportError:  # deployed: the asset's folder is Lambda's task root, not a
         REPORT_CONFIG,
         REPORT_SECONDS,
         SLOW_FRACTION,
+        ClientDescriber,
         HealthSettings,
         Verdict,
+        client_credentials_token,
         report,
         target_timeout,
     )
@@ -63,8 +68,7 @@ if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
 ENV_TARGET_VERSION_ARN = "TARGET_VERSION_ARN"
-SYNTHETIC_SUB_PREFIX = "deployment-hook:"
-"""Namespace of the synthetic caller's ``sub``; a colon never occurs in a ``sub`` the user pool issues."""
+USER_AGENT = "codedeploy-pre-traffic-hook"
 
 CONNECT_SECONDS = 3
 INVOKE_MARGIN_SECONDS = 2
@@ -82,16 +86,15 @@ def expected_version(target_version_arn: str) -> str:
     return qualifier
 
 
-def synthetic_sub(deployment_id: str) -> str:
-    return f"{SYNTHETIC_SUB_PREFIX}{deployment_id}"
-
-
-def payload_event(request: probe.Request, *, sub: str, health_path: str) -> dict[str, Any]:
-    """The payload 2.0 event the ``$default`` stage sends once its JWT authorizer has admitted ``sub``
-    (the public health route has no authorizer)."""
+def payload_event(request: probe.Request, *, token: str, health_path: str) -> dict[str, Any]:
+    """The payload 2.0 event the ``$default`` stage sends once its JWT authorizer has admitted ``token``
+    (the public health route has no authorizer; the claims the authorizer would copy are left out, the
+    function reads only the token)."""
     now_ms = int(time.time() * 1000)
     body = request.encoded_body()
-    headers = request.all_headers() | {"user-agent": "codedeploy-pre-traffic-hook"}
+    headers = request.all_headers() | {"user-agent": USER_AGENT}
+    if request.path != health_path:
+        headers["authorization"] = f"Bearer {token}"
     if body is not None:
         headers["content-length"] = str(len(body))
     route_key = f"GET {request.path}" if request.path == health_path else "ANY /{proxy+}"
@@ -125,22 +128,24 @@ def payload_event(request: probe.Request, *, sub: str, health_path: str) -> dict
         event["queryStringParameters"] = dict(p.split("=", 1) for p in request.query.split("&"))
     if request.path != health_path:
         event["pathParameters"] = {"proxy": request.path.lstrip("/")}
-        event["requestContext"]["authorizer"] = {
-            "jwt": {"claims": {"sub": sub, "token_use": "access"}, "scopes": None}
-        }
     if body is not None:
         event["body"] = body.decode()
     return event
 
 
 def invoker(
-    lambda_client: LambdaClient, target_version_arn: str, *, sub: str, budget: probe.Budget, health_path: str
+    lambda_client: LambdaClient,
+    target_version_arn: str,
+    *,
+    token: str,
+    budget: probe.Budget,
+    health_path: str,
 ) -> probe.Send:
     """A :data:`probe.Send` that invokes the target version; throttles are retried while time allows."""
     version = expected_version(target_version_arn)
 
     def send(request: probe.Request) -> probe.Response:
-        payload = json.dumps(payload_event(request, sub=sub, health_path=health_path)).encode()
+        payload = json.dumps(payload_event(request, token=token, health_path=health_path)).encode()
         for attempt in range(1, THROTTLE_ATTEMPTS + 1):
             try:
                 response = lambda_client.invoke(
@@ -179,6 +184,7 @@ def run(
     remaining_ms: Callable[[], int],
     lambda_client: Callable[[int], LambdaClient],
     codedeploy_client: CodeDeployClient,
+    cognito_client: ClientDescriber,
     target_version_arn: str,
     target_timeout_seconds: str,
     environ: Mapping[str, str],
@@ -198,10 +204,15 @@ def run(
             report_seconds=REPORT_SECONDS,
             slow_seconds=timeout * SLOW_FRACTION,
         )
+        budget.start("token", cleanup_pending=False)
+        try:
+            token = client_credentials_token(environ, cognito_client, user_agent=USER_AGENT)
+        except Exception as error:
+            raise probe.StepFailedError("token", f"{type(error).__name__}: {error}") from error
         send = invoker(
             lambda_client(timeout),
             target_version_arn,
-            sub=synthetic_sub(deployment_id),
+            token=token,
             budget=budget,
             health_path=health.path,
         )
@@ -241,6 +252,12 @@ def _lambda_client(timeout_seconds: int) -> LambdaClient:
 
 
 @cache
+def _cognito_client() -> ClientDescriber:
+    client: ClientDescriber = boto3.client("cognito-idp", config=REPORT_CONFIG)
+    return client
+
+
+@cache
 def _codedeploy_client() -> CodeDeployClient:
     return boto3.client("codedeploy", config=REPORT_CONFIG)
 
@@ -252,6 +269,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
         remaining_ms=context.get_remaining_time_in_millis,
         lambda_client=_lambda_client,
         codedeploy_client=_codedeploy_client(),
+        cognito_client=_cognito_client(),
         target_version_arn=os.environ.get(ENV_TARGET_VERSION_ARN, ""),
         target_timeout_seconds=os.environ.get(ENV_TARGET_TIMEOUT_SECONDS, ""),
         environ=os.environ,

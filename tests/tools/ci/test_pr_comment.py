@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tools.ci.pr_comment import MARKER, MAX_BODY, main
+from tools.ci.pr_comment import BOT_LOGIN, MARKER, MAX_BODY, main
 
 REPOSITORY = "acme/orders"
 TOKEN = "ghs_test"
@@ -40,7 +40,7 @@ class FakeGitHub:
             size, page = int(query["per_page"][0]), int(query["page"][0])
             return 200, self.comments[(page - 1) * size : page * size]
         if method == "POST" and url.path == f"{prefix}/issues/7/comments" and body:
-            comment = {"id": 1000 + len(self.comments), "body": body["body"]}
+            comment = {"id": 1000 + len(self.comments), "body": body["body"], "user": {"login": BOT_LOGIN}}
             self.comments.append(comment)
             return 201, comment
         if method == "PATCH" and url.path.startswith(f"{prefix}/issues/comments/") and body:
@@ -113,11 +113,11 @@ def test_the_first_run_creates_the_comment_and_later_runs_update_it(
 
 def test_the_sticky_comment_is_found_beyond_the_first_page(github: FakeGitHub, tmp_path: Path) -> None:
     github.comments.extend({"id": index, "body": f"comment {index}"} for index in range(150))
-    github.comments.append({"id": 999, "body": f"{MARKER}\nold"})
+    github.comments.append({"id": 999, "body": f"{MARKER}\nold", "user": {"login": BOT_LOGIN}})
 
     assert main(["--report", report(tmp_path, "new"), "--pr", "7"]) == 0
 
-    assert github.comments[-1] == {"id": 999, "body": f"{MARKER}\nnew"}
+    assert github.comments[-1] == {"id": 999, "body": f"{MARKER}\nnew", "user": {"login": BOT_LOGIN}}
     assert len(github.comments) == 151
 
 
@@ -140,7 +140,7 @@ def test_an_overlong_report_is_cut_to_githubs_limit(github: FakeGitHub, tmp_path
     assert comment["body"].endswith("`stack-diff` artifact)")
 
 
-@pytest.mark.parametrize("number", ["7; rm -rf /", "", "../7"])
+@pytest.mark.parametrize("number", ["7; rm -rf /", "", "../7", "\u0667", "\uff17", "7\u0660"])
 def test_a_pull_request_number_from_an_artifact_must_be_digits(
     github: FakeGitHub, tmp_path: Path, number: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -151,6 +151,18 @@ def test_a_pull_request_number_from_an_artifact_must_be_digits(
 
     assert "is not a pull request number" in capsys.readouterr().err
     assert github.calls == []
+
+
+def test_a_marked_comment_by_anyone_but_the_bot_is_never_edited(github: FakeGitHub, tmp_path: Path) -> None:
+    planted = {"id": 1, "body": f"{MARKER}\nplanted by a contributor", "user": {"login": "mallory"}}
+    github.comments.append(planted)
+
+    assert main(["--report", report(tmp_path, "the real report"), "--pr", "7"]) == 0
+
+    assert planted["body"] == f"{MARKER}\nplanted by a contributor"
+    (own,) = [comment for comment in github.comments if comment["user"]["login"] == BOT_LOGIN]
+    assert own["body"] == f"{MARKER}\nthe real report"
+    assert ("PATCH", "/repos/acme/orders/issues/comments/1") not in github.calls
 
 
 def test_without_a_token_it_says_what_to_set(

@@ -32,7 +32,7 @@ endef
 export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run token check test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup browser-setup scan diff deploy bench fuzz-deep load docs
+.PHONY: help setup run token check test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup browser-setup scan diff deploy bench fuzz-deep load docs cost
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -119,6 +119,10 @@ snapshot-update: setup ## Regenerate the syrupy snapshots of the synthesized tem
 docs: setup synth ## Regenerate docs/architecture.svg and the generated tables of the docs (environments, alarms, cdk-nag, commands, construct props)
 	$(VENV_PY) -m tools.docs cdk.out
 	$(VENV_PY) -m tools.constructs_doc
+
+REQUESTS ?= 1000000
+cost: setup $(if $(ASSEMBLY),,synth) ## Monthly bill of ENV=dev|staging|prod|all at REQUESTS=<per month> (1000000), offline prices
+	$(VENV_PY) -m tools.cost $(or $(ENV),all) --requests $(REQUESTS) $(or $(ASSEMBLY),cdk.out)
 
 scan: setup scan-setup synth ## cfn-lint (+ serverless rules) and checkov over cdk.out: fail on unacknowledged findings
 	$(VENV_PY) -m tools.scan cdk.out

@@ -87,6 +87,9 @@ class AlarmThresholds:
     concurrency_percent: int = 80
     """Operational (no rollback): Lambda ``ConcurrentExecutions`` in percent of the reserved concurrency,
     1..100. Default 80."""
+    cold_start_p99_ms: int = 2000
+    """Operational (no rollback): p99 cold-start duration (INIT, or SnapStart's restore) over 15 minutes,
+    in ms, >= 1. Default 2000."""
 
     def __post_init__(self) -> None:
         _require(
@@ -95,6 +98,7 @@ class AlarmThresholds:
         _require(
             1 <= self.concurrency_percent <= 100, "AlarmThresholds.concurrency_percent", "must be 1..100"
         )
+        _require(self.cold_start_p99_ms >= 1, "AlarmThresholds.cold_start_p99_ms", "must be >= 1")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -292,7 +296,8 @@ DEV = EnvironmentConfig(
             new_version_client_error_rate_percent=50.0,
             new_version_min_requests=5,
             evaluation_periods=2,
-        )
+        ),
+        cold_start_p99_ms=3000,
     ),
     deployment=ALL_AT_ONCE,
 )

@@ -36,6 +36,7 @@ from cdk_app.constructs.canary_deployment import (
     RollbackThresholds,
     TrafficShifting,
 )
+from cdk_app.constructs.cold_starts import ColdStartWatch, UnitPrices
 from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
 from cdk_app.constructs.http_api import (
     DEFAULT_PROTECTED_ROUTES,
@@ -56,7 +57,8 @@ class PythonApiService(Construct):
     Public attributes: :attr:`layer` (``LayerVersion``), :attr:`api_function` (``ApiFunction``: ``role``,
     ``log_group``, ``version``...), :attr:`function` and :attr:`alias` (its function and ``live`` alias),
     :attr:`api` (``ServiceHttpApi``: ``http_api``, ``routes``...), :attr:`stage` (the stage clients call),
-    :attr:`canary` (``CanaryDeployment``), :attr:`monitoring` (``ServiceMonitoring``).
+    :attr:`canary` (``CanaryDeployment``), :attr:`cold_starts` (``ColdStartWatch``), :attr:`monitoring`
+    (``ServiceMonitoring``).
     """
 
     def __init__(
@@ -96,6 +98,8 @@ class PythonApiService(Construct):
         post_traffic_check: PostTrafficCheck | None = None,
         concurrency_alarm_ratio: float = 0.8,
         table_throttled_requests: int = 1,
+        cold_start_p99_ms: float = 2000,
+        cost_prices: UnitPrices | None = None,
         notifications: NotificationSettings | None = None,
         name_prefix: str | None = None,
         description: str | None = None,
@@ -144,6 +148,10 @@ class PythonApiService(Construct):
             Default ``None``: no post-traffic hook.
         :param concurrency_alarm_ratio: share of the reserved concurrency that alarms. Default 0.8.
         :param table_throttled_requests: throttled table requests per minute that alarm. Default 1.
+        :param cold_start_p99_ms: p99 cold-start (INIT, or SnapStart restore) duration over 15 minutes that
+            alarms. Default 2000 ms.
+        :param cost_prices: list prices of the dashboard's cost per day. Default ``UnitPrices()``: arm64
+            Lambda and HTTP API requests in eu-west-1.
         :param notifications: who the alarms notify. Default nobody.
         :param name_prefix: names the API, the alarms (``<prefix>-<purpose>``) and the dashboard.
             Default ``None``: CloudFormation names them.
@@ -232,6 +240,19 @@ class PythonApiService(Construct):
             hook_log_removal_policy=removal_policy,
             alarm_name_prefix=name_prefix,
         )
+        self.cold_starts = ColdStartWatch(
+            self,
+            "ColdStarts",
+            function=function,
+            log_group=self.api_function.log_group,
+            memory_mb=memory_size,
+            metric_namespace=f"{metrics.namespace}/{name_prefix or 'ColdStarts'}",
+            snap_start=bool(cold_start and cold_start.snap_start),
+            http_stage=self.api.stage,
+            p99_threshold_ms=cold_start_p99_ms,
+            prices=cost_prices,
+            alarm_name_prefix=name_prefix,
+        )
         self.monitoring = ServiceMonitoring(
             self,
             "Monitoring",
@@ -242,8 +263,9 @@ class PythonApiService(Construct):
             concurrency_alarm_ratio=concurrency_alarm_ratio,
             throttled_requests_threshold=table_throttled_requests,
             throttle_operations=table_operations or DEFAULT_THROTTLE_OPERATIONS,
-            notify_alarms=[*self.canary.alarms, *self.canary.stage_alarms],
+            notify_alarms=[*self.canary.alarms, *self.canary.stage_alarms, self.cold_starts.alarm],
             notifications=notifications,
             alarm_name_prefix=name_prefix,
             dashboard_name=name_prefix,
         )
+        self.monitoring.dashboard.add_widgets(*self.cold_starts.widgets)

@@ -118,6 +118,7 @@ class StatelessStack(Stack):
             ),
             concurrency_alarm_ratio=limits.concurrency_percent / 100,
             table_throttled_requests=limits.table_throttled_requests,
+            cold_start_p99_ms=limits.cold_start_p99_ms,
             notifications=config.notifications,
             name_prefix=f"{service.NAME}-{config.name}",
             description=f"Items service API ({config.name})",

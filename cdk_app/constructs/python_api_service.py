@@ -15,6 +15,7 @@ the health route, and alarms that notify an encrypted topic.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -37,6 +38,7 @@ from cdk_app.constructs.canary_deployment import (
     TrafficShifting,
 )
 from cdk_app.constructs.cold_starts import ColdStartWatch, UnitPrices
+from cdk_app.constructs.custom_domain import CustomDomain
 from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
 from cdk_app.constructs.http_api import (
     DEFAULT_PROTECTED_ROUTES,
@@ -93,6 +95,7 @@ class PythonApiService(Construct):
         throttle: ThrottleSettings = DEFAULT_THROTTLE,
         public_route_throttle: ThrottleSettings = DEFAULT_PUBLIC_ROUTE_THROTTLE,
         cors: CorsSettings | None = None,
+        custom_domain: CustomDomain | None = None,
         traffic_shifting: TrafficShifting | None = None,
         thresholds: RollbackThresholds | None = None,
         post_traffic_check: PostTrafficCheck | None = None,
@@ -142,6 +145,9 @@ class PythonApiService(Construct):
         :param throttle: rate and burst of the stage. Default 50/s, burst 100.
         :param public_route_throttle: rate and burst of each public route. Default 5/s, burst 10.
         :param cors: browser access. Default ``None``: CORS off.
+        :param custom_domain: serve the API at this domain only (``ServiceHttpApi.custom_domain``); the
+            post-traffic hook then calls it there unless ``post_traffic_check.base_url`` says otherwise.
+            Default ``None``: the ``execute-api`` endpoint.
         :param traffic_shifting: Default ``TrafficShifting()``: 10 % for 5 minutes.
         :param thresholds: when to roll back. Default ``RollbackThresholds()``.
         :param post_traffic_check: run ``checks`` through the stage after the shift with this client.
@@ -223,7 +229,14 @@ class PythonApiService(Construct):
             access_log_removal_policy=removal_policy,
             cors=cors,
             api_name=name_prefix,
+            custom_domain=custom_domain,
         )
+        if (
+            post_traffic_check is not None
+            and post_traffic_check.base_url is None
+            and custom_domain is not None
+        ):
+            post_traffic_check = dataclasses.replace(post_traffic_check, base_url=custom_domain.url)
         self.stage: apigw.HttpStage = self.api.stage
         self.canary = CanaryDeployment(
             self,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from benchmarks import variants
+from benchmarks import sizing, variants
 from benchmarks.artifacts import modules_without_usable_bytecode, python_sources, remove_tree
 from benchmarks.assembly import function_assets
 from benchmarks.chart import Bar, cold_path_chart
@@ -295,7 +295,9 @@ def main(argv: list[str]) -> int:
     chart_file.parent.mkdir(parents=True, exist_ok=True)
     chart.save(chart_file)
     notes = (Path(__file__).resolve().parent / "NOTES.md").read_text()
-    options.output.write_text(render(results, chart_file=chart_file.name, notes=notes))
+    previous = options.output.read_text() if options.output.exists() else ""
+    report = render(results, chart_file=chart_file.name, notes=notes)
+    options.output.write_text(sizing.carried_over(previous, report))
     print(f"wrote {options.output} and {chart_file}", flush=True)
     return 0
 

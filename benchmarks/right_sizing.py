@@ -21,7 +21,7 @@ from benchmarks.__main__ import (
     USER,
     Backend,
 )
-from benchmarks.machine import commit, this_machine
+from benchmarks.machine import commit, load_average, this_machine
 from benchmarks.measure import cold_path, warm_path
 from benchmarks.report import WARM_TARGET_CALL
 from benchmarks.runner import deploy, xray_sink
@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     synthesize(ROOT, host_assembly, "dev")
     project = deploy(variants.project(host_assembly), options.work / "run" / "project")
     figures = []
+    load_before = load_average()
     with running_emulator() as emulator, xray_sink() as xray_address:
         create_items_table(emulator.dynamodb(), TABLE_NAME)
         create_cursor_secret(emulator.secretsmanager(), CURSOR_SECRET_NAME)
@@ -101,7 +102,12 @@ def main(argv: list[str] | None = None) -> int:
                     warm_p99_ms=warm.handler.p99_ms,
                 )
             )
-    revision, machine = commit(ROOT), this_machine().describe()
+    loads = ", ".join(f"{value:.2f}" for value in (*load_before, *load_average()))
+    machine = (
+        f"{this_machine().describe()}; load averages (1, 5, 15 min) before and after: {loads}. Other work on "
+        "the shared cores stretches every figure beyond the quota's own effect"
+    )
+    revision = commit(ROOT)
     sizing.save(RESULTS, figures, commit=revision, machine=machine)
     content = sizing.section(figures, environment_limits(), commit=revision, machine=machine)
     REPORT.write_text(sizing.with_section(REPORT.read_text(), content))

@@ -58,7 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="fresh processes per size (default 5)")
     parser.add_argument("--warm-invocations", type=int, default=200, help="warm calls per size (200)")
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "bench", help="scratch folder")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite the section from the saved figures, measure nothing",
+    )
     options = parser.parse_args(argv)
+    if options.report_only:
+        figures, saved = sizing.load(RESULTS)
+        write_report(figures, commit=saved["commit"], machine=saved["machine"])
+        return 0
     use_fake_aws_credentials()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     host_assembly = options.work / "host-cdk.out"
@@ -109,10 +118,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     revision = commit(ROOT)
     sizing.save(RESULTS, figures, commit=revision, machine=machine)
-    content = sizing.section(figures, environment_limits(), commit=revision, machine=machine)
+    write_report(figures, commit=revision, machine=machine)
+    return 0
+
+
+def write_report(figures: list[sizing.SizeFigures], *, commit: str, machine: str) -> None:
+    content = sizing.section(figures, environment_limits(), commit=commit, machine=machine)
     REPORT.write_text(sizing.with_section(REPORT.read_text(), content))
     print(content)
-    return 0
 
 
 if __name__ == "__main__":

@@ -124,8 +124,10 @@ def section(
         [
             "## Memory right-sizing (an estimate)",
             "",
-            f"Measured at {commit} on {machine} by `make rightsize`: the project's artifact (as in the cold "
-            "and warm paths above) under a cgroup v1 CPU quota equal to Lambda's share at each memory size "
+            f"Measured by `make rightsize` at {commit} on {machine}.",
+            "",
+            "The project's artifact (as in the cold and warm paths above) runs under a cgroup v1 CPU quota "
+            "equal to Lambda's share at each memory size "
             "(1,769 MB is one vCPU), 5 fresh processes for the cold start and 200 warm `GET /items/{id}` "
             "through the handler per size, medians. Cost per million warm requests is arm64's eu-west-1 "
             "price for the p50 rounded up to the millisecond, plus the request charge.",

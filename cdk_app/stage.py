@@ -25,8 +25,9 @@ class ServiceStage(Stage):
     def __init__(self, scope: Construct, *, config: EnvironmentConfig, sources: ServiceSources) -> None:
         super().__init__(scope, config.name, env=Environment(account=config.account, region=config.region))
         self.config = config
-        self.edge = EdgeStack(self, "Edge", config=config) if config.edge else None
         self.stateful = StatefulStack(self, "Stateful", config=config)
+        # After the stateful stack: tools that read one stack's region first (make logs) find the API's.
+        self.edge = EdgeStack(self, "Edge", config=config) if config.edge else None
         identity = self.stateful.identity
         if config.jwt.issuer_url is None:
             issuer, audience = identity.issuer_url, [identity.audience]

@@ -168,3 +168,26 @@ def test_edge_protection_can_be_turned_off_by_context_and_a_domain_needs_its_zon
         with_context(PROD, {"prod:hosted_zone_id": ZONE_ID}.get)
     with pytest.raises(ConfigError, match="prod:edge_protection"):
         with_context(PROD, {"prod:edge_protection": "maybe"}.get)
+
+
+def test_make_cost_prices_the_edge_where_it_is_on(with_domains: SynthesizedApp) -> None:
+    from tools.cost.report import estimate
+
+    templates = {kind: _template(with_domains, "prod", kind) for kind in ("Edge", "Stateful", "Stateless")}
+    result = estimate("prod", templates, region="eu-west-1", requests=1_000_000, item_size=300)
+
+    lines = {(item.service, item.what): item for item in result.items}
+    assert lines[("WAF", "rules and rule groups")].quantity == 5
+    assert lines[("CloudFront", "HTTPS requests")].quantity == 100
+    assert ("Data transfer", "out to the internet") not in lines
+
+
+def test_the_edge_stack_comes_after_the_stateful_one_and_before_the_stateless_one(
+    with_domains: SynthesizedApp,
+) -> None:
+    from tools.deploy.targets import stage_targets
+
+    names = [target.name for target in stage_targets(with_domains.outdir, "prod")]
+
+    assert names.index("prod/Stateful") < names.index("prod/Edge") < names.index("prod/Stateless")
+    assert names[0] == "prod/Stateful", "make logs and make drift read the first stack's region"

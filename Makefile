@@ -32,7 +32,7 @@ endef
 export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: contract help setup run token check test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup browser-setup scan diff deploy bench fuzz-deep load docs clients
+.PHONY: help setup run token check test lint typecheck pytest synth snapshot-update fmt lock clean scan-setup browser-setup scan diff deploy bench fuzz-deep load docs contract clients cost rightsize tune
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -128,6 +128,10 @@ contract: setup ## Fail when docs/api/openapi.json is not the contract the code 
 clients: setup ## Generate the typed Python and TypeScript clients from docs/api/openapi.json into build/clients/
 	$(VENV_PY) -m tools.api_contract.clients
 
+REQUESTS ?= 1000000
+cost: setup $(if $(ASSEMBLY),,synth) ## Monthly bill of ENV=dev|staging|prod|all at REQUESTS=<per month> (1000000), offline prices
+	$(VENV_PY) -m tools.cost $(or $(ENV),all) --requests $(REQUESTS) $(or $(ASSEMBLY),cdk.out)
+
 scan: setup scan-setup synth ## cfn-lint (+ serverless rules) and checkov over cdk.out: fail on unacknowledged findings
 	$(VENV_PY) -m tools.scan cdk.out
 
@@ -158,6 +162,12 @@ pr-comment: ## CI: post cdk.out/pr-comment/ as the pull request's one sticky com
 
 bench: setup ## Cold start, warm path, artifact size, dev-loop times against their targets -> docs/benchmarks.md (~25 min)
 	$(VENV_PY) -m benchmarks $(BENCH_ARGS)
+
+rightsize: setup ## Estimate memory right-sizing: the bench's probes under Lambda's CPU share per size (root) -> docs/benchmarks.md
+	$(VENV_PY) -m benchmarks.right_sizing $(RIGHTSIZE_ARGS)
+
+tune: setup $(if $(ASSEMBLY),,synth) ## Tune ENV=<env>'s deployed function: invoke at each memory size, read the billed duration
+	$(VENV_PY) -m tools.tune $(ENV) $(if $(ASSEMBLY),--assembly $(ASSEMBLY)) $(TUNE_ARGS)
 
 fuzz-deep: setup ## Schemathesis against the emulated dev stage, 10x make test's examples (>= 10,000 requests)
 	FUZZ_SCALE=10 $(VENV)/bin/pytest -p no:cacheprovider --timeout 1800 --session-timeout 3600 tests/service/test_fuzz_contract.py

@@ -7,6 +7,9 @@ The only place where configuration enters. CDK context (``-c key=value``):
   another account or region than ``cdk_app/config.py`` says;
 - ``<env>:alarm_emails`` / ``<env>:alarm_https_urls`` (comma-separated, e.g.
   ``prod:alarm_emails=oncall@example.com``) subscribe them to the environment's alarm topic;
+- ``<env>:domain_name``, ``<env>:hosted_zone_id``, ``<env>:hosted_zone_name`` (or ``<env>:certificate_arn``)
+  serve an environment at a custom domain; ``<env>:edge_protection=true|false`` puts CloudFront and WAF in
+  front of it (docs/edge.md);
 - ``github:repository`` (``owner/name``) is the repository whose workflows the ``ci-<env>`` stages' roles
   trust (``<env>:github_oidc_provider_arn`` imports an account's existing GitHub OIDC provider);
 - ``accounts:shared_reason`` says why prod may share dev's account (``cdk_app/accounts.py``);

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from benchmarks import variants
+from benchmarks import sizing, variants
 from benchmarks.artifacts import modules_without_usable_bytecode, python_sources, remove_tree
 from benchmarks.assembly import function_assets
 from benchmarks.chart import Bar, cold_path_chart
@@ -381,7 +381,8 @@ def main(argv: list[str]) -> int:
     ]
     if bars:
         cold_path_chart(bars, f"COLD PATH, MEDIAN OF {options.runs} FRESH PROCESSES (MS)").save(chart_file)
-    options.output.write_text(render(results, chart_file=chart_file.name))
+    previous = options.output.read_text() if options.output.exists() else ""
+    options.output.write_text(sizing.carried_over(previous, render(results, chart_file=chart_file.name)))
     print(f"wrote {options.output}" + (f" and {chart_file}" if bars else ""), flush=True)
     return 1 if steps.failures else 0
 

@@ -18,6 +18,7 @@ from aws_cdk.aws_logs import RetentionDays
 
 from cdk_app.constructs.api_function import ColdStart, LogLevel
 from cdk_app.constructs.canary_deployment import RollbackThresholds, TrafficShift, TrafficShifting
+from cdk_app.constructs.custom_domain import CustomDomain, HostedZoneRef
 from cdk_app.constructs.http_api import CorsSettings, ThrottleSettings
 from cdk_app.constructs.monitoring import NotificationSettings
 from cdk_app.constructs.props import PropsError
@@ -87,6 +88,9 @@ class AlarmThresholds:
     concurrency_percent: int = 80
     """Operational (no rollback): Lambda ``ConcurrentExecutions`` in percent of the reserved concurrency,
     1..100. Default 80."""
+    cold_start_p99_ms: int = 2000
+    """Operational (no rollback): p99 cold-start duration (INIT, or SnapStart's restore) over 15 minutes,
+    in ms, >= 1. Default 2000."""
 
     def __post_init__(self) -> None:
         _require(
@@ -95,6 +99,7 @@ class AlarmThresholds:
         _require(
             1 <= self.concurrency_percent <= 100, "AlarmThresholds.concurrency_percent", "must be 1..100"
         )
+        _require(self.cold_start_p99_ms >= 1, "AlarmThresholds.cold_start_p99_ms", "must be >= 1")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,6 +170,25 @@ class EnvironmentConfig:
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     """Who the alarm topic notifies, before context adds to it. Default ``NotificationSettings()``:
     nobody."""
+    domain: CustomDomain | None = None
+    """Where clients call the API (certificate, A/AAAA records, the ``execute-api`` endpoint off); context
+    ``<name>:domain_name`` with ``<name>:hosted_zone_id`` and ``<name>:hosted_zone_name`` (or
+    ``<name>:certificate_arn``) sets it. Default ``None``: the ``execute-api`` endpoint."""
+    edge_protection: bool = False
+    """With a ``domain``: CloudFront and a WAF web ACL in front of the API (the edge stack, us-east-1), the
+    API itself at ``origin.<domain>`` refusing requests that did not come through the edge; needs
+    ``domain.hosted_zone``. Ignored without a domain; context ``<name>:edge_protection`` (true/false)
+    overrides it. Default ``False``."""
+
+    @property
+    def edge(self) -> bool:
+        """Edge protection is on: a domain is set and ``edge_protection`` asks for it."""
+        return self.domain is not None and self.edge_protection
+
+    @property
+    def public_url(self) -> str | None:
+        """Where clients call the API, when a domain is set."""
+        return self.domain.url if self.domain is not None else None
 
     def __post_init__(self) -> None:
         where = f"EnvironmentConfig({self.name!r})"
@@ -195,6 +219,11 @@ class EnvironmentConfig:
             "cannot exceed the stage's throttle",
         )
         _require(
+            not self.edge or (self.domain is not None and self.domain.hosted_zone is not None),
+            f"{where}.domain.hosted_zone",
+            "edge protection needs the hosted zone (the origin's certificate and records go there)",
+        )
+        _require(
             not (self.deletion_protection and self.removal_policy is RemovalPolicy.DESTROY),
             f"{where}.removal_policy",
             "DESTROY contradicts deletion_protection=True",
@@ -220,7 +249,9 @@ def with_context(config: EnvironmentConfig, lookup: ContextLookup) -> Environmen
     - ``account`` / ``region`` replace the configured ones (see :func:`with_target`);
     - ``alarm_emails`` / ``alarm_https_urls`` add subscribers to the alarm topic, after those of
       ``notifications``: a comma-separated string (``-c prod:alarm_emails=a@example.com,b@example.com``)
-      or, in cdk.json, a list of strings.
+      or, in cdk.json, a list of strings;
+    - ``domain_name`` with ``hosted_zone_id`` and ``hosted_zone_name`` (or ``certificate_arn``) set
+      ``domain``; ``edge_protection`` (``true``/``false``) replaces ``edge_protection``.
 
     A value of the wrong type or an invalid address raises :class:`ConfigError` naming the context key.
     """
@@ -233,6 +264,7 @@ def with_context(config: EnvironmentConfig, lookup: ContextLookup) -> Environmen
         account=_context_text(lookup(key("account")), key("account")),
         region=_context_text(lookup(key("region")), key("region")),
     )
+    target = _with_domain(target, lookup, key)
     emails = _context_list(lookup(key("alarm_emails")), key("alarm_emails"))
     https_urls = _context_list(lookup(key("alarm_https_urls")), key("alarm_https_urls"))
     if not emails and not https_urls:
@@ -248,6 +280,40 @@ def with_context(config: EnvironmentConfig, lookup: ContextLookup) -> Environmen
         )
         raise ConfigError(f"context {given}: {error}") from None
     return dataclasses.replace(target, notifications=notifications)
+
+
+DOMAIN_CONTEXT = ("domain_name", "hosted_zone_id", "hosted_zone_name", "certificate_arn")
+
+
+def _with_domain(
+    config: EnvironmentConfig, lookup: ContextLookup, key: Callable[[str], str]
+) -> EnvironmentConfig:
+    """``config`` with the domain and edge protection context gives (``<name>:domain_name``, ...)."""
+    given = {name: _context_text(lookup(key(name)), key(name)) for name in DOMAIN_CONTEXT}
+    edge = _context_text(lookup(key("edge_protection")), key("edge_protection"))
+    changes: dict[str, object] = {}
+    if edge is not None:
+        if edge.lower() not in ("true", "false"):
+            raise ConfigError(f"context {key('edge_protection')}: expected true or false, got {edge!r}")
+        changes["edge_protection"] = edge.lower() == "true"
+    if given["domain_name"] is not None:
+        zone_given = given["hosted_zone_id"] is not None or given["hosted_zone_name"] is not None
+        try:
+            zone = (
+                HostedZoneRef(
+                    zone_id=given["hosted_zone_id"] or "", zone_name=given["hosted_zone_name"] or ""
+                )
+                if zone_given
+                else None
+            )
+            changes["domain"] = CustomDomain(
+                domain_name=given["domain_name"], hosted_zone=zone, certificate_arn=given["certificate_arn"]
+            )
+        except ConfigError as error:
+            raise ConfigError(f"context {key('domain_name')} and its zone: {error}") from None
+    elif any(value is not None for value in given.values()):
+        raise ConfigError(f"context {key('domain_name')}: required with the hosted zone or certificate")
+    return dataclasses.replace(config, **changes) if changes else config  # type: ignore[arg-type]
 
 
 def _context_text(value: object, key: str) -> str | None:
@@ -292,7 +358,8 @@ DEV = EnvironmentConfig(
             new_version_client_error_rate_percent=50.0,
             new_version_min_requests=5,
             evaluation_periods=2,
-        )
+        ),
+        cold_start_p99_ms=3000,
     ),
     deployment=ALL_AT_ONCE,
 )
@@ -340,6 +407,7 @@ PROD = EnvironmentConfig(
     termination_protection=True,
     enable_docs=False,
     cors=cors_for("https://items.example.com"),
+    edge_protection=True,
     alarm_thresholds=AlarmThresholds(
         rollback=RollbackThresholds(
             api_5xx_rate_percent=1.0,

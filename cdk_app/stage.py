@@ -9,6 +9,7 @@ from cdk_app.config import EnvironmentConfig
 from cdk_app.constructs.user_pool import ApiUserPool
 from cdk_app.delivery import STAGE_PREFIX, DeliverySettings
 from cdk_app.stacks.deploy_roles import DeployRolesStack
+from cdk_app.stacks.edge import EdgeStack
 from cdk_app.stacks.stateful import StatefulStack
 from cdk_app.stacks.stateless import ServiceSources, StatelessStack
 
@@ -16,14 +17,17 @@ from cdk_app.stacks.stateless import ServiceSources, StatelessStack
 class ServiceStage(Stage):
     """``<env>/Stateful`` and ``<env>/Stateless``; ``cdk deploy "<env>/*"`` deploys both.
 
-    The JWT issuer is the stateful stack's user pool unless the config names another OIDC issuer.
-    Public attributes: :attr:`config`, :attr:`stateful`, :attr:`stateless`.
+    The JWT issuer is the stateful stack's user pool unless the config names another OIDC issuer. With edge
+    protection, ``<env>/Edge`` (us-east-1) is deployed first.
+    Public attributes: :attr:`config`, :attr:`stateful`, :attr:`stateless`, :attr:`edge` (``None`` without).
     """
 
     def __init__(self, scope: Construct, *, config: EnvironmentConfig, sources: ServiceSources) -> None:
         super().__init__(scope, config.name, env=Environment(account=config.account, region=config.region))
         self.config = config
         self.stateful = StatefulStack(self, "Stateful", config=config)
+        # After the stateful stack: tools that read one stack's region first (make logs) find the API's.
+        self.edge = EdgeStack(self, "Edge", config=config) if config.edge else None
         identity = self.stateful.identity
         if config.jwt.issuer_url is None:
             issuer, audience = identity.issuer_url, [identity.audience]
@@ -44,6 +48,8 @@ class ServiceStage(Stage):
             jwt_audience=audience,
             deployment_check=deployment_check,
         )
+        if self.edge is not None:
+            self.stateless.add_dependency(self.edge, "the post-traffic hook calls the API through the edge")
 
 
 class DeliveryStage(Stage):

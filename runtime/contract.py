@@ -20,6 +20,10 @@ ENV_TABLE_NAME: Final = "TABLE_NAME"
 ENV_CURSOR_SECRET_NAME: Final = "CURSOR_SECRET_NAME"  # noqa: S105 (a variable name, not a secret)
 ENV_ENABLE_DOCS: Final = "ENABLE_DOCS"
 ENV_APP_VERSION: Final = "APP_VERSION"
+ENV_ORIGIN_SECRET_NAME: Final = "ORIGIN_SECRET_NAME"  # noqa: S105 (a variable name, not a secret)
+"""Set where an edge (CloudFront) fronts the API: the secret whose value the edge sends in
+:data:`ORIGIN_VERIFY_HEADER`; every request API Gateway delivers must carry it."""
+ORIGIN_VERIFY_HEADER: Final = "x-origin-verify"
 ENV_METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
 """Read by Powertools Metrics itself; the runtime's settings require it (see :mod:`runtime.settings`)."""
 

@@ -16,6 +16,7 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "bad_request"
     INVALID_CURSOR = "invalid_cursor"
     UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
     ROUTE_NOT_FOUND = "route_not_found"
     ITEM_NOT_FOUND = "item_not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from starlette.types import Scope
 
 from runtime.contract import OPENAPI_PATH
+from runtime.edge_origin import EdgeOriginMiddleware
 from runtime.error_handlers import install_error_handlers
 from runtime.middleware import BodyLimitMiddleware, UnhandledErrorMiddleware
 from runtime.openapi import install_contract
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_contract(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_REQUEST_BODY_BYTES)
+    if settings.origin_secret_name is not None:
+        app.add_middleware(EdgeOriginMiddleware, secret_name=settings.origin_secret_name)
     app.add_middleware(UnhandledErrorMiddleware)
     return app
 

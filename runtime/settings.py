@@ -39,6 +39,8 @@ class Settings:
     """Build version of the service, reported by the health route."""
     function_version: str | None = None
     """Lambda function version (``AWS_LAMBDA_FUNCTION_VERSION``), reported by the health route."""
+    origin_secret_name: str | None = None
+    """Secret the edge sends as :data:`~runtime.contract.ORIGIN_VERIFY_HEADER`; ``None``: no edge."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -50,6 +52,7 @@ class Settings:
             enable_docs=_flag(environ, contract.ENV_ENABLE_DOCS),
             app_version=environ.get(contract.ENV_APP_VERSION) or None,
             function_version=environ.get("AWS_LAMBDA_FUNCTION_VERSION") or None,
+            origin_secret_name=environ.get(contract.ENV_ORIGIN_SECRET_NAME, "").strip() or None,
         )
 
 

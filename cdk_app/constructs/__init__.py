@@ -14,7 +14,10 @@ from cdk_app.constructs.canary_deployment import (
     TrafficShift,
     TrafficShifting,
 )
+from cdk_app.constructs.cold_starts import ColdStartWatch, UnitPrices
+from cdk_app.constructs.custom_domain import ApiDomain, CustomDomain, HostedZoneRef
 from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
+from cdk_app.constructs.edge_protection import EdgeProtection, EdgeSettings
 from cdk_app.constructs.github_deploy_roles import GitHubDeployRoles
 from cdk_app.constructs.http_api import CorsSettings, ServiceHttpApi, ThrottleSettings
 from cdk_app.constructs.monitoring import NotificationSettings, ServiceMonitoring
@@ -24,15 +27,21 @@ from cdk_app.constructs.service_table import ServiceTable
 from cdk_app.constructs.user_pool import ApiUserPool
 
 __all__ = [
+    "ApiDomain",
     "ApiFunction",
     "ApiUserPool",
     "ApplicationMetrics",
     "CanaryDeployment",
     "ColdStart",
+    "ColdStartWatch",
     "CorsSettings",
+    "CustomDomain",
     "DependencyLayer",
     "DeploymentChecks",
+    "EdgeProtection",
+    "EdgeSettings",
     "GitHubDeployRoles",
+    "HostedZoneRef",
     "LayerPlatform",
     "LogLevel",
     "NotificationSettings",
@@ -46,4 +55,5 @@ __all__ = [
     "ThrottleSettings",
     "TrafficShift",
     "TrafficShifting",
+    "UnitPrices",
 ]

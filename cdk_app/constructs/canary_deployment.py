@@ -152,7 +152,7 @@ class CanaryDeployment(Construct):
         self._alarm_name_prefix = alarm_name_prefix
         self._limits = limits
         shifting = traffic_shifting or TrafficShifting()
-        self._stage_url = http_stage.url
+        self._stage_url = (post_traffic_check.base_url if post_traffic_check else None) or http_stage.url
 
         version = alias.version
         function_name = version.lambda_.function_name

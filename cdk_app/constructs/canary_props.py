@@ -134,6 +134,9 @@ class PostTrafficCheck:
     allowed_origin: str = ""
     """A browser origin the stage's CORS allows: each call carries it, with its preflight, and each answer
     must name it. Default ``""``: no CORS check."""
+    base_url: str | None = None
+    """Where the hook calls the API (``https://api.example.com``): the custom domain, or the edge in front
+    of it, so the check takes the clients' path. Default ``None``: the stage's own URL."""
 
 
 @dataclass(frozen=True, kw_only=True)

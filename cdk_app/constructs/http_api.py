@@ -29,6 +29,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk_app.constructs.custom_domain import ApiDomain, CustomDomain
 from cdk_app.constructs.props import require
 from cdk_app.scanner_acknowledgements import acknowledge_log_group_encryption
 
@@ -147,7 +148,8 @@ class ServiceHttpApi(Construct):
     """HTTP API, ``$default`` stage, JWT authorizer, payload 2.0 Lambda integration, access logs.
 
     Public attributes: :attr:`http_api`, :attr:`stage`, :attr:`authorizer`, :attr:`integration`,
-    :attr:`access_log_group`, :attr:`routes` (route key -> ``HttpRoute``).
+    :attr:`access_log_group`, :attr:`routes` (route key -> ``HttpRoute``), :attr:`domain` (``ApiDomain``,
+    ``None`` without a custom domain), :attr:`url` (where clients call it).
     """
 
     def __init__(
@@ -166,6 +168,7 @@ class ServiceHttpApi(Construct):
         access_log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         cors: CorsSettings | None = None,
         api_name: str | None = None,
+        custom_domain: CustomDomain | None = None,
     ) -> None:
         """Create the API.
 
@@ -185,6 +188,9 @@ class ServiceHttpApi(Construct):
         :param access_log_removal_policy: Default: ``RETAIN``.
         :param cors: browser origins allowed to call the API, and their headers. Default ``None``: CORS off.
         :param api_name: Default: generated from the construct path.
+        :param custom_domain: serve the stage at this domain (certificate, mapping, A/AAAA records) and
+            turn the default ``execute-api`` endpoint off, so the domain is the only way in. Default
+            ``None``: the ``execute-api`` endpoint.
         """
         super().__init__(scope, construct_id)
         if not jwt_audience:
@@ -226,7 +232,9 @@ class ServiceHttpApi(Construct):
             create_default_stage=False,
             default_authorizer=self.authorizer,
             cors_preflight=preflight,
+            disable_execute_api_endpoint=True if custom_domain is not None else None,
         )
+        self.domain = ApiDomain(self, "Domain", domain=custom_domain) if custom_domain is not None else None
         self.access_log_group: logs.LogGroup = logs.LogGroup(
             self, "AccessLogs", retention=access_log_retention, removal_policy=access_log_removal_policy
         )
@@ -239,7 +247,13 @@ class ServiceHttpApi(Construct):
             auto_deploy=True,
             throttle=apigw.ThrottleSettings(rate_limit=throttle.rate_limit, burst_limit=throttle.burst_limit),
             access_log_settings=_AccessLogSettings(self.access_log_group),
+            domain_mapping=(
+                apigw.DomainMappingOptions(domain_name=self.domain.domain_name)
+                if self.domain is not None
+                else None
+            ),
         )
+        self.url: str = self.domain.url if self.domain is not None else str(self.stage.url)
         self.integration: integrations.HttpLambdaIntegration = integrations.HttpLambdaIntegration(
             "LambdaIntegration", handler, payload_format_version=apigw.PayloadFormatVersion.VERSION_2_0
         )

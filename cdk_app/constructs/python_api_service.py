@@ -15,6 +15,7 @@ the health route, and alarms that notify an encrypted topic.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -36,6 +37,8 @@ from cdk_app.constructs.canary_deployment import (
     RollbackThresholds,
     TrafficShifting,
 )
+from cdk_app.constructs.cold_starts import ColdStartWatch, UnitPrices
+from cdk_app.constructs.custom_domain import CustomDomain
 from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
 from cdk_app.constructs.http_api import (
     DEFAULT_PROTECTED_ROUTES,
@@ -62,7 +65,8 @@ class PythonApiService(Construct):
     Public attributes: :attr:`layer` (``LayerVersion``), :attr:`api_function` (``ApiFunction``: ``role``,
     ``log_group``, ``version``...), :attr:`function` and :attr:`alias` (its function and ``live`` alias),
     :attr:`api` (``ServiceHttpApi``: ``http_api``, ``routes``...), :attr:`stage` (the stage clients call),
-    :attr:`canary` (``CanaryDeployment``), :attr:`monitoring` (``ServiceMonitoring``).
+    :attr:`canary` (``CanaryDeployment``), :attr:`cold_starts` (``ColdStartWatch``), :attr:`monitoring`
+    (``ServiceMonitoring``).
     """
 
     def __init__(
@@ -97,11 +101,14 @@ class PythonApiService(Construct):
         throttle: ThrottleSettings = DEFAULT_THROTTLE,
         public_route_throttle: ThrottleSettings = DEFAULT_PUBLIC_ROUTE_THROTTLE,
         cors: CorsSettings | None = None,
+        custom_domain: CustomDomain | None = None,
         traffic_shifting: TrafficShifting | None = None,
         thresholds: RollbackThresholds | None = None,
         post_traffic_check: PostTrafficCheck | None = None,
         concurrency_alarm_ratio: float = 0.8,
         table_throttled_requests: int = 1,
+        cold_start_p99_ms: float = 2000,
+        cost_prices: UnitPrices | None = None,
         notifications: NotificationSettings | None = None,
         name_prefix: str | None = None,
         description: str | None = None,
@@ -145,12 +152,19 @@ class PythonApiService(Construct):
         :param throttle: rate and burst of the stage. Default 50/s, burst 100.
         :param public_route_throttle: rate and burst of each public route. Default 5/s, burst 10.
         :param cors: browser access. Default ``None``: CORS off.
+        :param custom_domain: serve the API at this domain only (``ServiceHttpApi.custom_domain``); the
+            post-traffic hook then calls it there unless ``post_traffic_check.base_url`` says otherwise.
+            Default ``None``: the ``execute-api`` endpoint.
         :param traffic_shifting: Default ``TrafficShifting()``: 10 % for 5 minutes.
         :param thresholds: when to roll back. Default ``RollbackThresholds()``.
         :param post_traffic_check: run ``checks`` through the stage after the shift with this client.
             Default ``None``: no post-traffic hook.
         :param concurrency_alarm_ratio: share of the reserved concurrency that alarms. Default 0.8.
         :param table_throttled_requests: throttled table requests per minute that alarm. Default 1.
+        :param cold_start_p99_ms: p99 cold-start (INIT, or SnapStart restore) duration over 15 minutes that
+            alarms. Default 2000 ms.
+        :param cost_prices: list prices of the dashboard's cost per day. Default ``UnitPrices()``: arm64
+            Lambda and HTTP API requests in eu-west-1.
         :param notifications: who the alarms notify. Default nobody.
         :param name_prefix: names the API, the alarms (``<prefix>-<purpose>``) and the dashboard.
             Default ``None``: CloudFormation names them.
@@ -226,7 +240,14 @@ class PythonApiService(Construct):
             access_log_removal_policy=removal_policy,
             cors=cors,
             api_name=name_prefix,
+            custom_domain=custom_domain,
         )
+        if (
+            post_traffic_check is not None
+            and post_traffic_check.base_url is None
+            and custom_domain is not None
+        ):
+            post_traffic_check = dataclasses.replace(post_traffic_check, base_url=custom_domain.url)
         self.stage: apigw.HttpStage = self.api.stage
         self.canary = CanaryDeployment(
             self,
@@ -243,6 +264,19 @@ class PythonApiService(Construct):
             hook_log_removal_policy=removal_policy,
             alarm_name_prefix=name_prefix,
         )
+        self.cold_starts = ColdStartWatch(
+            self,
+            "ColdStarts",
+            function=function,
+            log_group=self.api_function.log_group,
+            memory_mb=memory_size,
+            metric_namespace=f"{metrics.namespace}/{name_prefix or 'ColdStarts'}",
+            snap_start=bool(cold_start and cold_start.snap_start),
+            http_stage=self.api.stage,
+            p99_threshold_ms=cold_start_p99_ms,
+            prices=cost_prices,
+            alarm_name_prefix=name_prefix,
+        )
         self.monitoring = ServiceMonitoring(
             self,
             "Monitoring",
@@ -253,8 +287,9 @@ class PythonApiService(Construct):
             concurrency_alarm_ratio=concurrency_alarm_ratio,
             throttled_requests_threshold=table_throttled_requests,
             throttle_operations=table_operations or DEFAULT_THROTTLE_OPERATIONS,
-            notify_alarms=[*self.canary.alarms, *self.canary.stage_alarms],
+            notify_alarms=[*self.canary.alarms, *self.canary.stage_alarms, self.cold_starts.alarm],
             notifications=notifications,
             alarm_name_prefix=name_prefix,
             dashboard_name=name_prefix,
         )
+        self.monitoring.dashboard.add_widgets(*self.cold_starts.widgets)

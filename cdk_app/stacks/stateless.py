@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration, Stack
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -15,9 +15,13 @@ from constructs import Construct
 from cdk_app import service
 from cdk_app.config import EnvironmentConfig
 from cdk_app.constructs.canary_deployment import PostTrafficCheck
+from cdk_app.constructs.custom_domain import CustomDomain
 from cdk_app.constructs.dependency_layer import LayerPlatform
+from cdk_app.constructs.edge_protection import origin_domain_name
 from cdk_app.constructs.python_api_service import PythonApiService
 from cdk_app.constructs.user_pool import ApiUserPool
+from cdk_app.stacks.edge import origin_secret_name
+from runtime import contract
 
 PATTERN_ID = "Default"
 """Id of the pattern construct in the stack. CDK leaves a ``Default`` id out of logical IDs, so the
@@ -67,6 +71,10 @@ class StatelessStack(Stack):
             analytics_reporting=False,
         )
         machine = deployment_check.machine if deployment_check is not None else None
+        api_domain = _api_domain(config)
+        edge_environment = (
+            {contract.ENV_ORIGIN_SECRET_NAME: origin_secret_name(config)} if config.edge else {}
+        )
         limits = config.alarm_thresholds
         self.service = PythonApiService(
             self,
@@ -84,12 +92,15 @@ class StatelessStack(Stack):
             jwt_audience=jwt_audience,
             public_routes={**service.PUBLIC_ROUTES, **(service.DOCS_ROUTES if config.enable_docs else {})},
             protected_routes=service.PROTECTED_ROUTES,
-            environment=service.environment(
-                table_name=table.table_name,
-                cursor_secret_arn=cursor_secret.secret_arn,
-                enable_docs=config.enable_docs,
-                app_version=sources.app_version,
-            ),
+            environment={
+                **service.environment(
+                    table_name=table.table_name,
+                    cursor_secret_arn=cursor_secret.secret_arn,
+                    enable_docs=config.enable_docs,
+                    app_version=sources.app_version,
+                ),
+                **edge_environment,
+            },
             sdk_services=service.SDK_SERVICES,
             layer_exclude=service.layer_exclude(enable_docs=config.enable_docs),
             runtime_reason=service.RUNTIME_REASON,
@@ -103,6 +114,7 @@ class StatelessStack(Stack):
             throttle=config.throttle,
             public_route_throttle=config.public_route_throttle,
             cors=config.cors,
+            custom_domain=api_domain,
             traffic_shifting=config.deployment,
             thresholds=limits.rollback,
             post_traffic_check=(
@@ -112,12 +124,14 @@ class StatelessStack(Stack):
                     scope=machine.scope,
                     token_url=machine.token_url,
                     allowed_origin=next(iter(config.cors.allow_origins), ""),
+                    base_url=config.public_url,
                 )
                 if deployment_check is not None and machine is not None
                 else None
             ),
             concurrency_alarm_ratio=limits.concurrency_percent / 100,
             table_throttled_requests=limits.table_throttled_requests,
+            cold_start_p99_ms=limits.cold_start_p99_ms,
             notifications=config.notifications,
             name_prefix=f"{service.NAME}-{config.name}",
             description=f"Items service API ({config.name})",
@@ -127,3 +141,20 @@ class StatelessStack(Stack):
         self.service.api_function.role.add_to_policy(
             iam.PolicyStatement(actions=list(service.SECRET_ACTIONS), resources=[cursor_secret.secret_arn])
         )
+        if config.edge:
+            replica = self.format_arn(
+                service="secretsmanager",
+                resource="secret",
+                resource_name=f"{origin_secret_name(config)}-??????",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+            self.service.api_function.role.add_to_policy(
+                iam.PolicyStatement(actions=list(service.SECRET_ACTIONS), resources=[replica])
+            )
+
+
+def _api_domain(config: EnvironmentConfig) -> CustomDomain | None:
+    """The API's own domain: the environment's, or behind an edge ``origin.<domain>`` in the same zone."""
+    if config.domain is None or not config.edge:
+        return config.domain
+    return CustomDomain(domain_name=origin_domain_name(config.domain), hosted_zone=config.domain.hosted_zone)

@@ -45,7 +45,12 @@ ROLLBACK_ALARMS = {
     "new-version-server-error-rate": (None, None),
     "new-version-client-error-rate": (None, None),
 }
-OPERATIONAL_ALARMS = ("api-server-error-rate", "table-throttled-requests", "concurrency-near-reserved-limit")
+OPERATIONAL_ALARMS = (
+    "api-server-error-rate",
+    "table-throttled-requests",
+    "concurrency-near-reserved-limit",
+    "cold-start-duration-p99",
+)
 
 
 def stateless(app: SynthesizedApp, environment: str) -> tuple[Any, dict[str, dict[str, Any]]]:

@@ -65,7 +65,7 @@ def test_function_logs_json_to_its_own_log_group_with_retention(synthesized_app,
         "LogFormat": "JSON",
         "LogGroup": {"Ref": log_group_id},
         "ApplicationLogLevel": LOG_LEVEL[environment],
-        "SystemLogLevel": "WARN",
+        "SystemLogLevel": "INFO",
     }
     log_group = synthesized_app.template_json(environment, "Stateless")["Resources"][log_group_id]
     assert log_group["Properties"]["RetentionInDays"] == RETENTION_DAYS[environment]

@@ -37,6 +37,9 @@ CONSTRUCTS = (
     "ServiceHttpApi",
     "CanaryDeployment",
     "ServiceMonitoring",
+    "ColdStartWatch",
+    "ApiDomain",
+    "EdgeProtection",
     "GitHubDeployRoles",
 )
 PROPS_TYPES = (
@@ -49,6 +52,10 @@ PROPS_TYPES = (
     "ThrottleSettings",
     "CorsSettings",
     "NotificationSettings",
+    "UnitPrices",
+    "CustomDomain",
+    "HostedZoneRef",
+    "EdgeSettings",
 )
 _PARAM = re.compile(r":param (\w+):(.*?)(?=\n\s*:param |\n\s*\Z|\Z)", re.DOTALL)
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.cost.report import readme_table
 from tools.diagram.graph import Templates, stage_graph
 from tools.diagram.layout import layout
 from tools.diagram.svg import render
@@ -33,6 +34,7 @@ class Sources:
 
 BLOCKS: tuple[tuple[Path, str, Callable[[Sources], str]], ...] = (
     (Path("README.md"), "commands", lambda sources: commands_table(sources.root / "Makefile")),
+    (Path("README.md"), "cost", lambda sources: readme_table(sources.stages)),
     (Path("docs/safe-delivery.md"), "alarms", lambda sources: alarm_table(sources.stages)),
     (Path("docs/infrastructure.md"), "environments", lambda sources: environment_table(sources.stages)),
     (Path("docs/infrastructure.md"), "cdk-nag", lambda sources: nag_table(sources.acknowledgements)),

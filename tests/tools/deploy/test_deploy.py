@@ -134,7 +134,7 @@ def test_prod_whose_alarms_notify_nobody_is_refused_before_any_aws_call(
 
     error = capsys.readouterr().err
     assert "prod: the alarm topic" in error
-    assert "has no subscription, so its 9 alarms (items-prod-new-version-errors," in error
+    assert "has no subscription, so its 10 alarms (items-prod-new-version-errors," in error
     assert "Refusing to deploy" in error
     assert 'make deploy ENV=prod CDK_ARGS="-c prod:alarm_emails=oncall@example.com"' in error
     assert "no AWS credentials found" not in error

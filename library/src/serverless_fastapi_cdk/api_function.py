@@ -33,7 +33,6 @@ from constructs import Construct
 
 from serverless_fastapi_cdk.bundling import (
     DEFAULT_INVALIDATION_MODE,
-    BundlingError,
     compile_tree,
     copy_package,
     copy_runtime_half,
@@ -43,7 +42,13 @@ from serverless_fastapi_cdk.bundling import (
     require_interpreter,
     runtime_half_files,
 )
-from serverless_fastapi_cdk.props import require
+from serverless_fastapi_cdk.props import (
+    LAMBDA_MEMORY_MB,
+    MAX_HTTP_API_TIMEOUT_SECONDS,
+    Problems,
+    handler_problems,
+    require,
+)
 from serverless_fastapi_cdk.scanner_acknowledgements import (
     acknowledge_checkov,
     acknowledge_function_baseline,
@@ -93,6 +98,47 @@ class ColdStart:
             "ColdStart.snap_start",
             "SnapStart cannot be combined with provisioned_concurrency; choose one",
         )
+
+
+def validate_function_props(
+    *,
+    package_dir: Path,
+    handler: str,
+    log_level: LogLevel,
+    aws_services: Sequence[str],
+    memory_size: int,
+    timeout: Duration,
+    where: str,
+) -> None:
+    """Raise one :class:`PropsError` with every problem of a function's props (``where`` names the type)."""
+    problems = Problems()
+    problems.require(
+        log_level in set(LogLevel),
+        f"{where}.log_level",
+        f"{log_level!r} is not DEBUG or INFO: Lambda's log filter would drop the function's metrics, "
+        "which carry no level (read as INFO), and blind the alarms built on them",
+    )
+    problems.require(bool(aws_services), f"{where}.aws_services", "name the AWS services the function calls")
+    problems.extend(handler_problems(package_dir, handler, where))
+    problems.require(memory_size in LAMBDA_MEMORY_MB, f"{where}.memory_size", "must be 128..10240 (MiB)")
+    seconds = timeout.to_seconds()
+    problems.require(
+        1 <= seconds <= MAX_HTTP_API_TIMEOUT_SECONDS,
+        f"{where}.timeout",
+        f"{seconds:g} s is not 1..{MAX_HTTP_API_TIMEOUT_SECONDS} s: the HTTP API stops waiting for its "
+        "integration after 30 s",
+    )
+    problems.raise_any()
+
+
+def _code_hash(package_dir: Path, python_version: str, mode: py_compile.PycInvalidationMode) -> str:
+    """What defines the code asset: the bundler, the target Python, the sources and the runtime half."""
+    sources = package_sources(package_dir)
+    return digest(
+        [BUNDLER_VERSION, python_version, mode.name, package_dir.name]
+        + [part for rel in sources for part in (rel.as_posix(), (package_dir / rel).read_bytes())]
+        + [part for item in sorted(runtime_half_files().items()) for part in item]
+    )
 
 
 @jsii.implements(ILocalBundling)
@@ -181,26 +227,20 @@ class ApiFunction(Construct):
         """
         super().__init__(scope, construct_id)
         cold = cold_start or ColdStart()
-        require(
-            log_level in set(LogLevel),
-            "ApiFunction.log_level",
-            f"{log_level!r} is not DEBUG or INFO: Lambda's log filter would drop the function's metrics, "
-            "which carry no level (read as INFO), and blind the alarms built on them",
+        called = [*aws_services, *(["X-Ray"] if tracing is not lambda_.Tracing.DISABLED else [])]
+        validate_function_props(
+            package_dir=package_dir,
+            handler=handler,
+            log_level=log_level,
+            aws_services=called,
+            memory_size=memory_size,
+            timeout=timeout,
+            where="ApiFunction",
         )
         level = LogLevel(log_level)
-        called = [*aws_services, *(["X-Ray"] if tracing is not lambda_.Tracing.DISABLED else [])]
-        require(bool(called), "ApiFunction.aws_services", "name the AWS services the function calls")
-        if not package_dir.is_dir():
-            raise BundlingError(f"ApiFunction.package_dir: {package_dir} is not a folder")
         python_version = python_version_of(runtime.name)
         require_interpreter(python_version)
-
-        sources = package_sources(package_dir)
-        self.code_hash: str = digest(
-            [BUNDLER_VERSION, python_version, invalidation_mode.name, package_dir.name]
-            + [part for rel in sources for part in (rel.as_posix(), (package_dir / rel).read_bytes())]
-            + [part for item in sorted(runtime_half_files().items()) for part in item]
-        )
+        self.code_hash: str = _code_hash(package_dir, python_version, invalidation_mode)
         code = lambda_.Code.from_asset(
             str(package_dir),
             asset_hash=self.code_hash,

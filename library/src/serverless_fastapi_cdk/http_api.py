@@ -29,7 +29,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from serverless_fastapi_cdk.props import require
+from serverless_fastapi_cdk.props import Problems, PropsError, https_url_problem, require
 from serverless_fastapi_cdk.scanner_acknowledgements import acknowledge_log_group_encryption
 
 ACCESS_LOG_FIELDS: dict[str, str] = {
@@ -139,8 +139,55 @@ class _AccessLogSettings:
 def _split_route_key(route_key: str) -> tuple[apigw.HttpMethod, str]:
     method, _, path = route_key.partition(" ")
     if not path.startswith("/") or method not in apigw.HttpMethod.__members__:
-        raise ValueError(f"ServiceHttpApi: {route_key!r} is not a route key like 'GET /status'")
+        raise PropsError(f"ServiceHttpApi: {route_key!r} is not a route key like 'GET /status'")
     return apigw.HttpMethod[method], path
+
+
+def validate_api_props(
+    *,
+    jwt_issuer: str,
+    jwt_audience: Sequence[str],
+    public_routes: Mapping[str, str],
+    protected_routes: Sequence[str],
+    cors: CorsSettings,
+    throttle: ThrottleSettings,
+    route_throttles: Mapping[str, ThrottleSettings],
+    where: str,
+) -> None:
+    """Raise one :class:`PropsError` with every problem of an API's props (``where`` names the type)."""
+    problems = Problems()
+    problems.require(bool(jwt_audience), f"{where}.jwt_audience", "at least one audience is required")
+    for field, routes in (
+        ("public_routes", list(public_routes)),
+        ("protected_routes", list(protected_routes)),
+    ):
+        for route_key in routes:
+            method, _, path = route_key.partition(" ")
+            problems.require(
+                path.startswith("/") and method in apigw.HttpMethod.__members__,
+                f"{where}.{field}",
+                f"{route_key!r} is not a route key like 'GET /status'",
+            )
+    issuer_problem = https_url_problem(jwt_issuer, f"{where}.jwt_issuer")
+    problems.extend([issuer_problem] if issuer_problem else [])
+    unexplained = sorted(route for route, reason in public_routes.items() if not reason.strip())
+    problems.require(not unexplained, f"{where}.public_routes", f"{unexplained} need a reason to be public")
+    overlap = sorted(set(public_routes) & set(protected_routes))
+    problems.require(not overlap, f"{where}.public_routes", f"routes both public and protected: {overlap}")
+    preflight_routes = [key for key in protected_routes if key.split(" ", 1)[0] in PREFLIGHT_METHODS]
+    problems.require(
+        not (cors.enabled and preflight_routes),
+        f"{where}.protected_routes",
+        f"protected routes {preflight_routes} match OPTIONS, so browsers' CORS preflights (which carry no "
+        "token) would get 401; name the methods instead",
+    )
+    unknown = sorted(set(route_throttles) - set(public_routes) - set(protected_routes))
+    problems.require(not unknown, f"{where}.route_throttles", f"{unknown} are not routes of this API")
+    looser = sorted(
+        key for key, limits in route_throttles.items() if limits is not None and not limits.within(throttle)
+    )
+    problems.require(not looser, f"{where}.route_throttles", f"{looser} exceed the stage's throttle")
+    problems.raise_any()
 
 
 class ServiceHttpApi(Construct):
@@ -187,23 +234,17 @@ class ServiceHttpApi(Construct):
         :param api_name: Default: generated from the construct path.
         """
         super().__init__(scope, construct_id)
-        if not jwt_audience:
-            raise ValueError("ServiceHttpApi.jwt_audience: at least one audience is required")
-        overlap = set(public_routes) & set(protected_routes)
-        if overlap:
-            raise ValueError(f"ServiceHttpApi: routes both public and protected: {sorted(overlap)}")
         cors_settings = cors or CorsSettings()
-        preflight_routes = [key for key in protected_routes if key.split(" ", 1)[0] in PREFLIGHT_METHODS]
-        if cors_settings.enabled and preflight_routes:
-            raise ValueError(
-                f"ServiceHttpApi: protected routes {preflight_routes} match OPTIONS, so browsers' CORS "
-                "preflights (which carry no token) would get 401; name the methods instead"
-            )
-        unknown = sorted(set(route_throttles) - set(public_routes) - set(protected_routes))
-        if unknown:
-            raise ValueError(f"ServiceHttpApi.route_throttles: {unknown} are not routes of this API")
-        looser = sorted(key for key, limits in route_throttles.items() if not limits.within(throttle))
-        require(not looser, "ServiceHttpApi.route_throttles", f"{looser} exceed the stage's throttle")
+        validate_api_props(
+            jwt_issuer=jwt_issuer,
+            jwt_audience=jwt_audience,
+            public_routes=public_routes,
+            protected_routes=protected_routes,
+            cors=cors_settings,
+            throttle=throttle,
+            route_throttles=route_throttles,
+            where="ServiceHttpApi",
+        )
 
         self.authorizer: authorizers.HttpJwtAuthorizer = authorizers.HttpJwtAuthorizer(
             "JwtAuthorizer", jwt_issuer, jwt_audience=list(jwt_audience)

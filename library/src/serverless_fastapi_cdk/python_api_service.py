@@ -15,7 +15,8 @@ the health route, and alarms that notify an encrypted topic.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 
@@ -28,7 +29,13 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from serverless_fastapi_cdk import runtime as runtime_half
-from serverless_fastapi_cdk.api_function import DEFAULT_TIMEOUT, ApiFunction, ColdStart, LogLevel
+from serverless_fastapi_cdk.api_function import (
+    DEFAULT_TIMEOUT,
+    ApiFunction,
+    ColdStart,
+    LogLevel,
+    validate_function_props,
+)
 from serverless_fastapi_cdk.canary_deployment import (
     ApplicationMetrics,
     CanaryDeployment,
@@ -44,13 +51,14 @@ from serverless_fastapi_cdk.http_api import (
     CorsSettings,
     ServiceHttpApi,
     ThrottleSettings,
+    validate_api_props,
 )
 from serverless_fastapi_cdk.monitoring import (
     DEFAULT_THROTTLE_OPERATIONS,
     NotificationSettings,
     ServiceMonitoring,
 )
-from serverless_fastapi_cdk.props import require
+from serverless_fastapi_cdk.props import Problems, PropsError
 
 DEFAULT_PUBLIC_ROUTE_THROTTLE = ThrottleSettings(rate_limit=5, burst_limit=10)
 
@@ -163,10 +171,23 @@ class PythonApiService(Construct):
         :param layer_cache_dir: keeps built layers between syntheses. Default none.
         """
         super().__init__(scope, construct_id)
-        require(
-            (table is None) == (not table_operations),
-            "PythonApiService.table_operations",
-            "name the operations the service calls on its table, and none without a table",
+        self._validate(
+            package_dir=package_dir,
+            handler=handler,
+            checks=checks,
+            aws_services=aws_services,
+            jwt_issuer=jwt_issuer,
+            jwt_audience=jwt_audience,
+            table=table,
+            table_operations=table_operations,
+            public_routes=public_routes,
+            protected_routes=protected_routes,
+            memory_size=memory_size,
+            timeout=timeout,
+            log_level=log_level,
+            throttle=throttle,
+            public_route_throttle=public_route_throttle,
+            cors=cors,
         )
         self.layer: lambda_.ILayerVersion = DependencyLayer(
             self,
@@ -197,21 +218,9 @@ class PythonApiService(Construct):
             environment=_with_metric_names(environment, metrics),
             description=description,
         )
-        function = self.api_function.function
-        self.function: lambda_.Function = function
+        self.function: lambda_.Function = self.api_function.function
         self.alias: lambda_.Alias = self.api_function.alias
-        if runtime_reason is not None:
-            Validations.of(function).acknowledge(
-                Acknowledgment(id="AwsSolutions-L1", reason=runtime_reason),
-                Acknowledgment(id="Serverless-LambdaLatestVersion", reason=runtime_reason),
-            )
-        if table is not None:
-            self.api_function.role.add_to_policy(
-                iam.PolicyStatement(
-                    actions=[f"dynamodb:{operation}" for operation in table_operations],
-                    resources=[table.table_arn],
-                )
-            )
+        self._grant_and_acknowledge(table, table_operations, runtime_reason)
         self.api = ServiceHttpApi(
             self,
             "Http",
@@ -246,7 +255,7 @@ class PythonApiService(Construct):
         self.monitoring = ServiceMonitoring(
             self,
             "Monitoring",
-            function=function,
+            function=self.function,
             http_stage=self.api.stage,
             table=table,
             reserved_concurrency=reserved_concurrency,
@@ -258,3 +267,83 @@ class PythonApiService(Construct):
             alarm_name_prefix=name_prefix,
             dashboard_name=name_prefix,
         )
+
+    @staticmethod
+    def _validate(
+        *,
+        package_dir: Path,
+        handler: str,
+        checks: DeploymentChecks,
+        aws_services: Sequence[str],
+        jwt_issuer: str,
+        jwt_audience: Sequence[str],
+        table: dynamodb.ITableV2 | None,
+        table_operations: Sequence[str],
+        public_routes: Mapping[str, str],
+        protected_routes: Sequence[str],
+        memory_size: int,
+        timeout: Duration,
+        log_level: LogLevel,
+        throttle: ThrottleSettings,
+        public_route_throttle: ThrottleSettings,
+        cors: CorsSettings | None,
+    ) -> None:
+        """Every problem of the props at once, before anything is created."""
+        problems = Problems()
+        where = "PythonApiService"
+        problems.require(
+            (table is None) == (not table_operations),
+            f"{where}.table_operations",
+            "name the operations the service calls on its table, and none without a table",
+        )
+        health_route = f"GET {checks.health_path}"
+        problems.require(
+            health_route in public_routes,
+            f"{where}.public_routes",
+            f"the hooks' health check calls {health_route!r} without a token: make it a public route",
+        )
+        validators: list[Callable[[], None]] = [
+            partial(
+                validate_function_props,
+                package_dir=package_dir,
+                handler=handler,
+                log_level=log_level,
+                aws_services=[*aws_services, "X-Ray"],
+                memory_size=memory_size,
+                timeout=timeout,
+                where=where,
+            ),
+            partial(
+                validate_api_props,
+                jwt_issuer=jwt_issuer,
+                jwt_audience=jwt_audience,
+                public_routes=public_routes,
+                protected_routes=protected_routes,
+                cors=cors or CorsSettings(),
+                throttle=throttle,
+                route_throttles=dict.fromkeys(public_routes, public_route_throttle),
+                where=where,
+            ),
+        ]
+        for validate in validators:
+            try:
+                validate()
+            except PropsError as error:
+                problems.extend(list(error.problems))
+        problems.raise_any()
+
+    def _grant_and_acknowledge(
+        self, table: dynamodb.ITableV2 | None, table_operations: Sequence[str], runtime_reason: str | None
+    ) -> None:
+        if runtime_reason is not None:
+            Validations.of(self.function).acknowledge(
+                Acknowledgment(id="AwsSolutions-L1", reason=runtime_reason),
+                Acknowledgment(id="Serverless-LambdaLatestVersion", reason=runtime_reason),
+            )
+        if table is not None:
+            self.api_function.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=[f"dynamodb:{operation}" for operation in table_operations],
+                    resources=[table.table_arn],
+                )
+            )

@@ -145,15 +145,23 @@ def _code_hash(package_dir: Path, python_version: str, mode: py_compile.PycInval
 class _PackageBundler:
     """Copies the package's sources into the asset and compiles them; CDK calls it instead of Docker."""
 
-    def __init__(self, *, package_dir: Path, invalidation_mode: py_compile.PycInvalidationMode) -> None:
+    def __init__(
+        self, *, package_dir: Path, invalidation_mode: py_compile.PycInvalidationMode, python: str
+    ) -> None:
         self._package_dir = package_dir
         self._invalidation_mode = invalidation_mode
+        self._python = python
 
     def try_bundle(self, output_dir: str, *_options: Any, **_keywords: Any) -> bool:
         """Build into ``output_dir``; CDK passes the bundling options, which this bundler does not need."""
         copy_package(self._package_dir, Path(output_dir))
         copy_runtime_half(Path(output_dir))
-        compile_tree(Path(output_dir), deployed_at=TASK_ROOT, invalidation_mode=self._invalidation_mode)
+        compile_tree(
+            Path(output_dir),
+            deployed_at=TASK_ROOT,
+            invalidation_mode=self._invalidation_mode,
+            python=self._python,
+        )
         return True
 
 
@@ -206,8 +214,10 @@ class ApiFunction(Construct):
         :param layers: layers with the third-party packages. Default: none.
         :param environment: extra environment variables. Default: none.
         :param architecture: Default: ``ARM_64``.
-        :param runtime: Python runtime; synth must run on the same Python version, since it compiles the
-            bytecode. Default: ``PYTHON_3_13``.
+        :param runtime: Python runtime (3.12, 3.13 or 3.14). The bytecode is compiled by that Python
+            version: the synthesizing interpreter if it is that version, else one installed on this machine
+            (uv's, pyenv's, ``python3.X`` on PATH); synth fails saying what to install when there is none.
+            Default: ``PYTHON_3_13``.
         :param memory_size: MiB. Default: 1024.
         :param timeout: Default: 10 seconds.
         :param reserved_concurrency: reserved concurrent executions (a cap and a guarantee).
@@ -239,7 +249,7 @@ class ApiFunction(Construct):
         )
         level = LogLevel(log_level)
         python_version = python_version_of(runtime.name)
-        require_interpreter(python_version)
+        python = require_interpreter(python_version)
         self.code_hash: str = _code_hash(package_dir, python_version, invalidation_mode)
         code = lambda_.Code.from_asset(
             str(package_dir),
@@ -247,7 +257,9 @@ class ApiFunction(Construct):
             asset_hash_type=AssetHashType.CUSTOM,
             bundling=BundlingOptions(
                 image=runtime.bundling_image,
-                local=_PackageBundler(package_dir=package_dir, invalidation_mode=invalidation_mode),
+                local=_PackageBundler(
+                    package_dir=package_dir, invalidation_mode=invalidation_mode, python=python
+                ),
             ),
         )
 

@@ -153,6 +153,7 @@ def validate_api_props(
     throttle: ThrottleSettings,
     route_throttles: Mapping[str, ThrottleSettings],
     where: str,
+    route_scopes: Mapping[str, Sequence[str]] = MappingProxyType({}),
 ) -> None:
     """Raise one :class:`PropsError` with every problem of an API's props (``where`` names the type)."""
     problems = Problems()
@@ -187,6 +188,10 @@ def validate_api_props(
         key for key, limits in route_throttles.items() if limits is not None and not limits.within(throttle)
     )
     problems.require(not looser, f"{where}.route_throttles", f"{looser} exceed the stage's throttle")
+    unscoped = sorted(set(route_scopes) - set(protected_routes))
+    problems.require(not unscoped, f"{where}.route_scopes", f"{unscoped} are not protected routes")
+    empty = sorted(key for key, scopes in route_scopes.items() if not scopes or not all(scopes))
+    problems.require(not empty, f"{where}.route_scopes", f"{empty} name no scope, or an empty one")
     problems.raise_any()
 
 
@@ -213,6 +218,7 @@ class ServiceHttpApi(Construct):
         access_log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         cors: CorsSettings | None = None,
         api_name: str | None = None,
+        route_scopes: Mapping[str, Sequence[str]] = MappingProxyType({}),
     ) -> None:
         """Create the API.
 
@@ -232,6 +238,8 @@ class ServiceHttpApi(Construct):
         :param access_log_removal_policy: Default: ``RETAIN``.
         :param cors: browser origins allowed to call the API, and their headers. Default ``None``: CORS off.
         :param api_name: Default: generated from the construct path.
+        :param route_scopes: protected route key -> OAuth scopes a token must carry (any one of them) for
+            that route, checked by the JWT authorizer. Default: none (a valid token suffices).
         """
         super().__init__(scope, construct_id)
         cors_settings = cors or CorsSettings()
@@ -243,6 +251,7 @@ class ServiceHttpApi(Construct):
             cors=cors_settings,
             throttle=throttle,
             route_throttles=route_throttles,
+            route_scopes=route_scopes,
             where="ServiceHttpApi",
         )
 
@@ -292,7 +301,7 @@ class ServiceHttpApi(Construct):
                 Acknowledgment(id="AwsSolutions-APIG4", reason=f"{route_key} is public: {reason}")
             )
         for route_key in protected_routes:
-            self._add_route(route_key, self.authorizer)
+            self._add_route(route_key, self.authorizer, route_scopes.get(route_key, ()))
         self._throttle_routes(route_throttles)
 
     def _throttle_routes(self, route_throttles: Mapping[str, ThrottleSettings]) -> None:
@@ -308,9 +317,15 @@ class ServiceHttpApi(Construct):
         for route_key in route_throttles:
             self.stage.node.add_dependency(self.routes[route_key])
 
-    def _add_route(self, route_key: str, authorizer: apigw.IHttpRouteAuthorizer) -> None:
+    def _add_route(
+        self, route_key: str, authorizer: apigw.IHttpRouteAuthorizer, scopes: Sequence[str] = ()
+    ) -> None:
         method, path = _split_route_key(route_key)
         (route,) = self.http_api.add_routes(
-            path=path, methods=[method], integration=self.integration, authorizer=authorizer
+            path=path,
+            methods=[method],
+            integration=self.integration,
+            authorizer=authorizer,
+            authorization_scopes=list(scopes) or None,
         )
         self.routes[route_key] = route

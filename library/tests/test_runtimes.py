@@ -31,7 +31,7 @@ def magic_of(python: str) -> bytes:
 
 
 def asset_dir(outdir: Path, resource: dict[str, Any]) -> Path:
-    return outdir / resource["Metadata"]["aws:asset:path"]
+    return outdir / str(resource["Metadata"]["aws:asset:path"])
 
 
 @pytest.mark.parametrize("architecture", sorted(ARCHITECTURES))

@@ -117,6 +117,10 @@ def __getattr__(name: str) -> object:
     module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if module != "props":
+        from serverless_fastapi_cdk.prerequisites import warn_once
+
+        warn_once()
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 

@@ -108,7 +108,7 @@ class DeploymentChecks:
     version that names another one (a stale alias or a cached answer). Default ``None``: not checked."""
     service_check: Path | None = None
     """A standard-library-only Python module with ``run(call, trip, health)`` (see
-    ``functions/deployment_hooks/probe.py``), bundled into the hooks and run after the health check, e.g. a
+    ``serverless_fastapi_cdk/hooks/probe.py``), bundled into the hooks and run after the health check, e.g. a
     round trip through the service's own routes. Default ``None``: the health check only."""
     service_check_calls: int = 0
     """The most requests ``service_check`` sends, cleanup included: the hooks' timeouts budget for them.

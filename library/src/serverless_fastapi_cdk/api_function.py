@@ -248,32 +248,8 @@ class ApiFunction(Construct):
             where="ApiFunction",
         )
         level = LogLevel(log_level)
-        python_version = python_version_of(runtime.name)
-        python = require_interpreter(python_version)
-        self.code_hash: str = _code_hash(package_dir, python_version, invalidation_mode)
-        code = lambda_.Code.from_asset(
-            str(package_dir),
-            asset_hash=self.code_hash,
-            asset_hash_type=AssetHashType.CUSTOM,
-            bundling=BundlingOptions(
-                image=runtime.bundling_image,
-                local=_PackageBundler(
-                    package_dir=package_dir, invalidation_mode=invalidation_mode, python=python
-                ),
-            ),
-        )
-
-        self.log_group: logs.LogGroup = logs.LogGroup(
-            self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy
-        )
-        self.role: iam.Role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Execution role: writes its own log group and X-Ray traces, plus explicit grants",
-        )
-        self.log_group.grant_write(self.role)
-
+        code = self._build_code(package_dir, runtime, invalidation_mode)
+        self._build_log_group_and_role(log_retention, log_removal_policy)
         self.function: lambda_.Function = lambda_.Function(
             self,
             "Function",
@@ -315,6 +291,33 @@ class ApiFunction(Construct):
             aws_services=called,
             environment_contents=environment_contents,
         )
+
+    def _build_code(
+        self, package_dir: Path, runtime: lambda_.Runtime, invalidation_mode: py_compile.PycInvalidationMode
+    ) -> lambda_.Code:
+        """The code asset: the package and the runtime half, compiled by the target Python version."""
+        python_version = python_version_of(runtime.name)
+        python = require_interpreter(python_version)
+        self.code_hash: str = _code_hash(package_dir, python_version, invalidation_mode)
+        bundler = _PackageBundler(package_dir=package_dir, invalidation_mode=invalidation_mode, python=python)
+        return lambda_.Code.from_asset(
+            str(package_dir),
+            asset_hash=self.code_hash,
+            asset_hash_type=AssetHashType.CUSTOM,
+            bundling=BundlingOptions(image=runtime.bundling_image, local=bundler),
+        )
+
+    def _build_log_group_and_role(self, retention: logs.RetentionDays, removal_policy: RemovalPolicy) -> None:
+        self.log_group: logs.LogGroup = logs.LogGroup(
+            self, "LogGroup", retention=retention, removal_policy=removal_policy
+        )
+        self.role: iam.Role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Execution role: writes its own log group and X-Ray traces, plus explicit grants",
+        )
+        self.log_group.grant_write(self.role)
 
     def _acknowledge_findings(
         self,

@@ -258,37 +258,8 @@ class ServiceHttpApi(Construct):
         self.authorizer: authorizers.HttpJwtAuthorizer = authorizers.HttpJwtAuthorizer(
             "JwtAuthorizer", jwt_issuer, jwt_audience=list(jwt_audience)
         )
-        preflight = (
-            apigw.CorsPreflightOptions(
-                allow_origins=list(cors_settings.allow_origins),
-                allow_methods=list(CORS_METHODS),
-                allow_headers=list(cors_settings.allow_headers),
-                expose_headers=list(cors_settings.expose_headers) or None,
-                max_age=Duration.seconds(cors_settings.max_age_seconds),
-            )
-            if cors_settings.enabled
-            else None
-        )
-        self.http_api: apigw.HttpApi = apigw.HttpApi(
-            self,
-            "HttpApi",
-            api_name=api_name,
-            create_default_stage=False,
-            default_authorizer=self.authorizer,
-            cors_preflight=preflight,
-        )
-        self.access_log_group: logs.LogGroup = logs.LogGroup(
-            self, "AccessLogs", retention=access_log_retention, removal_policy=access_log_removal_policy
-        )
-        acknowledge_log_group_encryption(self.access_log_group)
-        self.stage: apigw.HttpStage = apigw.HttpStage(
-            self,
-            "DefaultStage",
-            http_api=self.http_api,
-            stage_name="$default",
-            auto_deploy=True,
-            throttle=apigw.ThrottleSettings(rate_limit=throttle.rate_limit, burst_limit=throttle.burst_limit),
-            access_log_settings=_AccessLogSettings(self.access_log_group),
+        self._build_api_and_stage(
+            api_name, cors_settings, throttle, access_log_retention, access_log_removal_policy
         )
         self.integration: integrations.HttpLambdaIntegration = integrations.HttpLambdaIntegration(
             "LambdaIntegration", handler, payload_format_version=apigw.PayloadFormatVersion.VERSION_2_0
@@ -303,6 +274,48 @@ class ServiceHttpApi(Construct):
         for route_key in protected_routes:
             self._add_route(route_key, self.authorizer, route_scopes.get(route_key, ()))
         self._throttle_routes(route_throttles)
+
+    def _build_api_and_stage(
+        self,
+        api_name: str | None,
+        cors: CorsSettings,
+        throttle: ThrottleSettings,
+        retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        """The API (JWT by default, CORS preflights answered by API Gateway) and its logged ``$default``."""
+        preflight = (
+            apigw.CorsPreflightOptions(
+                allow_origins=list(cors.allow_origins),
+                allow_methods=list(CORS_METHODS),
+                allow_headers=list(cors.allow_headers),
+                expose_headers=list(cors.expose_headers) or None,
+                max_age=Duration.seconds(cors.max_age_seconds),
+            )
+            if cors.enabled
+            else None
+        )
+        self.http_api: apigw.HttpApi = apigw.HttpApi(
+            self,
+            "HttpApi",
+            api_name=api_name,
+            create_default_stage=False,
+            default_authorizer=self.authorizer,
+            cors_preflight=preflight,
+        )
+        self.access_log_group: logs.LogGroup = logs.LogGroup(
+            self, "AccessLogs", retention=retention, removal_policy=removal_policy
+        )
+        acknowledge_log_group_encryption(self.access_log_group)
+        self.stage: apigw.HttpStage = apigw.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=self.http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigw.ThrottleSettings(rate_limit=throttle.rate_limit, burst_limit=throttle.burst_limit),
+            access_log_settings=_AccessLogSettings(self.access_log_group),
+        )
 
     def _throttle_routes(self, route_throttles: Mapping[str, ThrottleSettings]) -> None:
         if not route_throttles:

@@ -146,56 +146,34 @@ class ServiceMonitoring(Construct):
         )
         self._alarm_name_prefix = alarm_name_prefix
 
-        require(
-            alarm_topic is None
-            or (alarm_topic_key is None and not (notifications.emails or notifications.https_urls)),
-            "ServiceMonitoring.alarm_topic",
-            "a shared topic brings its own key and subscriptions: give no alarm_topic_key or notifications",
-        )
         self.topic_key: kms.IKey | None = alarm_topic_key
         self.dead_letter_queue: sqs.Queue | None = None
         if alarm_topic is not None:
+            require(
+                alarm_topic_key is None and not (notifications.emails or notifications.https_urls),
+                "ServiceMonitoring.alarm_topic",
+                "a shared topic brings its own key and subscribers: give no alarm_topic_key or notifications",
+            )
             self.topic: sns.ITopic = alarm_topic
         else:
             self._build_topic(notifications, removal_policy)
 
-        self.alarms: list[cloudwatch.Alarm] = []
         throttles = table_throttled_requests(table, throttle_operations) if table is not None else None
-        if throttles is not None:
-            self.alarms.append(
-                self._alarm(
-                    "TableThrottledRequests",
-                    description="DynamoDB throttled requests of the table",
-                    metric=throttles,
-                    threshold=throttled_requests_threshold,
-                    evaluation_periods=THROTTLE_EVALUATION_PERIODS,
-                    datapoints_to_alarm=1,
-                )
-            )
         concurrency = function.metric("ConcurrentExecutions", statistic="Maximum", period=OPERATIONAL_PERIOD)
-        if reserved_concurrency is not None:
-            limit = max(1, math.ceil(reserved_concurrency * concurrency_alarm_ratio))
-            self.alarms.append(
-                self._alarm(
-                    "ConcurrencyNearReservedLimit",
-                    description=f"Lambda concurrent executions near the reserved {reserved_concurrency}",
-                    metric=concurrency,
-                    threshold=limit,
-                    evaluation_periods=3,
-                    datapoints_to_alarm=3,
-                )
-            )
-
+        self.alarms: list[cloudwatch.Alarm] = self._build_alarms(
+            throttles=throttles,
+            throttled_requests_threshold=throttled_requests_threshold,
+            concurrency=concurrency,
+            reserved_concurrency=reserved_concurrency,
+            concurrency_alarm_ratio=concurrency_alarm_ratio,
+        )
         self.notified_alarms: list[cloudwatch.Alarm] = [*notify_alarms, *self.alarms]
         action = cloudwatch_actions.SnsAction(self.topic)
         for alarm in self.notified_alarms:
             alarm.add_alarm_action(action)
 
         self.dashboard = cloudwatch.Dashboard(
-            self,
-            "Dashboard",
-            dashboard_name=dashboard_name,
-            default_interval=cdk.Duration.hours(3),
+            self, "Dashboard", dashboard_name=dashboard_name, default_interval=cdk.Duration.hours(3)
         )
         self._add_widgets(
             function=function,
@@ -205,6 +183,42 @@ class ServiceMonitoring(Construct):
             reserved_concurrency=reserved_concurrency,
             throttles=throttles,
         )
+
+    def _build_alarms(
+        self,
+        *,
+        throttles: cloudwatch.IMetric | None,
+        throttled_requests_threshold: int,
+        concurrency: cloudwatch.IMetric,
+        reserved_concurrency: int | None,
+        concurrency_alarm_ratio: float,
+    ) -> list[cloudwatch.Alarm]:
+        """Operational alarms: table throttling (with a table), concurrency (with reserved concurrency)."""
+        alarms = []
+        if throttles is not None:
+            alarms.append(
+                self._alarm(
+                    "TableThrottledRequests",
+                    description="DynamoDB throttled requests of the table",
+                    metric=throttles,
+                    threshold=throttled_requests_threshold,
+                    evaluation_periods=THROTTLE_EVALUATION_PERIODS,
+                    datapoints_to_alarm=1,
+                )
+            )
+        if reserved_concurrency is not None:
+            limit = max(1, math.ceil(reserved_concurrency * concurrency_alarm_ratio))
+            alarms.append(
+                self._alarm(
+                    "ConcurrencyNearReservedLimit",
+                    description=f"Lambda concurrent executions near the reserved {reserved_concurrency}",
+                    metric=concurrency,
+                    threshold=limit,
+                    evaluation_periods=3,
+                    datapoints_to_alarm=3,
+                )
+            )
+        return alarms
 
     def _alarm(
         self,

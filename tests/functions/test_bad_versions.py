@@ -41,6 +41,7 @@ from serverless_fastapi_cdk.canary_deployment import (
     ENV_TARGET_VERSION_ARN,
     SERVICE_CHECK_MODULE,
 )
+from serverless_fastapi_cdk.bundling import copy_runtime_half
 from serverless_fastapi_cdk.hooks import pre_traffic, probe
 from tests.support.apigw import FakeLambdaContext
 from tests.support.aws_emulator import REGION, Emulator, create_cursor_secret, create_items_table
@@ -143,6 +144,7 @@ def deploy(tmp_path: Path, layer: Path, backing: dict[str, str], aws_emulator: E
         code = tmp_path / variant
         code.mkdir()
         (code / "runtime").symlink_to(ROOT / "runtime")
+        copy_runtime_half(code)
         shutil.copy(VARIANTS / f"{variant}.py", code / "bad_version.py")
         spec = FunctionSpec(
             logical_id="Api",

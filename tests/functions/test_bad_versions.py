@@ -34,6 +34,7 @@ from botocore.response import StreamingBody
 from cdk_app import items_round_trip
 from cdk_app.config import ENVIRONMENTS
 from runtime import contract
+from serverless_fastapi_cdk.bundling import copy_runtime_half
 from serverless_fastapi_cdk.canary_deployment import (
     ENV_HEALTH_PATH,
     ENV_HEALTH_VERSION_FIELD,
@@ -41,7 +42,6 @@ from serverless_fastapi_cdk.canary_deployment import (
     ENV_TARGET_VERSION_ARN,
     SERVICE_CHECK_MODULE,
 )
-from serverless_fastapi_cdk.bundling import copy_runtime_half
 from serverless_fastapi_cdk.hooks import pre_traffic, probe
 from tests.support.apigw import FakeLambdaContext
 from tests.support.aws_emulator import REGION, Emulator, create_cursor_secret, create_items_table

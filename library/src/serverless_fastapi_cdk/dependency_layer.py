@@ -272,20 +272,14 @@ class DependencyLayer(Construct):
         super().__init__(scope, construct_id)
         python_version = python_version_of(runtime.name)
         python = require_interpreter(python_version)
-        if platform is LayerPlatform.HOST:
-            wheel_platform = None
-            platform_id = f"host:{sysconfig.get_platform()}"
-        else:
-            wheel_platform = _UV_PLATFORMS[architecture.name]
-            platform_id = wheel_platform
-
+        wheel_platform = None if platform is LayerPlatform.HOST else _UV_PLATFORMS[architecture.name]
         self.asset_hash: str = digest(
             [
                 BUNDLER_VERSION,
                 requirements_file.read_bytes(),
                 architecture.name,
                 python_version,
-                platform_id,
+                wheel_platform or f"host:{sysconfig.get_platform()}",
                 invalidation_mode.name,
                 "\n".join(exclude),
                 "*" if aws_sdk_services is None else ",".join(sorted(set(aws_sdk_services))),
@@ -301,15 +295,16 @@ class DependencyLayer(Construct):
             aws_sdk_services=aws_sdk_services,
             cache_entry=cache_dir / self.asset_hash if cache_dir is not None else None,
         )
+        code = lambda_.Code.from_asset(
+            str(requirements_file.parent),
+            asset_hash=self.asset_hash,
+            asset_hash_type=AssetHashType.CUSTOM,
+            bundling=BundlingOptions(image=runtime.bundling_image, local=bundler),
+        )
         self.layer: lambda_.LayerVersion = lambda_.LayerVersion(
             self,
             "Layer",
-            code=lambda_.Code.from_asset(
-                str(requirements_file.parent),
-                asset_hash=self.asset_hash,
-                asset_hash_type=AssetHashType.CUSTOM,
-                bundling=BundlingOptions(image=runtime.bundling_image, local=bundler),
-            ),
+            code=code,
             compatible_runtimes=[runtime],
             compatible_architectures=[architecture],
             description=description or f"Python {python_version} packages pinned in {requirements_file.name}",

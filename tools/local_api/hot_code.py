@@ -24,6 +24,9 @@ from pathlib import Path
 
 from serverless_fastapi_cdk.bundling import compile_tree, copy_package, copy_runtime_half, package_sources
 
+RUNTIME_HALF_PACKAGE = "serverless_fastapi_cdk"
+"""The folder a code asset holds beside the service's package: the library's runtime half."""
+
 _INVALIDATION_MODES = {
     0: py_compile.PycInvalidationMode.TIMESTAMP,
     1: py_compile.PycInvalidationMode.UNCHECKED_HASH,
@@ -66,10 +69,11 @@ def _bytecode_of(bundled: Path) -> Bytecode | None:
 def code_source(code_dir: Path, project_root: Path) -> CodeSource | None:
     """The package of ``project_root`` that ``code_dir`` was bundled from, if it is such an asset.
 
-    It is when the asset holds exactly one folder, containing only ``.py`` files and their
-    ``__pycache__``, named like a folder of the project.
+    It is when the asset holds exactly one folder besides the library's runtime half
+    (``serverless_fastapi_cdk/``, which :func:`rebuild` writes again), containing only ``.py`` files and
+    their ``__pycache__``, named like a folder of the project.
     """
-    entries = list(code_dir.iterdir()) if code_dir.is_dir() else []
+    entries = [e for e in code_dir.iterdir() if e.name != RUNTIME_HALF_PACKAGE] if code_dir.is_dir() else []
     if len(entries) != 1 or not entries[0].is_dir():
         return None
     (bundled,) = entries

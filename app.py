@@ -27,10 +27,10 @@ from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from cdk_app.accounts import SHARED_REASON_CONTEXT_KEY, check_account_separation
 from cdk_app.config import ENVIRONMENTS, SHARED_ACCOUNT_REASON, EnvironmentConfig, with_context
-from cdk_app.constructs.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, LayerPlatform
 from cdk_app.delivery import delivery_settings
 from cdk_app.stacks.stateless import ServiceSources
 from cdk_app.stage import DeliveryStage, ServiceStage
+from serverless_fastapi_cdk.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, LayerPlatform
 
 ROOT = Path(__file__).resolve().parent
 

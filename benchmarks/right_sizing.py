@@ -26,8 +26,8 @@ from benchmarks.measure import cold_path, warm_path
 from benchmarks.report import WARM_TARGET_CALL
 from benchmarks.runner import deploy, xray_sink
 from cdk_app.config import ENVIRONMENTS
-from cdk_app.constructs.canary_deployment import RollbackThresholds
 from runtime.repository import ItemRepository
+from serverless_fastapi_cdk.canary_deployment import RollbackThresholds
 from tests.support.apigw import http_api_event
 from tests.support.aws_emulator import (
     create_cursor_secret,

@@ -1,6 +1,6 @@
 """The items service as the constructs see it: each of its facts once, built from ``runtime/contract.py``.
 
-The constructs in ``cdk_app/constructs`` know no service; the stacks hand them these facts. Nothing here
+The constructs of ``serverless_fastapi_cdk`` know no service; the stacks hand them these facts. Nothing here
 differs between environments (that is ``config.py``).
 """
 
@@ -10,26 +10,18 @@ from pathlib import Path
 from types import MappingProxyType
 
 from cdk_app import items_round_trip
-from cdk_app.constructs.canary_deployment import ApplicationMetrics, DeploymentChecks
-from cdk_app.constructs.http_api import DEFAULT_PROTECTED_ROUTES, CorsSettings
 from runtime import contract
+from serverless_fastapi_cdk.canary_deployment import ApplicationMetrics, DeploymentChecks
+from serverless_fastapi_cdk.http_api import DEFAULT_PROTECTED_ROUTES, CorsSettings
 
 NAME = "items"
 """Prefix of the service's resource names (``items-<env>``)."""
 HANDLER = contract.HANDLER
 HEALTH_PATH = contract.HEALTH_PATH
 
-METRICS = ApplicationMetrics(
-    namespace="ItemsService",
-    service_name="items-api",
-    unhandled_errors=contract.METRIC_UNHANDLED_ERRORS,
-    server_errors=contract.METRIC_SERVER_ERRORS,
-    client_errors=contract.METRIC_CLIENT_ERRORS,
-    service_dimension=contract.METRIC_SERVICE_DIMENSION,
-    version_dimension=contract.METRIC_VERSION_DIMENSION,
-)
-"""``POWERTOOLS_METRICS_NAMESPACE`` and ``POWERTOOLS_SERVICE_NAME`` of the function, and the runtime's
-metrics the rollback alarms watch."""
+METRICS = ApplicationMetrics(namespace="ItemsService", service_name="items-api")
+"""``POWERTOOLS_METRICS_NAMESPACE`` and ``POWERTOOLS_SERVICE_NAME`` of the function; the metrics the rollback
+alarms watch are the library's runtime half's, which the runtime imports (``runtime/observability.py``)."""
 
 TABLE_OPERATIONS = ("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem")
 """Every DynamoDB operation the runtime performs on the table: its repository and Powertools' idempotency

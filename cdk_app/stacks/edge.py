@@ -7,7 +7,7 @@ from constructs import Construct
 
 from cdk_app import service
 from cdk_app.config import EnvironmentConfig
-from cdk_app.constructs.edge_protection import EdgeProtection, origin_domain_name
+from serverless_fastapi_cdk.edge_protection import EdgeProtection, origin_domain_name
 
 EDGE_REGION = "us-east-1"
 """Where CloudFront's web ACLs (scope CLOUDFRONT) and viewer certificates must be."""

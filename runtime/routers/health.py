@@ -11,6 +11,7 @@ from runtime.dependencies import app_settings
 from runtime.operations import HEALTH_TAG
 from runtime.schemas.health import Health
 from runtime.settings import Settings
+from serverless_fastapi_cdk.runtime import health_body
 
 router = APIRouter(tags=[HEALTH_TAG])
 
@@ -19,4 +20,4 @@ router = APIRouter(tags=[HEALTH_TAG])
 def get_health(settings: Annotated[Settings, Depends(app_settings)], response: Response) -> Health:
     """Answers 200 while the function runs, with the versions serving it; it calls no dependency."""
     response.headers["Cache-Control"] = "no-store"
-    return Health(status="ok", function_version=settings.function_version, app_version=settings.app_version)
+    return Health(**health_body(function_version=settings.function_version, app_version=settings.app_version))

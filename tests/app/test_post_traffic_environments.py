@@ -14,9 +14,9 @@ import pytest
 from aws_cdk import Duration
 
 from cdk_app.config import ENVIRONMENTS
-from cdk_app.constructs.user_pool import MachineClientSettings
-from cdk_app.functions.deployment_hooks import hook_common, post_traffic
 from cdk_app.stacks.stateful import DEPLOYMENT_CHECK_RESOURCE_SERVER, DEPLOYMENT_CHECK_SCOPE
+from serverless_fastapi_cdk.hooks import hook_common, post_traffic
+from serverless_fastapi_cdk.user_pool import MachineClientSettings
 from tests.app.test_canary_environments import of_type, stateless
 from tests.support.cdk_synthesis import SynthesizedApp, logical_id
 

@@ -11,13 +11,14 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 from constructs import Construct
 
-from cdk_app.constructs.canary_deployment import (
+from serverless_fastapi_cdk.canary_deployment import (
     ENV_HEALTH_PATH,
     ENV_HEALTH_VERSION_FIELD,
     ENV_TARGET_TIMEOUT_SECONDS,
     ENV_TARGET_VERSION_ARN,
 )
-from cdk_app.scanner_acknowledgements import (
+from serverless_fastapi_cdk.hooks.hook_common import MACHINE_CLIENT_VARIABLES
+from serverless_fastapi_cdk.scanner_acknowledgements import (
     acknowledge_cfn_lint,
     acknowledge_checkov,
     acknowledge_function_baseline,
@@ -143,6 +144,10 @@ def _function(template: dict[str, Any], logical_id_prefix: str) -> dict[str, Any
     return function
 
 
+IAM_SERVICE_NAMES = {"cognito-idp": "cognito"}
+"""IAM's prefix -> the service's name in a reason, where they differ."""
+
+
 def _services_named(reasons: dict[str, str]) -> set[str]:
     named = reasons["CKV_AWS_117"].split("(", 1)[1].split(")", 1)[0].split(", ")
     return {service.lower().replace(" ", "").replace("-", "") for service in named}
@@ -152,22 +157,24 @@ def _services_named(reasons: dict[str, str]) -> set[str]:
 def test_the_pre_traffic_hooks_acknowledgements_are_true_of_the_hook(
     synthesized_app: SynthesizedApp, environment: str
 ) -> None:
-    """The reasons name the services the hook's role may call and the one variable it has."""
+    """The reasons name the services the hook's role may call and the variables it has: the version it
+    tests, its health route and, to get a token, the machine client's (no secret)."""
     template = synthesized_app.template_json(environment, "Stateless")
     hook = _function(template, "CanaryPreTrafficHook")
     reasons = checkov_reasons(hook["Metadata"])
+    granted = _services_granted(template, "CanaryPreTrafficHookRoleDefaultPolicy") - {"logs"}
 
-    assert _services_named(reasons) == _services_granted(
-        template, "CanaryPreTrafficHookRoleDefaultPolicy"
-    ) - {"logs"}
+    assert _services_named(reasons) == {IAM_SERVICE_NAMES.get(service, service) for service in granted}
+    machine_client = set(MACHINE_CLIENT_VARIABLES) if "cognito-idp" in granted else set()
     assert set(hook["Properties"]["Environment"]["Variables"]) == {
         ENV_TARGET_VERSION_ARN,
         ENV_TARGET_TIMEOUT_SECONDS,
         ENV_HEALTH_PATH,
         ENV_HEALTH_VERSION_FIELD,
+        *machine_client,
     }
-    assert "ARN and timeout of the function version it tests and its health route" in reasons["CKV_AWS_173"]
-    assert "Secrets Manager" not in reasons["CKV_AWS_173"]
+    assert "ARN and timeout of the function version it tests, its health route" in reasons["CKV_AWS_173"]
+    assert "no secret" in reasons["CKV_AWS_173"]
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

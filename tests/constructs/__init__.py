@@ -1,2 +1,2 @@
-"""Tests of `cdk_app/constructs/`: one module per construct (`test_<construct>.py`), its assets and
-bytecode, the wheel, reuse around other services (`fixtures/`)."""
+"""Tests of the library's constructs as this project uses them: assets and bytecode, alarms, the API, the
+props tables (the library's own tests, the wheel and reuse around other services are in `library/tests/`)."""

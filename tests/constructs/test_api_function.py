@@ -11,6 +11,7 @@ import pytest
 
 import app as cdk_entry
 from runtime import contract
+from runtime.token_verifier import ENV_CLIENT_IDS, ENV_ISSUER
 from tests.support.cdk_synthesis import SynthesizedApp, logical_id, resources_of_type
 from tools.stack_diff.security import policy_statements
 
@@ -78,7 +79,15 @@ def test_function_environment_is_exactly_the_runtime_contract(synthesized_app, e
     )
     table_name = variables.pop(contract.ENV_TABLE_NAME)
     secret = variables.pop(contract.ENV_CURSOR_SECRET_NAME)
+    issuer, client_ids = variables.pop(ENV_ISSUER), variables.pop(ENV_CLIENT_IDS)
+    template = synthesized_app.template_json(environment, "Stateless")
+    (authorizer,) = [
+        resource["Properties"]["JwtConfiguration"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::ApiGatewayV2::Authorizer"
+    ]
 
+    assert (issuer, client_ids) == (authorizer["Issuer"], {"Fn::Join": [",", authorizer["Audience"]]})
     assert variables == {
         contract.ENV_ENABLE_DOCS: DOCS_ENABLED[environment],
         contract.ENV_APP_VERSION: cdk_entry.project_version(),

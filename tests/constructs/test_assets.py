@@ -15,8 +15,8 @@ from aws_cdk import aws_lambda as lambda_
 
 from benchmarks.artifacts import modules_without_usable_bytecode, python_sources
 from benchmarks.runner import package
-from cdk_app.bundling import BundlingError, require_interpreter
-from cdk_app.constructs.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, DependencyLayer, LayerPlatform
+from serverless_fastapi_cdk.bundling import BundlingError, require_interpreter
+from serverless_fastapi_cdk.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, DependencyLayer, LayerPlatform
 from tests.app.test_snapshots import normalise
 from tests.support.cdk_synthesis import (
     ENVIRONMENTS,
@@ -108,7 +108,14 @@ def test_no_deployed_module_would_be_compiled_at_a_cold_start(deployed: dict[str
     layer, code = deployed["layer"], deployed["code"]
 
     assert len(python_sources(layer)) > 100
-    assert len(python_sources(code)) == len(python_sources(ROOT / "runtime"))
+    runtime_half = code / "serverless_fastapi_cdk"
+    assert len(python_sources(code)) == len(python_sources(ROOT / "runtime")) + len(
+        python_sources(runtime_half)
+    )
+    assert sorted(p.relative_to(code).as_posix() for p in python_sources(runtime_half)) == [
+        "serverless_fastapi_cdk/__init__.py",
+        "serverless_fastapi_cdk/runtime/__init__.py",
+    ]
     assert modules_without_usable_bytecode(layer) == []
     assert modules_without_usable_bytecode(code) == []
 
@@ -120,11 +127,12 @@ def test_layer_bytecode_is_unchecked_hash_and_names_the_deployed_paths(layer_dir
     assert code.co_filename == "/opt/python/fastapi/__init__.py"
 
 
-def test_function_code_is_the_runtime_package_only_with_bytecode(code_dir: Path):
-    sources = sorted(path.relative_to(ROOT) for path in (ROOT / "runtime").rglob("*.py"))
+def test_function_code_is_the_runtime_package_and_the_librarys_runtime_half_with_bytecode(code_dir: Path):
+    half = [Path("serverless_fastapi_cdk/__init__.py"), Path("serverless_fastapi_cdk/runtime/__init__.py")]
+    sources = sorted([*(path.relative_to(ROOT) for path in (ROOT / "runtime").rglob("*.py")), *half])
     shipped = sorted(path.relative_to(code_dir) for path in code_dir.rglob("*") if path.is_file())
 
-    assert sorted(entry.name for entry in code_dir.iterdir()) == ["runtime"]
+    assert sorted(entry.name for entry in code_dir.iterdir()) == ["runtime", "serverless_fastapi_cdk"]
     assert [path for path in shipped if path.suffix != ".pyc"] == sources
     assert {compiled(code_dir / source) for source in sources} == {
         code_dir / path for path in shipped if path.suffix == ".pyc"
@@ -163,11 +171,12 @@ def test_layer_hash_depends_on_requirement_content_architecture_and_platform_not
     assert layer_hash(pins, platform=LayerPlatform.HOST) != base
 
 
-def test_bytecode_must_be_compiled_by_the_target_python_version():
+def test_bytecode_for_a_python_not_installed_fails_synth_saying_what_to_install():
+    """No Python 3.14 on this machine: synth says so instead of shipping sources Lambda would compile."""
     with pytest.raises(
-        BundlingError, match=r"Python 3\.12 must be compiled by Python 3\.12, but synth runs on"
+        BundlingError, match=r"Python 3\.14 must be compiled by Python 3\.14.*uv python install 3\.14"
     ):
-        require_interpreter("3.12")
+        require_interpreter("3.14")
 
 
 def test_a_package_without_a_matching_wheel_fails_synth_naming_it(tmp_path: Path):

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from cdk_app.constructs.cold_starts import UnitPrices
-from cdk_app.constructs.props import PropsError
+from serverless_fastapi_cdk.cold_starts import UnitPrices
+from serverless_fastapi_cdk.props import PropsError
 from tests.support.cdk_synthesis import resources_of_type
 
 

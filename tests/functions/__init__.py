@@ -1,2 +1,2 @@
-"""Tests of `cdk_app/functions/`: the deployment hook functions, and the catalogue of bad versions they
-must stop (`bad_versions/`)."""
+"""Tests of the library's deployment hooks (`serverless_fastapi_cdk.hooks`) against this service, and the
+catalogue of bad versions they must stop (`bad_versions/`)."""

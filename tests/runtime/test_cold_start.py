@@ -21,6 +21,7 @@ import pytest
 from runtime import aws
 from tests.runtime.lambda_process import ROOT, lambda_tracing_environment, process_environment
 from tests.support.apigw import LambdaApi
+from tests.support.token_issuer import issuer_environment
 
 DEFERRED_MODULES = (
     "boto3",
@@ -30,22 +31,41 @@ DEFERRED_MODULES = (
 
 COLD_START_PROBE = textwrap.dedent(
     """
-    import json, socket, sys
+    import json, os, socket, sys, urllib.parse
 
     SENDING = ("connect", "connect_ex", "send", "sendall", "sendto")
     saved = {name: getattr(socket.socket, name) for name in SENDING}
     saved_module = socket.create_connection, socket.getaddrinfo
+    issuer = urllib.parse.urlsplit(os.environ["JWT_ISSUER"])
+    issuer_address = (issuer.hostname, issuer.port)
+    refused = []
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("network access at import")
+    def target_of(args):
+        address = next((arg for arg in args if isinstance(arg, tuple)), None)
+        if address is not None:
+            return tuple(address[:2])
+        if isinstance(args[0], socket.socket):
+            return tuple(args[0].getpeername()[:2])
+        return tuple(args[:2])
+
+    def guarded(name, original):
+        def call(*args, **kwargs):
+            target = target_of(args)
+            if target != issuer_address:
+                refused.append(f"{name}{target!r}")
+                raise OSError("network access at import")
+            return original(*args, **kwargs)
+        return call
 
     for name in SENDING:
-        setattr(socket.socket, name, refuse)
-    socket.create_connection = socket.getaddrinfo = refuse
+        setattr(socket.socket, name, guarded(name, saved[name]))
+    socket.create_connection = guarded("create_connection", saved_module[0])
+    socket.getaddrinfo = guarded("getaddrinfo", saved_module[1])
     import runtime.handler
     from runtime import aws
 
     facts = {
+        "refused": refused,
         "loaded": sorted(name for name in sys.argv[2:] if name in sys.modules),
         "clients": [name for name, value in vars(aws._cache).items() if value is not None],
     }
@@ -65,8 +85,9 @@ COLD_START_PROBE = textwrap.dedent(
     print(json.dumps(facts))
     """
 )
-"""One interpreter per environment gathers what the handler's import does (no connection, the modules it
-leaves out, the clients it makes) and, where it can reach moto, what its first request imports."""
+"""One interpreter per environment gathers what the handler's import does (no connection but the one INIT
+opens on purpose, the issuer's JWKS download; the modules it leaves out, the clients it makes) and, where
+it can reach moto, what its first request imports."""
 
 
 STATIC_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
@@ -83,7 +104,7 @@ STATIC_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION
 )
 @functools.cache
 def cold_start_facts(in_lambda: bool, container_credentials: bool) -> dict[str, Any]:
-    environ = process_environment(PYTHONDONTWRITEBYTECODE="1")
+    environ = process_environment(PYTHONDONTWRITEBYTECODE="1", **issuer_environment())
     if in_lambda:
         environ.update(lambda_tracing_environment(daemon_port=2000))
     if container_credentials:
@@ -120,7 +141,7 @@ def test_importing_the_handler_opens_no_connection_loads_no_boto3_idempotency_or
 ) -> None:
     facts = cold_start_facts(in_lambda, container_credentials)
 
-    assert (facts["loaded"], facts["clients"]) == ([], made)
+    assert (facts["refused"], facts["loaded"], facts["clients"]) == ([], [], made)
 
 
 def test_one_client_serves_every_invocation_until_reset(alice: LambdaApi, fresh_aws: None) -> None:

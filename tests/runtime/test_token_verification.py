@@ -241,7 +241,7 @@ def rsa_1024_jwk() -> dict[str, str]:
 
 def test_the_construct_names_the_variables_the_verifier_reads() -> None:
     """The pattern sets the function's issuer and clients under the names the runtime half reads."""
-    from cdk_app.constructs.python_api_service import CLIENT_IDS_VARIABLE, ISSUER_VARIABLE
     from runtime.token_verifier import ENV_CLIENT_IDS, ENV_ISSUER
+    from serverless_fastapi_cdk.python_api_service import CLIENT_IDS_VARIABLE, ISSUER_VARIABLE
 
     assert (ISSUER_VARIABLE, CLIENT_IDS_VARIABLE) == (ENV_ISSUER, ENV_CLIENT_IDS)

@@ -17,13 +17,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from cdk_app.functions.deployment_hooks.hook_common import (
+from runtime.token_verifier import ENV_CLIENT_IDS, ENV_ISSUER
+from serverless_fastapi_cdk.hooks.hook_common import (
     ENV_CLIENT_ID,
     ENV_SCOPE,
     ENV_TOKEN_URL,
     ENV_USER_POOL_ID,
 )
-from runtime.token_verifier import ENV_CLIENT_IDS, ENV_ISSUER
 from tools.local_api.issuer import OAUTH_TOKEN_PATH, LocalIssuer, load_or_create_key
 
 CLIENT_ID = "4k1example0client0id0abcde"

@@ -352,7 +352,7 @@ GUARDED_PATHS = (
     "tools/stack_diff/engine.py",
     "tools/stack_diff/security.py",
     "tools/ci/pr_comment.py",
-    "cdk_app/constructs/github_deploy_roles.py",
+    "library/src/serverless_fastapi_cdk/github_deploy_roles.py",
 )
 """What decides whether a change is dangerous, how it is built and who may deploy: a pull request may not
 change these without a code owner's review."""

@@ -5,7 +5,8 @@ package's ``.py`` files under ``<package name>/`` and their bytecode, compiled b
 with hash-based invalidation and the deployed location (``/var/task``) recorded as the source path.
 :func:`code_source` recognises such an asset and finds the package it came from; :func:`rebuild`
 makes the same asset again from the current sources, with the same bundling steps
-(:mod:`cdk_app.bundling`) and the bytecode settings read back from the synthesized asset, so the new
+(:mod:`serverless_fastapi_cdk.bundling`) and the bytecode settings read back from the synthesized asset,
+so the new
 execution environments load what a deployment would: nothing but the package's ``.py`` files, and
 bytecode that Python does not re-validate.
 
@@ -21,7 +22,10 @@ import py_compile
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdk_app.bundling import compile_tree, copy_package, package_sources
+from serverless_fastapi_cdk.bundling import compile_tree, copy_package, copy_runtime_half, package_sources
+
+RUNTIME_HALF_PACKAGE = "serverless_fastapi_cdk"
+"""The folder a code asset holds beside the service's package: the library's runtime half."""
 
 _INVALIDATION_MODES = {
     0: py_compile.PycInvalidationMode.TIMESTAMP,
@@ -65,10 +69,11 @@ def _bytecode_of(bundled: Path) -> Bytecode | None:
 def code_source(code_dir: Path, project_root: Path) -> CodeSource | None:
     """The package of ``project_root`` that ``code_dir`` was bundled from, if it is such an asset.
 
-    It is when the asset holds exactly one folder, containing only ``.py`` files and their
-    ``__pycache__``, named like a folder of the project.
+    It is when the asset holds exactly one folder besides the library's runtime half
+    (``serverless_fastapi_cdk/``, which :func:`rebuild` writes again), containing only ``.py`` files and
+    their ``__pycache__``, named like a folder of the project.
     """
-    entries = list(code_dir.iterdir()) if code_dir.is_dir() else []
+    entries = [e for e in code_dir.iterdir() if e.name != RUNTIME_HALF_PACKAGE] if code_dir.is_dir() else []
     if len(entries) != 1 or not entries[0].is_dir():
         return None
     (bundled,) = entries
@@ -103,6 +108,7 @@ def rebuild(source: CodeSource, destination: Path) -> list[str]:
     """
     destination.mkdir(parents=True)
     copy_package(source.package_dir, destination)
+    copy_runtime_half(destination)
     errors = syntax_errors(destination / source.package_dir.name)
     if source.bytecode is not None and not errors:
         compile_tree(

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 LAYER_PLATFORM_CONTEXT = "layer_platform=host"
-"""The CDK context that selects host-platform wheels (cdk_app/constructs/dependency_layer.py)."""
+"""The CDK context that selects host-platform wheels (``serverless_fastapi_cdk.dependency_layer``)."""
 
 
 class PrerequisiteError(RuntimeError):

@@ -69,7 +69,7 @@ def without_deployment_check_audience(app: LocalApp) -> LocalApp:
         else route
         for route in app.api.routes
     )
-    return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+    return app.with_api(dataclasses.replace(app.api, routes=routes))
 
 
 def with_old_catch_all(app: LocalApp) -> LocalApp:
@@ -77,7 +77,7 @@ def with_old_catch_all(app: LocalApp) -> LocalApp:
     protected = [route for route in app.api.routes if route.route_key.endswith(" /{proxy+}")]
     catch_all = dataclasses.replace(protected[0], route_key="ANY /{proxy+}")
     routes = (*(route for route in app.api.routes if route not in protected), catch_all)
-    return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+    return app.with_api(dataclasses.replace(app.api, routes=routes))
 
 
 @dataclasses.dataclass
@@ -191,7 +191,7 @@ def with_another_origin(app: LocalApp) -> LocalApp:
     """CORS configured for some other site: the answers to dev's origin lack its header."""
     assert app.api.cors is not None
     cors = dataclasses.replace(app.api.cors, allow_origins=("https://elsewhere.example.com",))
-    return dataclasses.replace(app, api=dataclasses.replace(app.api, cors=cors))
+    return app.with_api(dataclasses.replace(app.api, cors=cors))
 
 
 healthy_stage = serve(as_synthesized)

@@ -47,12 +47,12 @@ FIGURES_FILE = ROOT / "build" / "reliability" / "figures.json"
 
 def _replace_functions(app: LocalApp, change: Callable[[FunctionSpec], FunctionSpec]) -> LocalApp:
     routes = tuple(dataclasses.replace(route, function=change(route.function)) for route in app.api.routes)
-    return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+    return app.with_api(dataclasses.replace(app.api, routes=routes))
 
 
 def with_headroom(app: LocalApp) -> LocalApp:
     """The stage without its throttles (stage and routes), :data:`ENVIRONMENTS` environments allowed."""
-    app = dataclasses.replace(app, api=dataclasses.replace(app.api, throttle=None, route_throttles={}))
+    app = app.with_api(dataclasses.replace(app.api, throttle=None, route_throttles={}))
     return _replace_functions(
         app, lambda function: dataclasses.replace(function, reserved_concurrency=ENVIRONMENTS)
     )
@@ -160,7 +160,7 @@ def fault_api(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
 
         (function,) = app.functions()
         wrapped = wrap(function)
-        app = dataclasses.replace(app, api=dataclasses.replace(app.api, throttle=None, route_throttles={}))
+        app = app.with_api(dataclasses.replace(app.api, throttle=None, route_throttles={}))
         return _replace_functions(app, lambda _: wrapped)
 
     with running_api(dev_assembly_dir, tmp_path_factory.mktemp("fault-state"), with_fault_injection) as api:

@@ -79,7 +79,7 @@ def test_with_the_old_any_route_the_browser_refuses_the_call(dev_assembly_dir: P
         protected = [route for route in app.api.routes if route.route_key.endswith(" /{proxy+}")]
         catch_all = dataclasses.replace(protected[0], route_key="ANY /{proxy+}")
         routes = (*(route for route in app.api.routes if route not in protected), catch_all)
-        return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+        return app.with_api(dataclasses.replace(app.api, routes=routes))
 
     with running_api(dev_assembly_dir, tmp_path / "state", old_routes) as api:
         result = browser_result(api, "browser-user", tmp_path / "profile")

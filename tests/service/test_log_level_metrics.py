@@ -67,7 +67,7 @@ def api_at_level(
             reserved_concurrency=1,
         )
         routes = tuple(dataclasses.replace(route, function=leveled) for route in app.api.routes)
-        return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+        return app.with_api(dataclasses.replace(app.api, routes=routes))
 
     with running_api(dev_assembly_dir, tmp_path / "state", at_level) as api:
         yield LeveledApi(api=api, plan=plan)

@@ -4,13 +4,14 @@ Reading happens in two steps because some physical ids exist only once the local
 (a secret's ARN ends in a random suffix chosen when it is created):
 
 1. :meth:`StageAssembly.backing_resources` lists the tables and secrets to create in moto;
-2. :meth:`StageAssembly.local_app` reads the HTTP API, its routes, authorizers and functions, with
+2. :meth:`StageAssembly.local_app` reads the HTTP APIs, their routes, authorizers and functions, with
    every reference resolved against the resources created in step 1.
+
+A stage is a CDK ``Stage`` of the app, or, with the stage name ``""``, the stacks at the top of the app.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +21,6 @@ from typing import Any
 from tools.local_api.intrinsics import (
     Physical,
     Resolver,
-    StackTemplate,
     TemplateError,
     default_physical,
 )
@@ -35,6 +35,7 @@ from tools.local_api.model import (
     TableSpec,
     ThrottleSpec,
 )
+from tools.toolkit.cloud_assembly import CloudAssembly, StackTemplate
 
 LOCAL_ACCOUNT = "123456789012"
 """moto's default account: every local ARN names it."""
@@ -67,66 +68,24 @@ class _Located:
 
 
 class StageAssembly:
-    """The stacks, templates and file assets of one stage (``assembly-<stage>/``) of a cloud assembly."""
+    """The stacks, templates and file assets of one stage of a cloud assembly."""
 
     def __init__(self, outdir: Path, stage: str) -> None:
+        """``stage`` is a stage's display name, or ``""`` for the stacks at the top of the app."""
         self.outdir = outdir
         self.stage = stage
-        self.directory = self._stage_directory(outdir, stage)
-        manifest = self._read_json(self.directory / "manifest.json")
-        self.stacks: list[StackTemplate] = []
-        self._assets: dict[str, Path] = {}
-        region = None
-        for artifact_id, artifact in sorted(manifest.get("artifacts", {}).items()):
-            properties = artifact.get("properties", {})
-            if artifact.get("type") == "aws:cloudformation:stack":
-                template = self._read_json(self.directory / properties["templateFile"])
-                stack_name = properties.get("stackName", artifact_id)
-                self.stacks.append(
-                    StackTemplate(artifact_id=artifact_id, stack_name=stack_name, template=template)
-                )
-                region = region or self._region_of(artifact.get("environment", ""))
-            elif artifact.get("type") == "cdk:asset-manifest":
-                self._read_assets(self.directory / properties["file"])
-        if not self.stacks:
-            raise TemplateError(f"{self.directory} holds no stack")
-        self.region = region or DEFAULT_REGION
+        assembly = CloudAssembly(outdir)
+        self.stacks: list[StackTemplate] = assembly.stage_stacks(stage)
+        self.directory = assembly.stage_directory(stage)
+        self._assets = assembly.file_assets(stage)
+        self.region = next((stack.region for stack in self.stacks if stack.region), DEFAULT_REGION)
         self.account = LOCAL_ACCOUNT
         self._created: dict[tuple[str, str], Physical] = {}
 
-    @staticmethod
-    def _read_json(path: Path) -> dict[str, Any]:
-        try:
-            data: dict[str, Any] = json.loads(path.read_text())
-        except FileNotFoundError as missing:
-            raise TemplateError(f"{path} is missing: synthesize the app first") from missing
-        return data
-
-    @classmethod
-    def _stage_directory(cls, outdir: Path, stage: str) -> Path:
-        manifest = cls._read_json(outdir / "manifest.json")
-        names = []
-        for artifact in manifest.get("artifacts", {}).values():
-            if artifact.get("type") != "cdk:cloud-assembly":
-                continue
-            properties = artifact.get("properties", {})
-            names.append(properties.get("displayName"))
-            if properties.get("displayName") == stage:
-                return outdir / str(properties["directoryName"])
-        raise TemplateError(f"{outdir} has no stage {stage!r} (stages: {', '.join(sorted(map(str, names)))})")
-
-    @staticmethod
-    def _region_of(environment: str) -> str | None:
-        region = environment.rsplit("/", 1)[-1]
-        return None if not region or region.startswith("unknown-") else region
-
-    def _read_assets(self, path: Path) -> None:
-        for asset in self._read_json(path).get("files", {}).values():
-            source = asset.get("source", {})
-            if "path" not in source:
-                continue
-            for destination in asset.get("destinations", {}).values():
-                self._assets[destination["objectKey"]] = (path.parent / source["path"]).resolve()
+    @property
+    def label(self) -> str:
+        """How messages name the stage."""
+        return f"stage {self.stage!r}" if self.stage else "the app's stacks"
 
     def _asset_directory(self, location: Mapping[str, Any], where: str, resolver: Resolver) -> Path:
         key = resolver.resolve_str(location.get("S3Key"), where=f"{where}.S3Key")
@@ -159,14 +118,14 @@ class StageAssembly:
                 export = output.get("Export", {}).get("Name")
                 if export is not None and resolver.resolve(export, where=output_id) == name:
                     return resolver.resolve(output["Value"], where=f"{stack.stack_name}/{output_id}")
-        raise TemplateError(f"no stack of stage {self.stage!r} exports {name!r}")
+        raise TemplateError(f"no stack of {self.label} exports {name!r}")
 
     def output(self, stack_name: str, output_name: str) -> Any:
         for stack in self.stacks:
             output = stack.template.get("Outputs", {}).get(output_name)
             if stack.stack_name == stack_name and output is not None:
                 return self.resolver(stack).resolve(output["Value"], where=f"{stack_name}/{output_name}")
-        raise TemplateError(f"stack {stack_name!r} of stage {self.stage!r} has no output {output_name!r}")
+        raise TemplateError(f"stack {stack_name!r} of {self.label} has no output {output_name!r}")
 
     def _physical(self, stack: StackTemplate, logical_id: str) -> Physical:
         created = self._created.get((stack.artifact_id, logical_id))
@@ -196,11 +155,9 @@ class StageAssembly:
                     stack, logical_id, located.resource, region=self.region, account=self.account
                 )
 
-    def record_created(self, logical_id: str, physical: Physical) -> None:
-        """Use the values of a resource the emulator really created (found by logical id in any stack)."""
-        for stack in self.stacks:
-            if logical_id in stack.resources:
-                self._created[(stack.artifact_id, logical_id)] = physical
+    def record_created(self, stack_id: str, logical_id: str, physical: Physical) -> None:
+        """Use the values of a resource the emulator really created (stack artifact id, logical id)."""
+        self._created[(stack_id, logical_id)] = physical
 
     @staticmethod
     def _table_name(located: _Located, resolver: Resolver) -> str:
@@ -218,6 +175,7 @@ class StageAssembly:
             ttl = properties.get("TimeToLiveSpecification", {})
             tables.append(
                 TableSpec(
+                    stack_id=located.stack.artifact_id,
                     logical_id=located.logical_id,
                     name=self._table_name(located, resolver),
                     key_schema=properties["KeySchema"],
@@ -233,6 +191,7 @@ class StageAssembly:
             properties = resolver.resolve(dict(located.properties), where=located.where)
             secrets.append(
                 SecretSpec(
+                    stack_id=located.stack.artifact_id,
                     logical_id=located.logical_id,
                     name=properties.get("Name", f"{located.logical_id}-local"),
                     secret_string=properties.get("SecretString"),
@@ -242,24 +201,24 @@ class StageAssembly:
         return tuple(tables), tuple(secrets)
 
     def local_app(self) -> LocalApp:
-        """The HTTP API of the stage with its routes, authorizers and functions, references resolved."""
+        """The HTTP APIs of the stage with their routes, authorizers and functions, references resolved."""
         tables, secrets = self.backing_resources()
+        apis = self._find("AWS::ApiGatewayV2::Api")
+        if not apis:
+            raise TemplateError(
+                f"{self.label} defines no HTTP API (AWS::ApiGatewayV2::Api): nothing to serve"
+            )
+        functions: dict[str, FunctionSpec] = {}
         return LocalApp(
             stage=self.stage,
             region=self.region,
             account=self.account,
-            api=self._api(),
+            apis=tuple(self._api(api, functions) for api in apis),
             tables=tables,
             secrets=secrets,
         )
 
-    def _api(self) -> ApiSpec:
-        apis = self._find("AWS::ApiGatewayV2::Api")
-        if len(apis) != 1:
-            raise TemplateError(
-                f"stage {self.stage!r} must define exactly one HTTP API, it defines {len(apis)}"
-            )
-        (api,) = apis
+    def _api(self, api: _Located, functions: dict[str, FunctionSpec]) -> ApiSpec:
         resolver = self.resolver(api.stack)
         api_id = self._physical(api.stack, api.logical_id).ref
         if api.properties.get("ProtocolType") != "HTTP":
@@ -272,11 +231,14 @@ class StageAssembly:
             for route_key, settings in route_settings.items()
             if (throttle := self._throttle(settings)) is not None
         }
+        name = resolver.resolve(api.properties.get("Name"), where=f"{api.where}.Name")
         return ApiSpec(
             logical_id=api.logical_id,
+            name=name if isinstance(name, str) and name else api.logical_id,
+            stack_name=api.stack.stack_name,
             api_id=api_id,
             stage_name=stage_properties.get("StageName", "$default"),
-            routes=self._routes(api_id),
+            routes=self._routes(api_id, functions),
             cors=self._cors(resolver.resolve(api.properties.get("CorsConfiguration"), where=api.where)),
             throttle=self._throttle(stage_properties.get("DefaultRouteSettings", {})),
             route_throttles=route_throttles,
@@ -316,7 +278,7 @@ class StageAssembly:
             max_age_seconds=config.get("MaxAge"),
         )
 
-    def _routes(self, api_id: str) -> tuple[RouteSpec, ...]:
+    def _routes(self, api_id: str, functions: dict[str, FunctionSpec]) -> tuple[RouteSpec, ...]:
         integrations = {
             self._physical(located.stack, located.logical_id).ref: located
             for located in self._find("AWS::ApiGatewayV2::Integration")
@@ -327,7 +289,6 @@ class StageAssembly:
             for located in self._find("AWS::ApiGatewayV2::Authorizer")
             if self._belongs_to(located, api_id)
         }
-        functions: dict[str, FunctionSpec] = {}
         routes = []
         for located in self._find("AWS::ApiGatewayV2::Route"):
             if not self._belongs_to(located, api_id):
@@ -396,7 +357,7 @@ class StageAssembly:
         for located in self._find("AWS::Lambda::Function"):
             if self._physical(located.stack, located.logical_id).ref == name:
                 return self._function_spec(located, qualifier, match.group(0))
-        raise TemplateError(f"{where}: function {name!r} is not defined in stage {self.stage!r}")
+        raise TemplateError(f"{where}: function {name!r} is not defined in {self.label}")
 
     def _version_of(self, stack: StackTemplate, function_name: str, qualifier: str | None) -> str:
         if qualifier is None or qualifier == "$LATEST":
@@ -442,6 +403,7 @@ class StageAssembly:
         )
         reserved = properties.get("ReservedConcurrentExecutions")
         return FunctionSpec(
+            stack_name=located.stack.stack_name,
             logical_id=located.logical_id,
             name=name,
             version=self._version_of(located.stack, name, qualifier),

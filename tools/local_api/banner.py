@@ -1,4 +1,4 @@
-"""What ``make run`` prints once the API is up: where it is, how to get a token, curl commands.
+"""What ``sfcdk local`` prints once the APIs are up: where they are, how to get a token, curl commands.
 
 The commands come from the service's own OpenAPI document when a public route serves it (fetched
 through the emulator, so one execution environment is already warm when the banner appears), and
@@ -9,27 +9,26 @@ from __future__ import annotations
 
 import json
 import shlex
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
+from tools.local_api.emulator import Emulator, api_audience
+from tools.local_api.model import ApiSpec
 from tools.local_api.routing import select_route
-
-if TYPE_CHECKING:
-    from tools.local_api.emulator import Emulator
 
 OPENAPI_PATH = "/openapi.json"
 DOCS_PATH = "/docs"
 _METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def fetch_openapi(emulator: Emulator) -> dict[str, Any] | None:
-    """The service's OpenAPI document, when a public ``GET /openapi.json`` route serves it."""
-    match = select_route(emulator.app.api.routes, "GET", OPENAPI_PATH)
+def fetch_openapi(url: str, api: ApiSpec) -> dict[str, Any] | None:
+    """The service's OpenAPI document, when a public ``GET /openapi.json`` route of ``api`` serves it."""
+    match = select_route(api.routes, "GET", OPENAPI_PATH)
     if match is None or match.route.authorizer is not None:
         return None
     try:
-        response = httpx.get(emulator.url + OPENAPI_PATH, timeout=30)
+        response = httpx.get(url + OPENAPI_PATH, timeout=30)
         document: dict[str, Any] = response.json()
     except (httpx.HTTPError, json.JSONDecodeError):
         return None
@@ -65,8 +64,8 @@ def _curl(method: str, url: str, *, token: bool, body: Any = None) -> str:
     return " ".join(parts)
 
 
-def _commands(emulator: Emulator, openapi: dict[str, Any] | None) -> list[str]:
-    routes = emulator.app.api.routes
+def _commands(url: str, api: ApiSpec, openapi: dict[str, Any] | None, token: str) -> list[str]:
+    routes = api.routes
     components = (openapi or {}).get("components", {}).get("schemas", {})
     operations: list[tuple[str, str, Any]] = []
     if openapi is not None:
@@ -86,18 +85,28 @@ def _commands(emulator: Emulator, openapi: dict[str, Any] | None) -> list[str]:
         match = select_route(routes, method, path)
         if "{" in path or match is None:
             continue
-        commands.append(
-            _curl(method, emulator.url + path, token=match.route.authorizer is not None, body=body)
-        )
-    return commands
+        commands.append(_curl(method, url + path, token=match.route.authorizer is not None, body=body))
+    return [command.replace("$TOKEN", f"${token}") for command in commands]
 
 
-def banner(emulator: Emulator) -> str:
+def _token_variable(api: ApiSpec, default_audience: str, several: bool) -> str:
+    audience = api_audience(api)
+    if not several or audience in (None, default_audience):
+        return "TOKEN"
+    return "TOKEN_" + "".join(char if char.isalnum() else "_" for char in api.name).upper()
+
+
+def banner(emulator: Emulator, token_command: str) -> str:
+    """The banner; ``token_command`` is how a user runs ``token`` from another terminal (``sfcdk token``)."""
     app = emulator.app
-    lines = [
-        "",
-        f"Local API of stage {app.stage!r}: {emulator.url}",
-    ]
+    where = f"stage {app.stage!r}" if app.stage else "the app's stacks"
+    several = len(app.apis) > 1
+    lines = [""]
+    if several:
+        lines.append(f"Local APIs of {where}, each on a port of its own:")
+        lines += [f"  api       {api.name}: {emulator.url_of(api)}" for api in app.apis]
+    else:
+        lines.append(f"Local API of {where}: {emulator.url_of(app.api)}")
     for pool in emulator.pools.values():
         function = pool.function
         lines.append(
@@ -107,16 +116,29 @@ def banner(emulator: Emulator) -> str:
     lines += [f"  table     {table.name}" for table in app.tables]
     lines += [f"  secret    {secret.name}" for secret in app.secrets]
     lines.append(f"  AWS       moto at {emulator.aws.endpoint_url}")
-    issuers = sorted({route.authorizer.template_issuer for route in app.api.routes if route.authorizer})
+    routes = [route for api in app.apis for route in api.routes]
+    issuers = sorted({route.authorizer.template_issuer for route in routes if route.authorizer})
+    default_audience = emulator.issuer.audience
     if issuers:
         lines.append(f"  issuer    {emulator.issuer.url} (stands in for {', '.join(issuers)})")
-        lines += ["", "Get a token (valid 1 hour, while this runs):", "  TOKEN=$(make -s token USER=alice)"]
-    openapi = fetch_openapi(emulator)
-    commands = _commands(emulator, openapi)
-    if commands:
-        lines += ["", "Try:"] + [f"  {command}" for command in commands]
-    docs = select_route(app.api.routes, "GET", DOCS_PATH)
-    if openapi is not None and docs is not None and docs.route.authorizer is None:
-        lines.append(f"Every operation, with its parameters: {emulator.url}{DOCS_PATH}")
+        lines += ["", "Get a token (valid 1 hour, while this runs):"]
+        variables = {}
+        for api in app.apis:
+            variable = _token_variable(api, default_audience, several)
+            if variable not in variables:
+                variables[variable] = "" if variable == "TOKEN" else f" --api {shlex.quote(api.name)}"
+        lines += [f"  {variable}=$({token_command} alice{option})" for variable, option in variables.items()]
+    tries: list[str] = []
+    documentation: list[str] = []
+    for api in app.apis:
+        url = emulator.url_of(api)
+        openapi = fetch_openapi(url, api)
+        tries += _commands(url, api, openapi, _token_variable(api, default_audience, several))
+        docs = select_route(api.routes, "GET", DOCS_PATH)
+        if openapi is not None and docs is not None and docs.route.authorizer is None:
+            documentation.append(f"Every operation, with its parameters: {url}{DOCS_PATH}")
+    if tries:
+        lines += ["", "Try:"] + [f"  {command}" for command in tries]
+    lines += documentation
     lines += ["", "Ctrl-C stops.", ""]
     return "\n".join(lines)

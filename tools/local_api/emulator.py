@@ -17,10 +17,11 @@ import uvicorn
 from tools.local_api.assembly import StageAssembly
 from tools.local_api.backends import LocalAws, XRaySink
 from tools.local_api.gateway import Gateway, Receive, Scope, Send
+from tools.local_api.intrinsics import TemplateError
 from tools.local_api.issuer import LocalIssuer, load_or_create_key
 from tools.local_api.jwt_authorizer import JwksClient, JwtAuthorizer
 from tools.local_api.logs import Console
-from tools.local_api.model import LocalApp, TableSpec
+from tools.local_api.model import ApiSpec, LocalApp, TableSpec
 from tools.local_api.synth import PrerequisiteError
 from tools.local_api.workers import FunctionPool, Platform
 
@@ -48,8 +49,8 @@ def bind(host: str, port: int) -> socket.socket:
         listener.close()
         if error.errno == errno.EADDRINUSE:
             raise PortInUseError(
-                f"port {port} on {host} is already in use (another `make run`?); "
-                f"stop that process or choose another port: make run PORT={port + 1}"
+                f"port {port} on {host} is already in use (another local API?); "
+                f"stop that process or choose another port: --port {port + 1}"
             ) from error
         raise
     listener.listen(128)
@@ -63,18 +64,29 @@ def require_runtime(app: LocalApp) -> None:
         if function.runtime != here:
             raise PrerequisiteError(
                 f"function {function.name} runs on {function.runtime} but the emulator runs on {here} "
-                f"({sys.executable}); run it with the project's .venv (make run)"
+                f"({sys.executable}); run the emulator with that Python (the project's virtual environment)"
             )
 
 
+def api_audience(api: ApiSpec) -> str | None:
+    """The first audience of ``api``'s authorizers: what a token for it carries as ``client_id``."""
+    audiences = (route.authorizer.audience for route in api.routes if route.authorizer)
+    return next((audience[0] for audience in audiences if audience), None)
+
+
 def _audience(app: LocalApp) -> str:
-    """The issuer's ``client_id``: the first audience of the app's authorizers."""
-    audiences = (route.authorizer.audience for route in app.api.routes if route.authorizer)
-    return next((audience[0] for audience in audiences if audience), DEFAULT_AUDIENCE)
+    """The issuer's default ``client_id``: the first audience of the app's authorizers."""
+    return next((audience for api in app.apis if (audience := api_audience(api))), DEFAULT_AUDIENCE)
 
 
 def _scopes(app: LocalApp) -> tuple[str, ...]:
-    return tuple(sorted({scope for route in app.api.routes for scope in route.authorization_scopes}))
+    return tuple(
+        sorted({scope for api in app.apis for route in api.routes for scope in route.authorization_scopes})
+    )
+
+
+def _api_key(api: ApiSpec) -> tuple[str, str]:
+    return (api.stack_name, api.logical_id)
 
 
 def _same_definition(old: TableSpec, new: TableSpec) -> bool:
@@ -93,17 +105,19 @@ class TableChanges:
 
 
 class _Front:
-    """The ASGI application uvicorn serves: the current gateway, replaced whole on reload."""
+    """The ASGI application uvicorn serves on every API's port: the gateway of the port the request came
+    in on, all of them replaced whole on reload."""
 
-    def __init__(self, gateway: Gateway) -> None:
-        self.gateway = gateway
+    def __init__(self, gateways: dict[int, Gateway]) -> None:
+        self.gateways = gateways
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.gateway(scope, receive, send)
+        server = scope.get("server") or (None, 0)
+        await self.gateways[int(server[1] or 0)](scope, receive, send)
 
 
 class Emulator:
-    """The local API of one stage: moto, the issuer, the function pools and the HTTP front end."""
+    """The local APIs of one stage: moto, the issuer, the function pools and the HTTP front ends."""
 
     def __init__(
         self,
@@ -113,15 +127,22 @@ class Emulator:
         state_dir: Path,
         console: Console,
         customize: Callable[[LocalApp], LocalApp] | None = None,
+        bind_api: Callable[[int, ApiSpec], socket.socket] | None = None,
     ) -> None:
-        """``customize`` may replace parts of the app read from the assembly (tests swap functions)."""
+        """``listener`` serves the stage's first HTTP API; ``bind_api(index, api)`` gives the socket of
+        each further one (default: a free port on the listener's host). ``customize`` may replace parts
+        of the app read from the assembly (tests swap functions)."""
         self.assembly = assembly
         self.console = console
         self._listener = listener
+        self._listeners = [listener]
         self._state_dir = state_dir
         self._customize = customize
-        host, port = listener.getsockname()[:2]
-        self.url = f"http://{host}:{port}"
+        self._host = str(listener.getsockname()[0])
+        self._bind_api = bind_api or (lambda index, api: bind(self._host, 0))
+        self.url = self._url_of(listener)
+        self.urls: dict[str, str] = {}
+        """Each API's name -> its URL."""
         self.aws = LocalAws(assembly.region)
         self.xray = XRaySink()
         self._stops: list[Callable[[], None]] = []
@@ -147,13 +168,22 @@ class Emulator:
         self.issuer.start()
         self._stops.append(self.issuer.stop)
         self._stops.append(self._shutdown_pools)
-        self._front = _Front(self._gateway(app))
+        for index, api in enumerate(app.apis[1:], start=1):
+            self._listeners.append(self._bind_api(index, api))
+        self._ports = {
+            _api_key(api): int(listener.getsockname()[1])
+            for api, listener in zip(app.apis, self._listeners, strict=True)
+        }
+        self.urls = {
+            api.name: self._url_of(listener) for api, listener in zip(app.apis, self._listeners, strict=True)
+        }
+        self._front = _Front(self._gateways(app))
         config = uvicorn.Config(
             self._front, lifespan="off", log_level="warning", access_log=False, server_header=False
         )
         self._server = uvicorn.Server(config)
         thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._listener]}, name="local-api", daemon=True
+            target=self._server.run, kwargs={"sockets": self._listeners}, name="local-api", daemon=True
         )
         thread.start()
         self._stops.append(lambda: self._stop_server(thread))
@@ -162,12 +192,21 @@ class Emulator:
                 raise RuntimeError("the HTTP server stopped while starting (see the messages above)")
             time.sleep(0.01)
 
+    @staticmethod
+    def _url_of(listener: socket.socket) -> str:
+        host, port = listener.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def url_of(self, api: ApiSpec) -> str:
+        """The URL serving ``api``."""
+        return f"http://{self._host}:{self._ports[_api_key(api)]}"
+
     def _create_backing_resources(self, assembly: StageAssembly) -> None:
         tables, secrets = assembly.backing_resources()
         for table in tables:
-            assembly.record_created(table.logical_id, self.aws.create_table(table))
+            assembly.record_created(table.stack_id, table.logical_id, self.aws.create_table(table))
         for secret in secrets:
-            assembly.record_created(secret.logical_id, self.aws.create_secret(secret))
+            assembly.record_created(secret.stack_id, secret.logical_id, self.aws.create_secret(secret))
 
     def _read_app(self, assembly: StageAssembly) -> LocalApp:
         app = assembly.local_app()
@@ -175,10 +214,24 @@ class Emulator:
         require_runtime(app)
         return app
 
-    def _gateway(self, app: LocalApp) -> Gateway:
-        """The front end of ``app`` with new function pools (``self.app`` and ``self.pools`` become its)."""
+    def _gateways(self, app: LocalApp) -> dict[int, Gateway]:
+        """The front end of each API of ``app`` by port, with new function pools (``self.app`` and
+        ``self.pools`` become its)."""
+        platform = Platform(
+            python=sys.executable,
+            region=app.region,
+            aws_endpoint_url=self.aws.endpoint_url,
+            xray_daemon_address=self.xray.address,
+            console=self.console,
+        )
+        self.app = app
+        self.pools = {function.key: FunctionPool(function, platform) for function in app.functions()}
+        self._all_pools += self.pools.values()
+        return {self._ports[_api_key(api)]: self._gateway(api, app.account) for api in app.apis}
+
+    def _gateway(self, api: ApiSpec, account: str) -> Gateway:
         authorizer_specs = {
-            route.authorizer.logical_id: route.authorizer for route in app.api.routes if route.authorizer
+            route.authorizer.logical_id: route.authorizer for route in api.routes if route.authorizer
         }
         authorizers = {
             logical_id: JwtAuthorizer(
@@ -189,22 +242,8 @@ class Emulator:
             )
             for logical_id, spec in authorizer_specs.items()
         }
-        platform = Platform(
-            python=sys.executable,
-            region=app.region,
-            aws_endpoint_url=self.aws.endpoint_url,
-            xray_daemon_address=self.xray.address,
-            console=self.console,
-        )
-        self.app = app
-        self.pools = {function.logical_id: FunctionPool(function, platform) for function in app.functions()}
-        self._all_pools += self.pools.values()
         return Gateway(
-            app.api,
-            account_id=app.account,
-            pools=self.pools,
-            authorizers=authorizers,
-            console=self.console,
+            api, account_id=account, pools=self.pools, authorizers=authorizers, console=self.console
         )
 
     def reload(self, assembly: StageAssembly) -> TableChanges:
@@ -217,8 +256,13 @@ class Emulator:
         """
         tables, secrets = assembly.backing_resources()
         for secret in secrets:
-            assembly.record_created(secret.logical_id, self.aws.create_secret(secret))
+            assembly.record_created(secret.stack_id, secret.logical_id, self.aws.create_secret(secret))
         app = self._read_app(assembly)
+        if {_api_key(api) for api in app.apis} != set(self._ports):
+            raise TemplateError(
+                f"the HTTP APIs of {assembly.label} changed ({', '.join(api.name for api in app.apis)}): "
+                "restart the emulator to serve them, each on a port of its own"
+            )
         previous = {table.name: table for table in self.app.tables}
         changes = TableChanges()
         for table in tables:
@@ -230,13 +274,13 @@ class Emulator:
             else:
                 self.aws.delete_table(table.name)
                 changes.recreated.append(table.name)
-            assembly.record_created(table.logical_id, self.aws.create_table(table))
+            assembly.record_created(table.stack_id, table.logical_id, self.aws.create_table(table))
         for name in previous:
             self.aws.delete_table(name)
             changes.deleted.append(name)
         retired = list(self.pools.values())
         self.issuer.audience, self.issuer.scopes = _audience(app), _scopes(app)
-        self._front.gateway = self._gateway(app)
+        self._front.gateways = self._gateways(app)
         self.assembly = assembly
         for pool in retired:
             pool.drain()
@@ -258,4 +302,5 @@ class Emulator:
         """Stop every started part, the HTTP front end first."""
         while self._stops:
             self._stops.pop()()
-        self._listener.close()
+        for listener in self._listeners:
+            listener.close()

@@ -298,7 +298,7 @@ class Gateway:
         )
         trace_id = f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}"
         event = build_event(request, context, trace_id=trace_id)
-        pool = self.pools[route.function.logical_id]
+        pool = self.pools[route.function.key]
         integration_started = time.monotonic()
         invocation: Invocation | None = None
         with anyio.move_on_after(route.integration_timeout_seconds):

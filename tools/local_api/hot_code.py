@@ -62,24 +62,51 @@ def _bytecode_of(bundled: Path) -> Bytecode | None:
     return None
 
 
+_NOT_SOURCES = frozenset({"node_modules", "cdk.out", "build", "dist", "__pycache__", "site-packages"})
+_SEARCH_DEPTH = 4
+
+
+def _candidates(project_root: Path, name: str) -> list[Path]:
+    """Folders called ``name`` in the project: at its top first, then deeper (``src/``, ...)."""
+    found = [project_root / name]
+    level = [project_root]
+    for _ in range(_SEARCH_DEPTH):
+        deeper = []
+        for folder in level:
+            try:
+                children = sorted(child for child in folder.iterdir() if child.is_dir())
+            except OSError:
+                continue
+            for child in children:
+                if child.name.startswith(".") or child.name in _NOT_SOURCES:
+                    continue
+                if child.name == name and child not in found:
+                    found.append(child)
+                deeper.append(child)
+        level = deeper
+    return [folder for folder in found if folder.is_dir()]
+
+
 def code_source(code_dir: Path, project_root: Path) -> CodeSource | None:
     """The package of ``project_root`` that ``code_dir`` was bundled from, if it is such an asset.
 
     It is when the asset holds exactly one folder, containing only ``.py`` files and their
-    ``__pycache__``, named like a folder of the project.
+    ``__pycache__``, and the project has a folder of that name holding every one of those ``.py`` files
+    (looked for at the project's top, then up to four levels down).
     """
     entries = list(code_dir.iterdir()) if code_dir.is_dir() else []
     if len(entries) != 1 or not entries[0].is_dir():
         return None
     (bundled,) = entries
-    package_dir = project_root / bundled.name
-    if not package_dir.is_dir():
-        return None
     for path in bundled.rglob("*"):
         in_cache = path.parent.name == "__pycache__" and path.suffix == ".pyc"
         if path.is_file() and path.suffix != ".py" and not in_cache:
             return None
-    return CodeSource(package_dir=package_dir, bytecode=_bytecode_of(bundled))
+    shipped = set(package_sources(bundled))
+    for package_dir in _candidates(project_root, bundled.name):
+        if shipped <= set(package_sources(package_dir)):
+            return CodeSource(package_dir=package_dir, bytecode=_bytecode_of(bundled))
+    return None
 
 
 def syntax_errors(package_dir: Path) -> list[str]:

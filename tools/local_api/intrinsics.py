@@ -16,11 +16,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tools.toolkit.cloud_assembly import AssemblyError, StackTemplate
+
+__all__ = [
+    "CrossStack",
+    "Physical",
+    "Resolver",
+    "StackTemplate",
+    "TemplateError",
+    "default_physical",
+    "local_id",
+]
+
 _NO_VALUE = object()
 """``Ref: AWS::NoValue``: the property or list element disappears."""
 
 
-class TemplateError(ValueError):
+class TemplateError(AssemblyError):
     """A template uses something the emulator cannot evaluate; the message names where."""
 
 
@@ -50,20 +62,6 @@ class Physical:
 
     ref: str
     attributes: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, kw_only=True)
-class StackTemplate:
-    """One synthesized stack: its deployed name and template."""
-
-    artifact_id: str
-    stack_name: str
-    template: Mapping[str, Any]
-
-    @property
-    def resources(self) -> Mapping[str, Any]:
-        resources: Mapping[str, Any] = self.template.get("Resources", {})
-        return resources
 
 
 def default_physical(

@@ -42,7 +42,9 @@ DEFAULT_TOKEN_TTL_SECONDS = 3600
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/.well-known/jwks.json"
 TOKENS_PATH = "/local/tokens"
-"""Not part of OIDC: how ``make token`` asks the running emulator for a token."""
+"""Not part of OIDC: how ``sfcdk token`` asks the running emulator for a token."""
+_TOKEN_REQUEST = 'expected {"sub": "<user>", "ttl_seconds": <int, optional>, "audience": <str, optional>}'
+
 OAUTH_TOKEN_PATH = "/oauth2/token"  # noqa: S105 (a path)
 """Cognito's token endpoint; here only its client-credentials grant (machine-to-machine clients)."""
 
@@ -197,13 +199,19 @@ def _handler_for(issuer: LocalIssuer) -> type[BaseHTTPRequestHandler]:
                 request = json.loads(self.rfile.read(length) or b"{}")
                 subject = request["sub"]
                 ttl = int(request.get("ttl_seconds", DEFAULT_TOKEN_TTL_SECONDS))
-            except (ValueError, KeyError, TypeError):
-                self._send(400, {"message": 'expected {"sub": "<user>", "ttl_seconds": <int, optional>}'})
+                audience = request.get("audience")
+            except (ValueError, KeyError, TypeError, AttributeError):
+                self._send(400, {"message": _TOKEN_REQUEST})
                 return
             if not isinstance(subject, str) or not subject or ttl <= 0:
                 self._send(400, {"message": "sub must be a non-empty string and ttl_seconds positive"})
                 return
-            self._send(200, {"token": issuer.mint(subject, ttl_seconds=ttl), "expires_in": ttl})
+            if audience is not None and (not isinstance(audience, str) or not audience):
+                self._send(400, {"message": "audience must be a non-empty string"})
+                return
+            overrides = {"client_id": audience} if audience else None
+            token = issuer.mint(subject, ttl_seconds=ttl, overrides=overrides)
+            self._send(200, {"token": token, "expires_in": ttl})
 
         def _oauth_token(self) -> None:
             length = int(self.headers.get("content-length") or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 class FunctionSpec:
     """One Lambda function as deployed: its code, layers, settings and resolved environment."""
 
+    stack_name: str = ""
+    """The stack defining it: with :attr:`logical_id`, what tells it apart from another stack's."""
     logical_id: str
     name: str
     """``AWS_LAMBDA_FUNCTION_NAME``."""
@@ -33,6 +36,11 @@ class FunctionSpec:
     application_log_level: str | None = None
     tracing_active: bool = False
     log_group_name: str
+
+    @property
+    def key(self) -> str:
+        """Unique within the stage: ``<stack name>/<logical id>``."""
+        return f"{self.stack_name}/{self.logical_id}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +92,9 @@ class ApiSpec:
     """One HTTP API with its ``$default`` stage."""
 
     logical_id: str
+    name: str = ""
+    """The API's ``Name``, else its logical id: how the banner and the options name it."""
+    stack_name: str = ""
     api_id: str
     stage_name: str
     routes: tuple[RouteSpec, ...]
@@ -99,6 +110,8 @@ class ApiSpec:
 class TableSpec:
     """A DynamoDB table to create locally, with the template's key schema, indexes and TTL."""
 
+    stack_id: str = ""
+    """The artifact id of the stack defining it."""
     logical_id: str
     name: str
     key_schema: list[dict[str, str]]
@@ -112,6 +125,8 @@ class TableSpec:
 class SecretSpec:
     """A Secrets Manager secret to create locally: a literal value or a generated one."""
 
+    stack_id: str = ""
+    """The artifact id of the stack defining it."""
     logical_id: str
     name: str
     secret_string: str | None = None
@@ -126,13 +141,26 @@ class LocalApp:
     stage: str
     region: str
     account: str
-    api: ApiSpec
+    apis: tuple[ApiSpec, ...]
+    """Every HTTP API of the stage, each served on a port of its own."""
     tables: tuple[TableSpec, ...]
     secrets: tuple[SecretSpec, ...]
 
+    @property
+    def api(self) -> ApiSpec:
+        """The first API (the only one of most stages)."""
+        return self.apis[0]
+
+    def with_api(self, api: ApiSpec) -> LocalApp:
+        """This app with ``api`` in place of the API of the same logical id and stack."""
+        same = (api.stack_name, api.logical_id)
+        apis = tuple(api if (old.stack_name, old.logical_id) == same else old for old in self.apis)
+        return dataclasses.replace(self, apis=apis)
+
     def functions(self) -> tuple[FunctionSpec, ...]:
-        """The distinct functions the API's routes invoke."""
+        """The distinct functions the APIs' routes invoke."""
         seen: dict[str, FunctionSpec] = {}
-        for route in self.api.routes:
-            seen.setdefault(route.function.logical_id, route.function)
+        for api in self.apis:
+            for route in api.routes:
+                seen.setdefault(route.function.key, route.function)
         return tuple(seen.values())

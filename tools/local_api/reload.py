@@ -9,8 +9,9 @@ Two kinds of change, told apart by what the change can alter:
   environment is initialised at once, as Lambda occasionally does on demand, so the next request
   usually finds it warm; a syntax or import error shows there, on the console, and then as the INIT
   error of every request until the code is fixed.
-- **The templates** (``cdk_app/``, ``app.py``, ``cdk.json``, the files the CDK app reads, and the
-  modules of the code package that it imports, such as ``runtime/contract.py``): the stage is
+- **The templates** (the synthesis inputs: ``cdk.json``, the app's entry script and the packages it
+  imports, or what ``watch`` in ``[tool.sfcdk]`` names, and the modules of the code package that they
+  import, such as a ``contract.py`` shared by the app and the service): the stage is
   synthesized again and served whole (:meth:`Emulator.reload`): routes, authorizers, functions and
   backing resources, keeping a table's items when its definition did not change. When synthesis or
   reading the assembly fails, the error is printed and the previous assembly stays served.
@@ -23,9 +24,11 @@ from __future__ import annotations
 import ast
 import dataclasses
 import itertools
+import json
+import shlex
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from tools.local_api.assembly import StageAssembly
@@ -33,16 +36,62 @@ from tools.local_api.emulator import Emulator
 from tools.local_api.hot_code import CodeSource, code_source, rebuild
 from tools.local_api.watch import PollingWatcher
 
-SYNTH_INPUTS = ("app.py", "cdk.json", "cdk_app", "pyproject.toml", "runtime/requirements.txt")
-"""What the CDK app reads besides the code modules it imports (app.py: the project version and the
-layer's requirements)."""
+_PROJECT_FILES = ("cdk.json", "pyproject.toml")
 
 
-def imported_modules(project_root: Path, packages: Iterable[str]) -> set[Path]:
-    """The files of ``packages`` that ``app.py`` and ``cdk_app/`` import (with their ``__init__.py``)."""
+def default_synth_inputs(project_root: Path, app_command: str | None = None) -> list[Path]:
+    """What a CDK app reads when nothing is configured: ``cdk.json``, ``pyproject.toml``, the app's entry
+    script (the ``.py`` file of its app command), the project's packages that script imports, and the
+    ``requirements*.txt`` files at the project's top."""
+    if app_command is None:
+        try:
+            app_command = str(json.loads((project_root / "cdk.json").read_text()).get("app", ""))
+        except (OSError, ValueError):
+            app_command = ""
+    scripts = [project_root / part for part in shlex.split(app_command) if part.endswith(".py")]
+    inputs = [project_root / name for name in _PROJECT_FILES] + scripts
+    for script in scripts:
+        for name in _top_level_imports(script):
+            for candidate in (project_root / name, project_root / f"{name}.py"):
+                if candidate.exists() and candidate not in inputs:
+                    inputs.append(candidate)
+    inputs += sorted(project_root.glob("requirements*.txt"))
+    return inputs
+
+
+def _top_level_imports(script: Path) -> list[str]:
+    try:
+        tree = ast.parse(script.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return []
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name.split(".")[0] for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module.split(".")[0])
+    return sorted(set(names))
+
+
+def _scripts(synth_inputs: Iterable[Path]) -> list[Path]:
+    scripts: list[Path] = []
+    for path in synth_inputs:
+        if path.is_dir():
+            scripts += sorted(path.rglob("*.py"))
+        elif path.suffix == ".py":
+            scripts.append(path)
+    return scripts
+
+
+def imported_modules(
+    project_root: Path, packages: Iterable[str], synth_inputs: Iterable[Path] | None = None
+) -> set[Path]:
+    """The files of ``packages`` (folders of the project) that the synthesis inputs import (with their
+    ``__init__.py``)."""
     wanted = set(packages)
     files: set[Path] = set()
-    for script in [project_root / "app.py", *sorted((project_root / "cdk_app").rglob("*.py"))]:
+    inputs = default_synth_inputs(project_root) if synth_inputs is None else synth_inputs
+    for script in _scripts(inputs):
         try:
             tree = ast.parse(script.read_bytes())
         except (OSError, SyntaxError, ValueError):
@@ -68,8 +117,12 @@ def _module_files(project_root: Path, parts: list[str]) -> set[Path]:
     return {path for path in files if path.is_file()}
 
 
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
+
+
 def _shown(paths: Iterable[Path], root: Path) -> str:
-    names = sorted(path.relative_to(root).as_posix() for path in paths)
+    names = sorted(_relative(path, root) for path in paths)
     return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
@@ -89,12 +142,17 @@ class Reloader:
         project_root: Path,
         build_dir: Path,
         synthesize: Callable[[], StageAssembly] | None,
+        synth_inputs: Sequence[Path] | None = None,
     ) -> None:
         """``build_dir`` receives rebuilt code assets; ``synthesize`` makes a new assembly of the stage
-        (None: template changes are reported, not served)."""
+        (None: template changes are reported, not served); ``synth_inputs`` are the files and folders
+        the CDK app reads (None: :func:`default_synth_inputs`)."""
         self._emulator = emulator
         self._console = emulator.console
         self._root = project_root
+        self._synth_inputs = list(
+            default_synth_inputs(project_root) if synth_inputs is None else synth_inputs
+        )
         self._build_dir = build_dir
         self._synthesize = synthesize
         self._builds = itertools.count(1)
@@ -102,7 +160,7 @@ class Reloader:
         self._synth_modules: set[Path] = set()
         self._map_sources()
         packages = {source.package_dir for source in self._sources.values()}
-        watched = [project_root / name for name in SYNTH_INPUTS] + sorted(packages)
+        watched = self._synth_inputs + sorted(packages - set(self._synth_inputs))
         self.watcher = PollingWatcher(watched, self._changed)
 
     def start(self) -> None:
@@ -116,7 +174,7 @@ class Reloader:
     def watched(self) -> list[str]:
         """The watched files and folders, relative to the project."""
         return [
-            path.relative_to(self._root).as_posix() + ("/" if path.is_dir() else "")
+            _relative(path, self._root) + ("/" if path.is_dir() else "")
             for path in self.watcher.paths
             if path.exists()
         ]
@@ -127,12 +185,19 @@ class Reloader:
             for logical_id, pool in self._emulator.pools.items()
             if (source := code_source(pool.function.code_dir, self._root)) is not None
         }
-        packages = {source.package_dir.name for source in self._sources.values()}
-        self._synth_modules = imported_modules(self._root, packages)
+        self._synth_modules = set()
+        for source in self._sources.values():
+            self._synth_modules |= imported_modules(
+                source.package_dir.parent, [source.package_dir.name], self._synth_inputs
+            )
 
     def _is_synth_input(self, path: Path) -> bool:
-        roots = [self._root / name for name in SYNTH_INPUTS]
-        return path in self._synth_modules or any(path == root or path.is_relative_to(root) for root in roots)
+        """An imported module of a code package, or a file under a synthesis input outside the code."""
+        if path in self._synth_modules:
+            return True
+        if any(path.is_relative_to(source.package_dir) for source in self._sources.values()):
+            return False
+        return any(path == root or path.is_relative_to(root) for root in self._synth_inputs)
 
     def _changed(self, paths: set[Path]) -> None:
         try:
@@ -155,7 +220,7 @@ class Reloader:
     def _reload_code(self, logical_id: str, source: CodeSource, changed: set[Path]) -> None:
         started = time.monotonic()
         pool = self._emulator.pools[logical_id]
-        destination = self._build_dir / logical_id / str(next(self._builds))
+        destination = self._build_dir / logical_id.replace("/", "-") / str(next(self._builds))
         errors = rebuild(source, destination)
         draining = pool.replace(dataclasses.replace(pool.function, code_dir=destination))
         built_ms = (time.monotonic() - started) * 1000
@@ -186,10 +251,10 @@ class Reloader:
                 f"{what} changed: restart to serve it (this emulator serves a fixed assembly)"
             )
             return
-        stage = self._emulator.assembly.stage
-        self._console.reload(f"{what} changed: synthesizing stage {stage!r} again ...")
+        stage = self._emulator.assembly.label
+        self._console.reload(f"{what} changed: synthesizing {stage} again ...")
         started = time.monotonic()
-        before = {route.route_key for route in self._emulator.app.api.routes}
+        before = self._route_keys()
         try:
             assembly = self._synthesize()
             tables = self._emulator.reload(assembly)
@@ -201,7 +266,7 @@ class Reloader:
             return
         self._map_sources()
         self._prune()
-        after = {route.route_key for route in self._emulator.app.api.routes}
+        after = self._route_keys()
         routes = [f"+{key}" for key in sorted(after - before)] + [f"-{key}" for key in sorted(before - after)]
         parts = [f"{len(after)} routes" + (f" ({', '.join(routes)})" if routes else "")]
         for label, names in (
@@ -213,9 +278,18 @@ class Reloader:
             if names:
                 parts.append(f"{label}: {', '.join(names)}")
         self._console.reload(
-            f"stage {stage!r} reloaded in {time.monotonic() - started:.1f} s{_since_save(changed)}: "
+            f"{stage} reloaded in {time.monotonic() - started:.1f} s{_since_save(changed)}: "
             + "; ".join(parts)
         )
+
+    def _route_keys(self) -> set[str]:
+        apis = self._emulator.app.apis
+        prefix = len(apis) > 1
+        return {
+            f"{api.name}: {route.route_key}" if prefix else route.route_key
+            for api in apis
+            for route in api.routes
+        }
 
     def _prune(self) -> None:
         """Delete rebuilt code that neither the current functions nor running environments use."""

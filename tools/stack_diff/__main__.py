@@ -1,4 +1,8 @@
-"""Command line: ``python -m tools.stack_diff [--base REF] [--fail-on-danger] ...`` (``make diff``)."""
+"""Command line: ``sfcdk diff [--base REF] [--fail-on-danger] ...`` (``make diff``).
+
+Settings come from ``[tool.sfcdk]`` of the app's ``pyproject.toml`` (the CDK CLI, its Node, the app
+command, the branch the default base is the merge base with), flags win.
+"""
 
 from __future__ import annotations
 
@@ -15,18 +19,18 @@ from tools.stack_diff.cdk_cli import cli_diff_text
 from tools.stack_diff.engine import EngineError
 from tools.stack_diff.markdown import render_markdown, render_text
 from tools.stack_diff.synth import NoAppError, SynthError, default_base, describe, synthesize, worktree
+from tools.toolkit import config
+from tools.toolkit.toolchain import PrerequisiteError, Toolchain
 
-ROOT = Path(__file__).resolve().parents[2]
 EXIT_DANGER = 3
 EXIT_ERROR = 1
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.stack_diff",
-        description="Diff every stack of every environment between a git ref and the working tree, offline.",
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The diff's options (``sfcdk diff`` and ``python -m tools.stack_diff``)."""
+    parser.add_argument(
+        "--base", help="git ref to compare against (default: merge base of HEAD with base-branch, main)"
     )
-    parser.add_argument("--base", help="git ref to compare against (default: merge base of HEAD with main)")
     parser.add_argument("--old-assembly", type=Path, help="use this synthesized assembly as the base")
     parser.add_argument(
         "--new-assembly", type=Path, help="use this synthesized assembly instead of the working tree"
@@ -34,20 +38,38 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--stacks", nargs="+", default=["*"], metavar="PATTERN", help="only stacks matching, e.g. 'dev/*'"
     )
-    parser.add_argument("--markdown", type=Path, default=ROOT / "cdk.out" / "diff.md", help="report file")
+    parser.add_argument("--markdown", type=Path, help="report file (default: cdk.out/diff.md of the project)")
     parser.add_argument("--fail-on-danger", action="store_true", help=f"exit {EXIT_DANGER} on any danger")
     parser.add_argument("--no-cdk-text", action="store_true", help="leave out the CDK CLI's own diff text")
-    args = parser.parse_args(argv)
-    if args.base and args.old_assembly:
-        parser.error("--base and --old-assembly exclude each other")
-    return args
+    parser.add_argument("--project", type=Path, help="the CDK app's folder (default: found from here)")
+    parser.add_argument("--cdk-cli", help="the CDK CLI (default: cdk-cli of [tool.sfcdk], PATH)")
+    parser.add_argument("--node", help="the Node.js running it (default: node of [tool.sfcdk], PATH)")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="sfcdk diff",
+        description="Diff every stack of every environment between a git ref and the working tree, offline.",
+    )
+    add_arguments(parser)
+    return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+    return execute(parse_args(argv))
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Run the diff that ``args`` describe; the exit status."""
+    if args.base and args.old_assembly:
+        print("stack diff: --base and --old-assembly exclude each other", file=sys.stderr)
+        return EXIT_ERROR
     try:
-        report = run(args)
-    except (SynthError, AssemblyError, EngineError) as error:
+        settings = config.load(args.project, {"cdk_cli": args.cdk_cli, "node": args.node})
+        if args.markdown is None:
+            args.markdown = settings.project / "cdk.out" / "diff.md"
+        report = run(args, settings)
+    except (SynthError, AssemblyError, EngineError, PrerequisiteError, config.ConfigError) as error:
         print(f"stack diff: {error}", file=sys.stderr)
         return EXIT_ERROR
     args.markdown.parent.mkdir(parents=True, exist_ok=True)
@@ -60,33 +82,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def run(args: argparse.Namespace) -> DiffReport:
+def run(args: argparse.Namespace, settings: config.Settings) -> DiffReport:
+    root = settings.project
+    toolchain: Toolchain | None = None
+
+    def tools() -> Toolchain:
+        nonlocal toolchain
+        toolchain = toolchain or Toolchain.find(root, cdk_cli=settings.cdk_cli, node=settings.node)
+        return toolchain
+
     with tempfile.TemporaryDirectory(prefix="stack-diff-") as scratch:
         if args.new_assembly is not None:
             new_dir, head = args.new_assembly, str(args.new_assembly)
         else:
             print("synthesizing the working tree…", file=sys.stderr)
-            new_dir, head = synthesize(ROOT, ROOT / "cdk.out", toolchain=ROOT), "working tree"
+            new_dir = synthesize(root, root / "cdk.out", toolchain=tools(), project=root, app=settings.app)
+            head = "working tree"
         old_dir: Path | None
         if args.old_assembly is not None:
             old_dir, base = args.old_assembly, str(args.old_assembly)
         else:
-            ref = args.base or default_base(ROOT)
-            base = describe(ROOT, args.base)
+            ref = args.base or default_base(root, settings.base_branch)
+            base = describe(root, args.base, settings.base_branch)
             print(f"synthesizing {base} in a temporary worktree…", file=sys.stderr)
-            with worktree(ROOT, ref) as checkout:
+            with worktree(root, ref) as checkout:
                 try:
-                    old_dir = synthesize(checkout, Path(scratch) / "base.out", toolchain=ROOT)
+                    old_dir = synthesize(
+                        checkout,
+                        Path(scratch) / "base.out",
+                        toolchain=tools(),
+                        project=root,
+                        app=settings.app,
+                    )
                 except NoAppError:
                     old_dir, base = None, f"{base}, before the CDK app existed"
         old = _select(load_assembly(old_dir), args.stacks) if old_dir is not None else {}
         new = _select(load_assembly(new_dir), args.stacks)
 
         def cli_text(stack: str, old_template: Template | None) -> str:
-            return cli_diff_text(ROOT / "node_modules" / ".bin" / "cdk", new_dir, stack, old_template)
+            return cli_diff_text(tools(), new_dir, stack, old_template)
 
         return build_report(
-            base=base, head=head, old=old, new=new, cli_text=None if args.no_cdk_text else cli_text
+            base=base,
+            head=head,
+            old=old,
+            new=new,
+            cli_text=None if args.no_cdk_text else cli_text,
+            node=tools().node,
+            project=root,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from tools.stack_diff.assembly import StackTemplate, Template
 from tools.stack_diff.compare import StackDiff, diff_templates
@@ -38,12 +39,15 @@ def build_report(
     old: Mapping[str, StackTemplate],
     new: Mapping[str, StackTemplate],
     cli_text: CliText | None = None,
+    node: Path | None = None,
+    project: Path | None = None,
 ) -> DiffReport:
-    """Diff every stack present on either side; ``cli_text`` adds the CLI's view of each changed stack."""
+    """Diff every stack present on either side; ``cli_text`` adds the CLI's view of each changed stack.
+    ``node`` and ``project`` run the diff engine (:func:`stack_impacts`)."""
     stacks = tuple(
         diff_templates(
             name,
-            (new.get(name) or old[name]).environment,
+            (new.get(name) or old[name]).stage,
             old[name].template if name in old else None,
             new[name].template if name in new else None,
         )
@@ -56,7 +60,7 @@ def build_report(
             for stack in stacks
             if stack.has_changes and stack.exists_after
         }
-    impacts = stack_impacts(stacks)
+    impacts = stack_impacts(stacks, node=node, project=project)
     return DiffReport(
         base=base,
         head=head,

@@ -3,34 +3,26 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import tempfile
 from pathlib import Path
 
 from tools.stack_diff.assembly import Template
+from tools.toolkit.toolchain import Toolchain
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
-CLI_ENV = {
-    "CDK_DISABLE_CLI_TELEMETRY": "true",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "CI": "true",
-}
-"""No telemetry, no instance-metadata probe for credentials, no interactive output."""
 
 
-def cli_diff_text(cdk: Path, assembly: Path, stack: str, old_template: Template | None) -> str:
+def cli_diff_text(toolchain: Toolchain, assembly: Path, stack: str, old_template: Template | None) -> str:
     """The CLI's rendering of ``stack`` in ``assembly`` against ``old_template`` (empty for a new stack)."""
     with tempfile.TemporaryDirectory(prefix="stack-diff-") as scratch:
         template_file = Path(scratch) / "old.template.json"
         template_file.write_text(json.dumps(old_template or {}))
-        completed = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        completed = toolchain.run(
             [
-                str(cdk),
                 "diff",
                 "--app",
-                str(assembly),
+                str(assembly.resolve()),
                 "--template",
                 str(template_file),
                 "--exclusively",
@@ -40,11 +32,7 @@ def cli_diff_text(cdk: Path, assembly: Path, stack: str, old_template: Template 
                 "1",
                 stack,
             ],
-            capture_output=True,
-            text=True,
-            env={**os.environ, **CLI_ENV},
-            cwd=scratch,
-            check=False,
+            cwd=Path(scratch),
             timeout=300,
         )
     output = ANSI_ESCAPE.sub("", completed.stdout + completed.stderr)

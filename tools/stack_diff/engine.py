@@ -3,12 +3,15 @@
 The engine knows, for every resource type in the CloudFormation resource specification, which property
 changes replace the resource (``WILL_REPLACE``, or ``MAY_REPLACE`` when it depends on the values), which
 removals destroy or orphan it (its ``DeletionPolicy``), and whether IAM or security-group permissions
-broaden. One Node process answers for every stack of a report (cfn_diff.cjs beside this file).
+broaden. One Node process answers for every stack of a report (cfn_diff.cjs beside this file); the
+engine is the npm package ``@aws-cdk/cloudformation-diff`` of the project (``npm install
+@aws-cdk/cloudformation-diff``), found through ``NODE_PATH`` in the project's ``node_modules``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -16,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from tools.stack_diff.compare import StackDiff
+from tools.toolkit.config import find_project
+from tools.toolkit.toolchain import PrerequisiteError, Toolchain
 
-ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("cfn_diff.cjs")
-NODE = ROOT / "node_modules" / ".bin" / "node"
+ENGINE_PACKAGE = "@aws-cdk/cloudformation-diff"
 REPLACING = frozenset({"WILL_REPLACE", "MAY_REPLACE"})
 
 
@@ -54,8 +58,11 @@ def templates_of(stack: StackDiff) -> tuple[dict[str, Any], dict[str, Any]]:
     return {"Resources": old}, {"Resources": new}
 
 
-def stack_impacts(stacks: Iterable[StackDiff], *, node: Path = NODE) -> dict[str, StackImpacts]:
-    """Each changed stack's impacts by stack name, from one run of the engine."""
+def stack_impacts(
+    stacks: Iterable[StackDiff], *, node: Path | None = None, project: Path | None = None
+) -> dict[str, StackImpacts]:
+    """Each changed stack's impacts by stack name, from one run of the engine on ``node`` with the
+    ``node_modules`` of ``project`` (defaults: the project of the working directory and its Node)."""
     request = []
     for stack in stacks:
         if stack.resources:
@@ -63,20 +70,26 @@ def stack_impacts(stacks: Iterable[StackDiff], *, node: Path = NODE) -> dict[str
             request.append({"name": stack.name, "old": old, "new": new})
     if not request:
         return {}
-    if not node.exists():
-        raise EngineError(f"{node} is missing: run make setup (it installs the pinned Node and the engine)")
-    completed = subprocess.run(  # noqa: S603 - the pinned Node running the script beside this file
+    try:
+        project = project or find_project(Path.cwd())
+        node = node or Toolchain.find(project).node
+    except (PrerequisiteError, ValueError) as error:
+        raise EngineError(str(error)) from error
+    modules = project / "node_modules"
+    completed = subprocess.run(  # noqa: S603 - the project's Node running the script beside this file
         [str(node), str(SCRIPT)],
         input=json.dumps({"stacks": request}),
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=project,
+        env={**os.environ, "NODE_PATH": str(modules)},
         check=False,
         timeout=120,
     )
     if completed.returncode != 0:
         raise EngineError(
-            f"@aws-cdk/cloudformation-diff failed (make setup installs it):\n{completed.stderr}"
+            f"{ENGINE_PACKAGE} failed; is it installed in {modules} (npm install {ENGINE_PACKAGE})?\n"
+            f"{completed.stderr}"
         )
     return {stack["name"]: _stack(stack) for stack in json.loads(completed.stdout)["stacks"]}
 

@@ -1,13 +1,12 @@
 """Synthesize a checkout into a cloud assembly, and check out a git ref in a temporary worktree.
 
-Both use the main checkout's toolchain (``.venv`` and ``node_modules``) and its layer cache: a worktree
-gets symlinks to them instead of a second install and a second layer build. Synthesis runs the
-pinned CDK CLI offline: no credentials, no notices, no telemetry, no instance-metadata probe.
+Both use the main checkout's toolchain (its ``.venv``, ``node_modules`` and the CDK CLI found for it) and
+its layer cache: a worktree gets symlinks to them instead of a second install and a second layer build.
+Synthesis runs the CLI offline: no credentials, no notices, no telemetry, no instance-metadata probe.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -15,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tools.stack_diff.cdk_cli import CLI_ENV
+from tools.toolkit.toolchain import Toolchain
 
 SHARED_WITH_WORKTREES = (".venv", "node_modules", "build/layers")
 """The toolchain, and the layer cache (keyed by the hash of the layer's inputs, so safe to share)."""
@@ -29,27 +28,18 @@ class NoAppError(SynthError):
     """The checkout has no ``cdk.json``: it predates the CDK app."""
 
 
-def synthesize(checkout: Path, outdir: Path, *, toolchain: Path) -> Path:
-    """Run ``cdk synth`` for the app in ``checkout`` into ``outdir`` with the toolchain of ``toolchain``."""
-    node_bin = toolchain / "node_modules" / ".bin"
-    env = {
-        **os.environ,
-        **CLI_ENV,
-        "JSII_NODE": str(node_bin / "node"),
-        "PATH": os.pathsep.join(
-            [str(toolchain / ".venv" / "bin"), str(node_bin), os.environ.get("PATH", "")]
-        ),
-    }
+def synthesize(
+    checkout: Path, outdir: Path, *, toolchain: Toolchain, project: Path, app: str | None = None
+) -> Path:
+    """Run ``cdk synth`` for the app in ``checkout`` into ``outdir`` with ``toolchain``; the Python of
+    ``project``'s ``.venv`` (when it has one) comes first on ``PATH``."""
     if not (checkout / "cdk.json").is_file():
         raise NoAppError(f"{checkout} has no cdk.json: nothing to synthesize")
-    completed = subprocess.run(  # noqa: S603 - fixed argument list, no shell
-        [str(node_bin / "cdk"), "synth", "--quiet", "--no-notices", "--output", str(outdir)],
-        cwd=checkout,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    arguments = ["synth", "--quiet", "--no-notices", "--output", str(outdir.resolve())]
+    if app is not None:
+        arguments += ["--app", app]
+    venv_bin = project / ".venv" / "bin"
+    completed = toolchain.run(arguments, cwd=checkout, extra_path=[venv_bin] if venv_bin.is_dir() else [])
     if completed.returncode != 0:
         raise SynthError(f"cdk synth failed in {checkout}:\n{completed.stdout}{completed.stderr}".rstrip())
     return outdir
@@ -68,9 +58,9 @@ def git(repo: Path, *args: str) -> str:
     return completed.stdout.strip()
 
 
-def default_base(repo: Path) -> str:
-    """The merge base of HEAD with ``main`` (or ``origin/main``); on main itself that is HEAD."""
-    for main in ("main", "origin/main"):
+def default_base(repo: Path, branch: str = "main") -> str:
+    """The merge base of HEAD with ``branch`` (or ``origin/<branch>``); on that branch, HEAD."""
+    for main in (branch, f"origin/{branch}"):
         try:
             return git(repo, "merge-base", "HEAD", main)
         except SynthError:
@@ -78,10 +68,10 @@ def default_base(repo: Path) -> str:
     return git(repo, "rev-parse", "HEAD")
 
 
-def describe(repo: Path, ref: str | None) -> str:
+def describe(repo: Path, ref: str | None, branch: str = "main") -> str:
     """``<ref> (<short sha>)`` for the report's title; ``None`` is the default base."""
-    sha = git(repo, "rev-parse", "--short", f"{ref or default_base(repo)}^{{commit}}")
-    return f"{ref or 'merge base with main'} ({sha})"
+    sha = git(repo, "rev-parse", "--short", f"{ref or default_base(repo, branch)}^{{commit}}")
+    return f"{ref or f'merge base with {branch}'} ({sha})"
 
 
 @contextmanager

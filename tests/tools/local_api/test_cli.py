@@ -1,4 +1,4 @@
-"""``python -m tools.local_api``, the command behind ``make run`` and ``make token``, as a user runs it."""
+"""``sfcdk local`` and ``sfcdk token``, the commands behind ``make run`` and ``make token``, as a user runs them."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from tools.local_api.emulator import PortInUseError, bind
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _command(*arguments: str, state_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "tools.local_api", "--state-dir", str(state_dir), *arguments]
+def _command(command: str, *arguments: str, state_dir: Path) -> list[str]:
+    return [sys.executable, "-m", "tools.toolkit", command, "--state-dir", str(state_dir), *arguments]
 
 
 def _run(*arguments: str, state_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -62,9 +62,11 @@ def taken_port() -> Iterator[int]:
 
 
 def test_a_taken_port_is_reported_with_what_to_do(taken_port: int, tmp_path: Path) -> None:
-    with pytest.raises(PortInUseError, match=f"port {taken_port} .* already in use .* PORT={taken_port + 1}"):
+    with pytest.raises(
+        PortInUseError, match=f"port {taken_port} .* already in use .* --port {taken_port + 1}"
+    ):
         bind("127.0.0.1", taken_port)
-    result = _run("serve", "--port", str(taken_port), "--assembly", str(tmp_path), state_dir=tmp_path)
+    result = _run("local", "--port", str(taken_port), "--assembly", str(tmp_path), state_dir=tmp_path)
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: port {taken_port} on 127.0.0.1 is already in use")
     assert "Traceback" not in result.stderr
@@ -73,11 +75,11 @@ def test_a_taken_port_is_reported_with_what_to_do(taken_port: int, tmp_path: Pat
 def test_token_explains_that_the_api_must_be_running(tmp_path: Path) -> None:
     result = _run("token", "alice", state_dir=tmp_path)
     assert result.returncode == 1
-    assert "not running: start it with `make run`" in result.stderr
+    assert "not running: start it with `sfcdk local`" in result.stderr
 
 
 def test_a_missing_assembly_is_reported_without_a_traceback(tmp_path: Path) -> None:
-    result = _run("serve", "--port", "0", "--assembly", str(tmp_path / "nothing"), state_dir=tmp_path)
+    result = _run("local", "--port", "0", "--assembly", str(tmp_path / "nothing"), state_dir=tmp_path)
     assert result.returncode == 1
     assert "manifest.json is missing: synthesize the app first" in result.stderr
     assert "Traceback" not in result.stderr
@@ -87,7 +89,9 @@ def test_serve_prints_what_to_run_mints_tokens_and_stops_cleanly_on_ctrl_c(
     dev_assembly_dir: Path, tmp_path: Path
 ) -> None:
     process = subprocess.Popen(  # noqa: S603 (our argv)
-        _command("serve", "--port", "0", "--assembly", str(dev_assembly_dir), state_dir=tmp_path),
+        _command(
+            "local", "--port", "0", "--stage", "dev", "--assembly", str(dev_assembly_dir), state_dir=tmp_path
+        ),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -111,7 +115,7 @@ def test_serve_prints_what_to_run_mints_tokens_and_stops_cleanly_on_ctrl_c(
         banner = "".join(output)
         url = re.search(r"Local API of stage 'dev': (http://127\.0\.0\.1:\d+)", banner)
         assert url is not None, banner
-        assert "TOKEN=$(make -s token USER=alice)" in banner
+        assert f"TOKEN=$({sys.executable} -m tools.toolkit token alice)" in banner
         assert f"curl -s {url.group(1)}/health" in banner
         assert f'curl -s -H "authorization: Bearer $TOKEN" {url.group(1)}/items' in banner
         assert f"""-d '{{"name": "example"}}' {url.group(1)}/items""" in banner

@@ -232,7 +232,7 @@ def test_an_assembly_reload_keeps_an_unchanged_tables_items_and_recreates_a_chan
         assert (changes.kept, changes.recreated, changes.created) == ([table.name], [], [])
         assert dynamodb.get_item(TableName=table.name, Key=item).get("Item") == item
         assert api.client.get("/health").status_code == 200
-        assert api.emulator.pools[old_pool.function.logical_id] is not old_pool
+        assert api.emulator.pools[old_pool.function.key] is not old_pool
         assert old_pool.code_dirs_in_use() == set()
 
         changed = _assembly_copy(dev_assembly_dir, tmp_path / "changed")

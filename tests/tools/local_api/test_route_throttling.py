@@ -36,9 +36,7 @@ def test_health_is_throttled_at_its_own_rate_while_items_keep_the_stages(
         health = ThrottleSpec(rate_limit=NEVER_REFILLS, burst_limit=3)
         stage = ThrottleSpec(rate_limit=NEVER_REFILLS, burst_limit=5)
         routes = {**app.api.route_throttles, "GET /health": health}
-        return dataclasses.replace(
-            app, api=dataclasses.replace(app.api, throttle=stage, route_throttles=routes)
-        )
+        return app.with_api(dataclasses.replace(app.api, throttle=stage, route_throttles=routes))
 
     with running_api(dev_assembly_dir, tmp_path, tight) as api:
         headers = api.auth("tess")

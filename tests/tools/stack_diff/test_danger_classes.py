@@ -161,11 +161,22 @@ def test_a_broadened_permission_outside_iam_policies_is_reported(tmp_path: Path)
     report = build_report(
         base="a",
         head="b",
-        old={"dev/S": StackTemplate("dev/S", "dev", old, tmp_path / "o.json")},
-        new={"dev/S": StackTemplate("dev/S", "dev", new, tmp_path / "n.json")},
+        old={"dev/S": _stack(old, tmp_path / "o.json")},
+        new={"dev/S": _stack(new, tmp_path / "n.json")},
     )
 
     assert report.permissions_broadened == ("dev/S",)
     assert "⚠️ **Permissions broaden** (IAM or security groups, as `cdk diff` judges them) in: dev/S;" in (
         render_markdown(report)
+    )
+
+
+def _stack(template: Template, path: Path) -> StackTemplate:
+    return StackTemplate(
+        artifact_id="devS",
+        stack_name="dev-S",
+        display_name="dev/S",
+        stage="dev",
+        template=template,
+        template_path=path,
     )

@@ -38,7 +38,14 @@ def table(
 def loaded(templates: dict[str, Template]) -> dict[str, StackTemplate]:
     """Templates by stack name as ``load_assembly`` returns them (the stage is the name's first part)."""
     return {
-        name: StackTemplate(name, name.split("/")[0], body, Path(f"{name}.template.json"))
+        name: StackTemplate(
+            artifact_id=name,
+            stack_name=name.replace("/", "-"),
+            display_name=name,
+            stage=name.split("/")[0],
+            template=body,
+            template_path=Path(f"{name}.template.json"),
+        )
         for name, body in templates.items()
     }
 

@@ -43,7 +43,7 @@ DISCOVERY_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/.well-known/jwks.json"
 TOKENS_PATH = "/local/tokens"
 """Not part of OIDC: how ``sfcdk token`` asks the running emulator for a token."""
-_TOKEN_REQUEST = 'expected {"sub": "<user>", "ttl_seconds": <int, optional>, "audience": <str, optional>}'
+_USAGE = 'expected {"sub": "<user>", "ttl_seconds": <int, optional>, "audience": <str, optional>}'
 
 OAUTH_TOKEN_PATH = "/oauth2/token"  # noqa: S105 (a path)
 """Cognito's token endpoint; here only its client-credentials grant (machine-to-machine clients)."""
@@ -201,7 +201,7 @@ def _handler_for(issuer: LocalIssuer) -> type[BaseHTTPRequestHandler]:
                 ttl = int(request.get("ttl_seconds", DEFAULT_TOKEN_TTL_SECONDS))
                 audience = request.get("audience")
             except (ValueError, KeyError, TypeError, AttributeError):
-                self._send(400, {"message": _TOKEN_REQUEST})
+                self._send(400, {"message": _USAGE})
                 return
             if not isinstance(subject, str) or not subject or ttl <= 0:
                 self._send(400, {"message": "sub must be a non-empty string and ttl_seconds positive"})

@@ -46,11 +46,15 @@ def _self_command() -> str:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--project", type=Path, help="the CDK app's folder (default: the nearest with cdk.json)")
+    parser.add_argument(
+        "--project", type=Path, help="the CDK app's folder (default: the nearest with cdk.json)"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog=PROG, description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     new = commands.add_parser("new", help="write a new service repository from the library's template")
@@ -58,17 +62,23 @@ def _parser() -> argparse.ArgumentParser:
 
     local = commands.add_parser("local", aliases=["serve"], help="serve a stage's HTTP APIs locally")
     _common(local)
-    local.add_argument("--stage", help="the CDK Stage to serve (default: stage of [tool.sfcdk], the only one)")
+    local.add_argument(
+        "--stage", help="the CDK Stage to serve (default: stage of [tool.sfcdk], the only one)"
+    )
     local.add_argument("--host", help=f"default: {config.DEFAULT_HOST}")
     local.add_argument(
-        "--port", type=int, help=f"the first API's port, the next APIs get the next ports (default: {config.DEFAULT_PORT})"
+        "--port",
+        type=int,
+        help=f"the first API's port, further APIs the next ones (default: {config.DEFAULT_PORT})",
     )
     local.add_argument("--app", help="the CDK app command (default: app of [tool.sfcdk], then cdk.json's)")
     local.add_argument("--watch", action="append", help="a file or folder the app reads (repeatable)")
     local.add_argument("--cdk-cli", help="the CDK CLI (default: cdk-cli of [tool.sfcdk], PATH)")
     local.add_argument("--node", help="the Node.js that runs the CLI (default: node of [tool.sfcdk], PATH)")
     local.add_argument("--state-dir", type=Path, help=f"default: {config.DEFAULT_STATE_DIR}/ of the project")
-    local.add_argument("--assembly", type=Path, help="serve this synthesized cloud assembly (no synthesis, no reload)")
+    local.add_argument(
+        "--assembly", type=Path, help="serve this synthesized cloud assembly (no synthesis, no reload)"
+    )
     local.add_argument("--no-reload", action="store_true", help="do not watch the sources for changes")
 
     token = commands.add_parser("token", help="print a token of the running local API's issuer")

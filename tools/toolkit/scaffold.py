@@ -1,4 +1,5 @@
 """Placeholder replaced below."""
+
 import argparse
 
 

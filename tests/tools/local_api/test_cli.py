@@ -1,4 +1,4 @@
-"""``sfcdk local`` and ``sfcdk token``, the commands behind ``make run`` and ``make token``, as a user runs them."""
+"""``sfcdk local`` and ``sfcdk token`` (behind ``make run`` and ``make token``), as a user runs them."""
 
 from __future__ import annotations
 

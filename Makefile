@@ -51,9 +51,13 @@ $(UV): tools/bootstrap/requirements.txt tools/find_python313.sh
 	  fi; \
 	fi
 
-$(VENV)/.installed: requirements.txt tools/find_python313.sh | $(UV)
+# The construct library (library/) is installed editable, as a reuser's pip would install its wheel: without
+# dependencies (requirements.txt pins them, hashed) and built by the pinned hatchling of the venv, offline.
+$(VENV)/.installed: requirements.txt library/pyproject.toml tools/find_python313.sh | $(UV)
 	$(call ensure-venv,$(VENV))
-	$(call sync-venv,$(VENV),requirements.txt)
+	$(UV) pip sync --quiet --python $(VENV_PY) --require-hashes requirements.txt
+	$(UV) pip install --quiet --python $(VENV_PY) --offline --no-deps --no-build-isolation --editable library
+	@touch $@
 
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "error: Node.js and npm are required (any version that runs npm; the project then installs its own Node 24 and CDK CLI): install them with your package manager (apt-get install nodejs npm, brew install node) or from nodejs.org" >&2; exit 1; }

@@ -22,10 +22,10 @@ from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from cdk_app.config import ENVIRONMENTS, EnvironmentConfig, with_context
-from cdk_app.constructs.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, LayerPlatform
 from cdk_app.delivery import delivery_settings
 from cdk_app.stacks.stateless import ServiceSources
 from cdk_app.stage import DeliveryStage, ServiceStage
+from serverless_fastapi_cdk.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, LayerPlatform
 
 ROOT = Path(__file__).resolve().parent
 

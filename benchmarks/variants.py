@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.assembly import function_assets
-from cdk_app.bundling import compile_tree, digest
 from runtime.contract import HANDLER
+from serverless_fastapi_cdk.bundling import compile_tree, digest
 
 APPS = Path(__file__).resolve().parent / "apps"
 TRACED_APP = APPS / "traced" / "traced_app.py"

@@ -1,1 +1,1 @@
-"""The construct library (``constructs/``), its composition into stacks (``stacks/``) and the stage."""
+"""This project's CDK app: configuration, the stage and its stacks, the items service's facts and delivery."""

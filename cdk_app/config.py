@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from aws_cdk import RemovalPolicy
 from aws_cdk.aws_logs import RetentionDays
 
-from cdk_app.constructs.api_function import ColdStart, LogLevel
-from cdk_app.constructs.canary_deployment import RollbackThresholds, TrafficShift, TrafficShifting
-from cdk_app.constructs.http_api import CorsSettings, ThrottleSettings
-from cdk_app.constructs.monitoring import NotificationSettings
-from cdk_app.constructs.props import PropsError
 from cdk_app.service import cors_for
+from serverless_fastapi_cdk.api_function import ColdStart, LogLevel
+from serverless_fastapi_cdk.canary_deployment import RollbackThresholds, TrafficShift, TrafficShifting
+from serverless_fastapi_cdk.http_api import CorsSettings, ThrottleSettings
+from serverless_fastapi_cdk.monitoring import NotificationSettings
+from serverless_fastapi_cdk.props import PropsError
 
 LAMBDA_MEMORY_MB = range(128, 10241)
 MAX_TIMEOUT_SECONDS = 29

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cdk_app.config import ConfigError
-from cdk_app.constructs.github_deploy_roles import DEFAULT_QUALIFIER
+from serverless_fastapi_cdk.github_deploy_roles import DEFAULT_QUALIFIER
 
 REPOSITORY_CONTEXT_KEY = "github:repository"
 UNSET_REPOSITORY = "UNSET-OWNER/UNSET-REPOSITORY"

@@ -16,9 +16,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-try:
-    from cdk_app.functions.deployment_hooks import probe
-except ImportError:  # deployed: the hooks' asset folder is Lambda's task root, not a package
+if __package__:  # imported as cdk_app.items_round_trip
+    from serverless_fastapi_cdk.hooks import probe
+else:  # deployed as service_check.py beside probe.py at the hooks' task root
     import probe  # type: ignore[import-not-found,no-redef]
 
 ITEMS_PATH = "/items"

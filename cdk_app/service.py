@@ -1,6 +1,6 @@
 """The items service as the constructs see it: each of its facts once, built from ``runtime/contract.py``.
 
-The constructs in ``cdk_app/constructs`` know no service; the stacks hand them these facts. Nothing here
+The constructs of ``serverless_fastapi_cdk`` know no service; the stacks hand them these facts. Nothing here
 differs between environments (that is ``config.py``).
 """
 
@@ -10,9 +10,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from cdk_app import items_round_trip
-from cdk_app.constructs.canary_deployment import ApplicationMetrics, DeploymentChecks
-from cdk_app.constructs.http_api import DEFAULT_PROTECTED_ROUTES, CorsSettings
 from runtime import contract
+from serverless_fastapi_cdk.canary_deployment import ApplicationMetrics, DeploymentChecks
+from serverless_fastapi_cdk.http_api import DEFAULT_PROTECTED_ROUTES, CorsSettings
 
 NAME = "items"
 """Prefix of the service's resource names (``items-<env>``)."""

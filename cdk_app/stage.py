@@ -6,11 +6,11 @@ from aws_cdk import Environment, Stage
 from constructs import Construct
 
 from cdk_app.config import EnvironmentConfig
-from cdk_app.constructs.user_pool import ApiUserPool
 from cdk_app.delivery import STAGE_PREFIX, DeliverySettings
 from cdk_app.stacks.deploy_roles import DeployRolesStack
 from cdk_app.stacks.stateful import StatefulStack
 from cdk_app.stacks.stateless import ServiceSources, StatelessStack
+from serverless_fastapi_cdk.user_pool import ApiUserPool
 
 
 class ServiceStage(Stage):

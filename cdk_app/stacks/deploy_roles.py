@@ -5,8 +5,8 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from cdk_app.constructs.github_deploy_roles import GitHubDeployRoles
 from cdk_app.delivery import DeliverySettings
+from serverless_fastapi_cdk.github_deploy_roles import GitHubDeployRoles
 
 REPOSITORY_METADATA_KEY = "GitHubRepository"
 """Template metadata naming the trusted repository; the deploy pre-flight refuses the unset placeholder."""

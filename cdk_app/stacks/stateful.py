@@ -7,10 +7,10 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from cdk_app.config import EnvironmentConfig
-from cdk_app.constructs.service_table import ServiceTable
-from cdk_app.constructs.user_pool import ApiUserPool, MachineClientSettings
-from cdk_app.scanner_acknowledgements import acknowledge_checkov
 from runtime import contract
+from serverless_fastapi_cdk.scanner_acknowledgements import acknowledge_checkov
+from serverless_fastapi_cdk.service_table import ServiceTable
+from serverless_fastapi_cdk.user_pool import ApiUserPool, MachineClientSettings
 
 DEPLOYMENT_CHECK_RESOURCE_SERVER = "items-api"
 DEPLOYMENT_CHECK_SCOPE = "deployment-check"

@@ -14,10 +14,10 @@ from constructs import Construct
 
 from cdk_app import service
 from cdk_app.config import EnvironmentConfig
-from cdk_app.constructs.canary_deployment import PostTrafficCheck
-from cdk_app.constructs.dependency_layer import LayerPlatform
-from cdk_app.constructs.python_api_service import PythonApiService
-from cdk_app.constructs.user_pool import ApiUserPool
+from serverless_fastapi_cdk.canary_deployment import PostTrafficCheck
+from serverless_fastapi_cdk.dependency_layer import LayerPlatform
+from serverless_fastapi_cdk.python_api_service import PythonApiService
+from serverless_fastapi_cdk.user_pool import ApiUserPool
 
 PATTERN_ID = "Default"
 """Id of the pattern construct in the stack. CDK leaves a ``Default`` id out of logical IDs, so the

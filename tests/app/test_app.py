@@ -6,7 +6,7 @@ import pytest
 from aws_cdk import App
 
 import app as cdk_entry
-from cdk_app.constructs.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, LayerPlatform
+from serverless_fastapi_cdk.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, LayerPlatform
 from tests.support.cdk_synthesis import ENVIRONMENTS, cdk_json_context
 
 

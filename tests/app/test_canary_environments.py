@@ -14,14 +14,14 @@ from aws_cdk import Duration
 
 from cdk_app import service
 from cdk_app.config import ENVIRONMENTS, EnvironmentConfig
-from cdk_app.constructs.canary_deployment import (
+from runtime import contract
+from serverless_fastapi_cdk.canary_deployment import (
     ENV_HEALTH_PATH,
     ENV_HEALTH_VERSION_FIELD,
     ENV_TARGET_TIMEOUT_SECONDS,
     ENV_TARGET_VERSION_ARN,
     hook_timeout,
 )
-from runtime import contract
 from tests.constructs.test_canary_deployment import (
     assert_alias_updates_last,
     assert_no_dependency_cycle,

@@ -22,10 +22,10 @@ from cdk_app.config import (
     with_context,
     with_target,
 )
-from cdk_app.constructs.api_function import ColdStart
-from cdk_app.constructs.canary_deployment import TrafficShift, TrafficShifting
-from cdk_app.constructs.http_api import CorsSettings, ThrottleSettings
-from cdk_app.constructs.monitoring import NotificationSettings
+from serverless_fastapi_cdk.api_function import ColdStart
+from serverless_fastapi_cdk.canary_deployment import TrafficShift, TrafficShifting
+from serverless_fastapi_cdk.http_api import CorsSettings, ThrottleSettings
+from serverless_fastapi_cdk.monitoring import NotificationSettings
 
 
 def test_environments_are_dev_staging_prod_in_deployment_order():

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from cdk_app.config import ENVIRONMENTS
-from cdk_app.functions.deployment_hooks import hook_common, post_traffic
 from cdk_app.stacks.stateful import DEPLOYMENT_CHECK_RESOURCE_SERVER, DEPLOYMENT_CHECK_SCOPE
+from serverless_fastapi_cdk.hooks import hook_common, post_traffic
 from tests.app.test_canary_environments import of_type, stateless
 from tests.support.cdk_synthesis import SynthesizedApp, logical_id
 

@@ -11,13 +11,13 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 from constructs import Construct
 
-from cdk_app.constructs.canary_deployment import (
+from serverless_fastapi_cdk.canary_deployment import (
     ENV_HEALTH_PATH,
     ENV_HEALTH_VERSION_FIELD,
     ENV_TARGET_TIMEOUT_SECONDS,
     ENV_TARGET_VERSION_ARN,
 )
-from cdk_app.scanner_acknowledgements import (
+from serverless_fastapi_cdk.scanner_acknowledgements import (
     acknowledge_cfn_lint,
     acknowledge_checkov,
     acknowledge_function_baseline,

@@ -15,8 +15,8 @@ from aws_cdk import aws_lambda as lambda_
 
 from benchmarks.artifacts import modules_without_usable_bytecode, python_sources
 from benchmarks.runner import package
-from cdk_app.bundling import BundlingError, require_interpreter
-from cdk_app.constructs.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, DependencyLayer, LayerPlatform
+from serverless_fastapi_cdk.bundling import BundlingError, require_interpreter
+from serverless_fastapi_cdk.dependency_layer import LAYER_PLATFORM_CONTEXT_KEY, DependencyLayer, LayerPlatform
 from tests.app.test_snapshots import normalise
 from tests.support.cdk_synthesis import (
     ENVIRONMENTS,

@@ -9,8 +9,9 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from cdk_app.constructs.alarms import alarm_name
-from cdk_app.constructs.canary_deployment import (
+from runtime import contract
+from serverless_fastapi_cdk.alarms import alarm_name
+from serverless_fastapi_cdk.canary_deployment import (
     ENV_HEALTH_PATH,
     ENV_HEALTH_VERSION_FIELD,
     ENV_TARGET_TIMEOUT_SECONDS,
@@ -21,7 +22,6 @@ from cdk_app.constructs.canary_deployment import (
     TrafficShifting,
     hook_timeout,
 )
-from runtime import contract
 from tests.support.scaffold import (
     ALARM_PREFIX,
     CUSTOM_CANARY_PERCENT,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-import cdk_app.constructs
+import serverless_fastapi_cdk
 from tools.constructs_doc.__main__ import main
 from tools.constructs_doc.render import CONSTRUCTS, DOC, EXAMPLE, PROPS_TYPES, render
 
@@ -28,7 +28,9 @@ def test_the_example_is_the_other_services_whole_app() -> None:
 
 def test_every_public_construct_and_props_type_has_a_table() -> None:
     documented = set(re.findall(r"^### `(\w+)`$", DOC.read_text(), re.MULTILINE))
-    public_classes = {name for name in cdk_app.constructs.__all__ if not name.endswith(("Error", "Platform"))}
+    public_classes = {
+        name for name in serverless_fastapi_cdk.__all__ if not name.endswith(("Error", "Platform"))
+    }
     enums = {"LogLevel", "TrafficShift"}
 
     assert documented == set(CONSTRUCTS) | set(PROPS_TYPES)

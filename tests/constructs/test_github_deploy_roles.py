@@ -15,9 +15,9 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from cdk_app.config import ConfigError
-from cdk_app.constructs.github_deploy_roles import GitHubDeployRoles
 from cdk_app.delivery import REPOSITORY_CONTEXT_KEY, UNSET_REPOSITORY, delivery_settings
 from cdk_app.stacks.deploy_roles import REPOSITORY_METADATA_KEY
+from serverless_fastapi_cdk.github_deploy_roles import GitHubDeployRoles
 from tests.support.cdk_synthesis import ENVIRONMENTS, SynthesizedApp, resources_of_type
 
 CLAIM = "token.actions.githubusercontent.com"

@@ -10,8 +10,8 @@ from aws_cdk import App
 
 import app as cdk_entry
 from cdk_app.config import DEV, ENVIRONMENTS, JwtIssuerSettings
-from cdk_app.constructs.http_api import PREFLIGHT_METHODS
 from cdk_app.stage import ServiceStage
+from serverless_fastapi_cdk.http_api import PREFLIGHT_METHODS
 from tests.support.cdk_synthesis import SynthesizedApp, cdk_json_context, logical_id, resources_of_type
 
 DOCS_ROUTES = {"GET /docs", "GET /docs/assets/{name}", "GET /openapi.json"}

@@ -19,11 +19,11 @@ import pytest
 from aws_cdk import App, Stack
 
 from benchmarks.assembly import function_assets
-from cdk_app.bundling import BundlingError
-from cdk_app.constructs.dependency_layer import DependencyLayer
-from cdk_app.sdk_models import keep_sdk_models
 from runtime.contract import AWS_SERVICES, DOCS_LAYER_ASSETS, HANDLER, LAYER_EXCLUDE
 from runtime.routers.docs import ASSETS, SWAGGER_UI_PACKAGE
+from serverless_fastapi_cdk.bundling import BundlingError
+from serverless_fastapi_cdk.dependency_layer import DependencyLayer
+from serverless_fastapi_cdk.sdk_models import keep_sdk_models
 from tests.support.cdk_synthesis import FIXTURES, SynthesizedApp
 
 

@@ -9,14 +9,14 @@ from typing import Any
 import botocore.session
 import pytest
 
-from cdk_app.constructs.monitoring import (
+from serverless_fastapi_cdk.monitoring import (
     DEFAULT_THROTTLE_OPERATIONS,
     DYNAMODB_OPERATIONS,
     MAX_ALARM_METRICS,
     NotificationSettings,
     _validate,
 )
-from cdk_app.constructs.props import PropsError
+from serverless_fastapi_cdk.props import PropsError
 from tests.constructs.test_canary_deployment import alarm, dimensions, of_type, only
 from tests.support.scaffold import (
     DASHBOARD_NAME,

@@ -33,15 +33,15 @@ from botocore.response import StreamingBody
 
 from cdk_app import items_round_trip
 from cdk_app.config import ENVIRONMENTS
-from cdk_app.constructs.canary_deployment import (
+from runtime import contract
+from serverless_fastapi_cdk.canary_deployment import (
     ENV_HEALTH_PATH,
     ENV_HEALTH_VERSION_FIELD,
     ENV_TARGET_TIMEOUT_SECONDS,
     ENV_TARGET_VERSION_ARN,
     SERVICE_CHECK_MODULE,
 )
-from cdk_app.functions.deployment_hooks import pre_traffic, probe
-from runtime import contract
+from serverless_fastapi_cdk.hooks import pre_traffic, probe
 from tests.support.apigw import FakeLambdaContext
 from tests.support.aws_emulator import REGION, Emulator, create_cursor_secret, create_items_table
 from tests.support.cdk_synthesis import SynthesizedApp, logical_id

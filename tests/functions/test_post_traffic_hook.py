@@ -25,10 +25,10 @@ import pytest
 from botocore.stub import Stubber
 
 from cdk_app import items_round_trip
-from cdk_app.constructs.canary_deployment import ENV_HEALTH_PATH, ENV_HEALTH_VERSION_FIELD
-from cdk_app.functions.deployment_hooks import hook_common, post_traffic
 from cdk_app.stacks.stateful import DEPLOYMENT_CHECK_RESOURCE_SERVER, DEPLOYMENT_CHECK_SCOPE
 from runtime import contract
+from serverless_fastapi_cdk.canary_deployment import ENV_HEALTH_PATH, ENV_HEALTH_VERSION_FIELD
+from serverless_fastapi_cdk.hooks import hook_common, post_traffic
 from tests.support.local_api import RunningApi, running_api
 from tools.local_api.emulator import Emulator
 from tools.local_api.issuer import OAUTH_TOKEN_PATH

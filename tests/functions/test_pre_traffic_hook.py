@@ -38,7 +38,10 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
 from cdk_app import items_round_trip
-from cdk_app.constructs.canary_deployment import (
+from runtime import contract
+from runtime.errors import ErrorCode
+from runtime.identity import MAX_SUB_LENGTH
+from serverless_fastapi_cdk.canary_deployment import (
     DEPLOYMENT_HOOKS_CODE,
     ENV_HEALTH_PATH,
     ENV_HEALTH_VERSION_FIELD,
@@ -46,10 +49,7 @@ from cdk_app.constructs.canary_deployment import (
     ENV_TARGET_VERSION_ARN,
     SERVICE_CHECK_MODULE,
 )
-from cdk_app.functions.deployment_hooks import hook_common, pre_traffic
-from runtime import contract
-from runtime.errors import ErrorCode
-from runtime.identity import MAX_SUB_LENGTH
+from serverless_fastapi_cdk.hooks import hook_common, pre_traffic
 from tests.support.apigw import FakeLambdaContext
 from tests.support.aws_emulator import (
     Emulator,
@@ -472,7 +472,7 @@ def test_hook_asset_is_stdlib_and_boto3_only():
         DEPLOYMENT_HOOKS_CODE / "pre_traffic.py": {"boto3", "botocore", "probe", "hook_common"},
         DEPLOYMENT_HOOKS_CODE / "post_traffic.py": {"boto3", "probe", "hook_common"},
         DEPLOYMENT_HOOKS_CODE / "probe.py": set(),
-        Path(items_round_trip.__file__): {"cdk_app", "probe"},
+        Path(items_round_trip.__file__): {"serverless_fastapi_cdk", "probe"},
     }
     for path, third_party in allowed.items():
         imported = set()

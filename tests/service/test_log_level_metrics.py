@@ -23,8 +23,8 @@ from uuid import uuid4
 
 import pytest
 
-from cdk_app.constructs.api_function import LogLevel
 from runtime.contract import METRIC_CLIENT_ERRORS, METRIC_SERVER_ERRORS, METRIC_UNHANDLED_ERRORS
+from serverless_fastapi_cdk.api_function import LogLevel
 from tests.service.clients import Caller
 from tests.service.conftest import FaultPlan, dynamodb_error, fault_code_dir
 from tests.support.local_api import RunningApi, running_api

@@ -22,7 +22,7 @@ import app as cdk_entry
 from cdk_app.stage import ServiceStage
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "constructs" / "fixtures"
+FIXTURES = ROOT / "library" / "tests" / "fixtures"
 ENVIRONMENTS = ("dev", "staging", "prod")
 STACK_KINDS = ("Stateful", "Stateless")
 

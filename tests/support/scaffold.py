@@ -26,15 +26,15 @@ from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from cdk_app import service
-from cdk_app.constructs.canary_deployment import (
+from runtime import contract
+from serverless_fastapi_cdk.canary_deployment import (
     ApplicationMetrics,
     CanaryDeployment,
     RollbackThresholds,
     TrafficShift,
     TrafficShifting,
 )
-from cdk_app.constructs.monitoring import NotificationSettings, ServiceMonitoring
-from runtime import contract
+from serverless_fastapi_cdk.monitoring import NotificationSettings, ServiceMonitoring
 from tests.support.aws_emulator import Emulator
 
 ACCOUNT = "123456789012"

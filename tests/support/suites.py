@@ -52,8 +52,11 @@ MODULE_MARKERS: dict[str, tuple[str, ...]] = {
 INLINE_SYNTH_MODULES = frozenset(
     {
         "tests/constructs/test_assets.py",
-        "tests/constructs/test_construct_props.py",
-        "tests/constructs/test_reuse.py",
+        "library/tests/test_construct_props.py",
+        "library/tests/test_layer_change.py",
+        "library/tests/test_package.py",
+        "library/tests/test_python_api_service.py",
+        "library/tests/test_reuse.py",
         "tests/constructs/test_layer_trimming.py",
         "tests/constructs/test_constructs_doc.py",
     }

@@ -27,7 +27,7 @@ PYPROJECT = ROOT / "pyproject.toml"
         ("tests/constructs/test_http_api.py", {"template", "synthesized_app"}, {"synth"}),
         ("tests/service/test_items_flow.py", {"dev_api", "dev_assembly_dir"}, {"synth", "emulator"}),
         ("tests/constructs/test_monitoring.py", {"scaffold", "scaffold_app"}, {"synth"}),
-        ("tests/constructs/test_reuse.py", {"tmp_path"}, {"synth"}),
+        ("library/tests/test_reuse.py", {"tmp_path"}, {"synth"}),
         ("tests/service/test_fuzz_contract.py", set(), {"fuzz", "emulator", "synth"}),
         ("tests/service/test_load.py", set(), {"load", "emulator", "synth"}),
         ("tests/tools/scan/test_scanners.py", set(), {"scanners", "synth"}),

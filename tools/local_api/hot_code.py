@@ -5,7 +5,8 @@ package's ``.py`` files under ``<package name>/`` and their bytecode, compiled b
 with hash-based invalidation and the deployed location (``/var/task``) recorded as the source path.
 :func:`code_source` recognises such an asset and finds the package it came from; :func:`rebuild`
 makes the same asset again from the current sources, with the same bundling steps
-(:mod:`cdk_app.bundling`) and the bytecode settings read back from the synthesized asset, so the new
+(:mod:`serverless_fastapi_cdk.bundling`) and the bytecode settings read back from the synthesized asset,
+so the new
 execution environments load what a deployment would: nothing but the package's ``.py`` files, and
 bytecode that Python does not re-validate.
 
@@ -21,7 +22,7 @@ import py_compile
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdk_app.bundling import compile_tree, copy_package, package_sources
+from serverless_fastapi_cdk.bundling import compile_tree, copy_package, package_sources
 
 _INVALIDATION_MODES = {
     0: py_compile.PycInvalidationMode.TIMESTAMP,

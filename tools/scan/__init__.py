@@ -2,5 +2,6 @@
 
 They run from their own virtualenv (``.venv-scan/``, pinned in ``requirements.txt`` beside this file)
 so that their dependencies never clash with the project's. A finding passes only when the flagged
-resource acknowledges it in its ``Metadata`` with a reason (see ``cdk_app.scanner_acknowledgements``).
+resource acknowledges it in its ``Metadata`` with a reason
+(see ``serverless_fastapi_cdk.scanner_acknowledgements``).
 """

@@ -4,7 +4,8 @@ uv installs the hash-locked requirements as wheels for the target platform (``--
 aarch64-manylinux2014`` or ``x86_64-manylinux2014``, ``--python-version``, ``--only-binary :all:``,
 ``--require-hashes``) into ``python/``; the bundler then strips what Lambda never reads (plus the
 caller's ``exclude`` patterns), optionally keeps only the AWS SDK models of the services the function
-calls (``aws_sdk_services``, see :mod:`cdk_app.sdk_models`), and compiles hash-based bytecode with the
+calls (``aws_sdk_services``, see :mod:`serverless_fastapi_cdk.sdk_models`), and compiles hash-based
+bytecode with the
 target Python version.
 
 The asset hash is derived from the pinned requirements' content, the architecture, the Python version,
@@ -38,7 +39,7 @@ from aws_cdk import AssetHashType, BundlingOptions, ILocalBundling, RemovalPolic
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from cdk_app.bundling import (
+from serverless_fastapi_cdk.bundling import (
     DEFAULT_INVALIDATION_MODE,
     BundlingError,
     compile_tree,
@@ -48,7 +49,7 @@ from cdk_app.bundling import (
     remove_bytecode_caches,
     require_interpreter,
 )
-from cdk_app.sdk_models import keep_sdk_models
+from serverless_fastapi_cdk.sdk_models import keep_sdk_models
 
 BUNDLER_VERSION = "2"
 """Bump when the build steps below change what ends up in the layer."""

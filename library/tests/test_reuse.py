@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from aws_cdk import Acknowledgment, App, Environment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+from synth_support import FIXTURES, LIBRARY, cdk_json_context, logical_id, resources_of_type
 
-from cdk_app.constructs.api_function import ApiFunction
-from cdk_app.constructs.dependency_layer import DependencyLayer
-from cdk_app.constructs.http_api import ServiceHttpApi
-from cdk_app.constructs.service_table import ServiceTable
-from tests.support.cdk_synthesis import FIXTURES, ROOT, cdk_json_context, logical_id, resources_of_type
+from serverless_fastapi_cdk.api_function import ApiFunction
+from serverless_fastapi_cdk.dependency_layer import DependencyLayer
+from serverless_fastapi_cdk.http_api import ServiceHttpApi
+from serverless_fastapi_cdk.service_table import ServiceTable
 
 REQUIREMENTS = FIXTURES / "requirements"
 ISSUER = "https://auth.orders.example.com/"
@@ -43,7 +43,7 @@ def synthesize_orders_service(outdir: Path, requirements: Path) -> OrdersService
     stack = Stack(app, "Orders", env=Environment(region="us-east-2"))
     table = ServiceTable(stack, "Orders", partition_key="order_id", deletion_protection=False).table
     layer = DependencyLayer(
-        stack, "Deps", requirements_file=requirements, cache_dir=ROOT / "build" / "layers"
+        stack, "Deps", requirements_file=requirements, cache_dir=LIBRARY / "build" / "layers"
     )
     function = ApiFunction(
         stack,

@@ -27,8 +27,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from cdk_app.constructs.alarms import threshold_alarm
-from cdk_app.constructs.props import require
+from serverless_fastapi_cdk.alarms import threshold_alarm
+from serverless_fastapi_cdk.props import require
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -1,6 +1,6 @@
 """The deployment hooks' code asset and timeout, as ``CanaryDeployment`` deploys them.
 
-The asset is the library's hook modules (``cdk_app/functions/deployment_hooks``) and the caller's check.
+The asset is the library's hook modules (``serverless_fastapi_cdk/hooks``) and the caller's check.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_lambda as lambda_
 
-from cdk_app.bundling import digest
-from cdk_app.constructs.canary_props import DeploymentChecks
+from serverless_fastapi_cdk.bundling import digest
+from serverless_fastapi_cdk.canary_props import DeploymentChecks
 
-DEPLOYMENT_HOOKS_CODE = Path(__file__).resolve().parent.parent / "functions" / "deployment_hooks"
+DEPLOYMENT_HOOKS_CODE = Path(__file__).resolve().parent / "hooks"
 """Folder of the deployment hooks' code: stdlib + boto3 modules, deployed as is."""
 PRE_TRAFFIC_HANDLER = "pre_traffic.handler"
 POST_TRAFFIC_HANDLER = "post_traffic.handler"

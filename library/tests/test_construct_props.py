@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_lambda as lambda_
+from synth_support import FIXTURES
 
-from cdk_app.bundling import BundlingError
-from cdk_app.constructs.api_function import ApiFunction, ColdStart
-from cdk_app.constructs.http_api import CorsSettings, ServiceHttpApi, ThrottleSettings
-from tests.support.cdk_synthesis import FIXTURES
+from serverless_fastapi_cdk.api_function import ApiFunction, ColdStart
+from serverless_fastapi_cdk.bundling import BundlingError
+from serverless_fastapi_cdk.http_api import CorsSettings, ServiceHttpApi, ThrottleSettings
 
 
 def stack() -> Stack:

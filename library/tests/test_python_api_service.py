@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 from aws_cdk import App, Environment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+from synth_support import resources_of_type
 
-from cdk_app.constructs import (
+from serverless_fastapi_cdk import (
     ApplicationMetrics,
     DeploymentChecks,
     PropsError,
     PythonApiService,
     ServiceTable,
 )
-from cdk_app.constructs.canary_deployment import ENV_HEALTH_PATH, ENV_HEALTH_VERSION_FIELD
-from tests.support.cdk_synthesis import resources_of_type
+from serverless_fastapi_cdk.canary_deployment import ENV_HEALTH_PATH, ENV_HEALTH_VERSION_FIELD
 
 ORDERS = Path(__file__).resolve().parent / "fixtures" / "orders_service"
 ITEMS_FACTS = (

@@ -33,8 +33,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
-from cdk_app.constructs.alarms import threshold_alarm
-from cdk_app.constructs.canary_props import (
+from serverless_fastapi_cdk.alarms import threshold_alarm
+from serverless_fastapi_cdk.canary_props import (
     ALARM_PERIOD,
     ApplicationMetrics,
     DeploymentChecks,
@@ -43,7 +43,7 @@ from cdk_app.constructs.canary_props import (
     TrafficShift,
     TrafficShifting,
 )
-from cdk_app.constructs.hook_asset import (
+from serverless_fastapi_cdk.hook_asset import (
     DEPLOYMENT_HOOKS_CODE,
     ENV_HEALTH_PATH,
     ENV_HEALTH_VERSION_FIELD,
@@ -56,7 +56,7 @@ from cdk_app.constructs.hook_asset import (
     hook_timeout,
     hooks_code,
 )
-from cdk_app.scanner_acknowledgements import (
+from serverless_fastapi_cdk.scanner_acknowledgements import (
     acknowledge_cfn_lint,
     acknowledge_checkov,
     acknowledge_function_baseline,

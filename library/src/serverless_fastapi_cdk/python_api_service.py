@@ -27,8 +27,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_app.constructs.api_function import DEFAULT_TIMEOUT, ApiFunction, ColdStart, LogLevel
-from cdk_app.constructs.canary_deployment import (
+from serverless_fastapi_cdk.api_function import DEFAULT_TIMEOUT, ApiFunction, ColdStart, LogLevel
+from serverless_fastapi_cdk.canary_deployment import (
     ApplicationMetrics,
     CanaryDeployment,
     DeploymentChecks,
@@ -36,16 +36,20 @@ from cdk_app.constructs.canary_deployment import (
     RollbackThresholds,
     TrafficShifting,
 )
-from cdk_app.constructs.dependency_layer import DependencyLayer, LayerPlatform
-from cdk_app.constructs.http_api import (
+from serverless_fastapi_cdk.dependency_layer import DependencyLayer, LayerPlatform
+from serverless_fastapi_cdk.http_api import (
     DEFAULT_PROTECTED_ROUTES,
     DEFAULT_THROTTLE,
     CorsSettings,
     ServiceHttpApi,
     ThrottleSettings,
 )
-from cdk_app.constructs.monitoring import DEFAULT_THROTTLE_OPERATIONS, NotificationSettings, ServiceMonitoring
-from cdk_app.constructs.props import require
+from serverless_fastapi_cdk.monitoring import (
+    DEFAULT_THROTTLE_OPERATIONS,
+    NotificationSettings,
+    ServiceMonitoring,
+)
+from serverless_fastapi_cdk.props import require
 
 DEFAULT_PUBLIC_ROUTE_THROTTLE = ThrottleSettings(rate_limit=5, burst_limit=10)
 

@@ -16,15 +16,15 @@ import pytest
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_lambda as lambda_
+from synth_support import FIXTURES, cdk_json_context, logical_id
 
-from cdk_app.constructs.api_function import ApiFunction
-from cdk_app.constructs.canary_deployment import (
+from serverless_fastapi_cdk.api_function import ApiFunction
+from serverless_fastapi_cdk.canary_deployment import (
     ENV_TARGET_VERSION_ARN,
     ApplicationMetrics,
     CanaryDeployment,
     DeploymentChecks,
 )
-from tests.support.cdk_synthesis import FIXTURES, cdk_json_context, logical_id
 
 FLAG = "@aws-cdk/aws-lambda:recognizeLayerVersion"
 

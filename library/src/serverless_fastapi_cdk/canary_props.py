@@ -1,4 +1,4 @@
-"""The props types of :class:`~cdk_app.constructs.canary_deployment.CanaryDeployment`.
+"""The props types of :class:`~serverless_fastapi_cdk.canary_deployment.CanaryDeployment`.
 
 What the rollback alarms watch (:class:`ApplicationMetrics`), when they roll back
 (:class:`RollbackThresholds`), how traffic shifts (:class:`TrafficShifting`), and what the deployment
@@ -17,7 +17,7 @@ from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
-from cdk_app.constructs.props import require
+from serverless_fastapi_cdk.props import require
 
 ALARM_PERIOD = cdk.Duration.minutes(1)
 """Rollback alarms evaluate one-minute periods: a 5-minute canary sees several of them."""

@@ -2,7 +2,7 @@
 
 The code asset is one Python package folder: its ``.py`` files only (no requirements files, no caches
 from a local run), compiled to hash-based bytecode by the target Python version. Third-party packages
-come from layers (see :mod:`cdk_app.constructs.dependency_layer`).
+come from layers (see :mod:`serverless_fastapi_cdk.dependency_layer`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_app.bundling import (
+from serverless_fastapi_cdk.bundling import (
     DEFAULT_INVALIDATION_MODE,
     BundlingError,
     compile_tree,
@@ -40,8 +40,8 @@ from cdk_app.bundling import (
     python_version_of,
     require_interpreter,
 )
-from cdk_app.constructs.props import require
-from cdk_app.scanner_acknowledgements import (
+from serverless_fastapi_cdk.props import require
+from serverless_fastapi_cdk.scanner_acknowledgements import (
     acknowledge_checkov,
     acknowledge_function_baseline,
     acknowledge_log_group_encryption,

@@ -29,8 +29,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_app.constructs.props import require
-from cdk_app.scanner_acknowledgements import acknowledge_log_group_encryption
+from serverless_fastapi_cdk.props import require
+from serverless_fastapi_cdk.scanner_acknowledgements import acknowledge_log_group_encryption
 
 ACCESS_LOG_FIELDS: dict[str, str] = {
     "requestId": "$context.requestId",

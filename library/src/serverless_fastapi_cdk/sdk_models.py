@@ -20,7 +20,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from cdk_app.bundling import BundlingError
+from serverless_fastapi_cdk.bundling import BundlingError
 
 
 def keep_sdk_models(site: Path, services: Collection[str]) -> None:

@@ -1,14 +1,13 @@
-"""A function's code asset rebuilt from the source tree, so that a change under ``runtime/`` needs no synth.
+"""A function's code asset rebuilt from the source tree, so that a code change needs no synth.
 
-The project's function bundler (``ApiFunction``) makes a code asset of one package folder: the
+The library's function bundler (``ApiFunction``) makes a code asset of one package folder: the
 package's ``.py`` files under ``<package name>/`` and their bytecode, compiled by the target Python
 with hash-based invalidation and the deployed location (``/var/task``) recorded as the source path.
 :func:`code_source` recognises such an asset and finds the package it came from; :func:`rebuild`
 makes the same asset again from the current sources, with the same bundling steps
-(:mod:`serverless_fastapi_cdk.bundling`) and the bytecode settings read back from the synthesized asset,
-so the new
-execution environments load what a deployment would: nothing but the package's ``.py`` files, and
-bytecode that Python does not re-validate.
+(:mod:`serverless_fastapi_cdk.bundling`) and the bytecode settings read back from the synthesized
+asset, so the new execution environments load what a deployment would: nothing but the package's
+``.py`` files, and bytecode that Python does not re-validate.
 
 A source that does not compile is copied without bytecode (where synthesis would stop): the import
 then fails in the execution environment's INIT phase with ``Runtime.UserCodeSyntaxError``, as a

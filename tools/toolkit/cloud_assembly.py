@@ -80,30 +80,28 @@ def read_json(path: Path) -> dict[str, Any]:
 
 
 class CloudAssembly:
-    """Every stack of an assembly, stages included, and every file asset, read once."""
+    """The stacks of an assembly, stages included, and its file assets; a stage is read when first asked."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.stacks: tuple[StackTemplate, ...] = ()
         self._stage_dirs: dict[str, Path] = {}
+        self._stacks: dict[str, list[StackTemplate]] = {}
         self._assets: dict[str, dict[str, Path]] = {}
-        stacks: list[StackTemplate] = []
-        self._collect(directory, stage="", into=stacks)
-        self.stacks = tuple(sorted(stacks, key=lambda stack: stack.name))
+        self._read_stage("", directory)
 
-    def _collect(self, directory: Path, *, stage: str, into: list[StackTemplate]) -> None:
+    def _read_stage(self, stage: str, directory: Path) -> None:
         manifest = read_json(directory / "manifest.json")
-        assets = self._assets.setdefault(stage, {})
+        stacks: list[StackTemplate] = []
+        assets: dict[str, Path] = {}
         for artifact_id, artifact in sorted(manifest.get("artifacts", {}).items()):
             properties = artifact.get("properties", {})
             kind = artifact.get("type")
-            if kind == NESTED_ASSEMBLY_ARTIFACT:
+            if kind == NESTED_ASSEMBLY_ARTIFACT and stage == "":
                 name = str(properties.get("displayName", artifact_id))
                 self._stage_dirs[name] = directory / str(properties["directoryName"])
-                self._collect(self._stage_dirs[name], stage=name, into=into)
             elif kind == STACK_ARTIFACT:
                 template_path = directory / properties["templateFile"]
-                into.append(
+                stacks.append(
                     StackTemplate(
                         artifact_id=artifact_id,
                         stack_name=str(properties.get("stackName", artifact_id)),
@@ -117,6 +115,22 @@ class CloudAssembly:
                 )
             elif kind == ASSET_MANIFEST_ARTIFACT:
                 assets.update(_file_assets(directory / properties["file"]))
+        self._stacks[stage] = sorted(stacks, key=lambda stack: stack.name)
+        self._assets[stage] = assets
+
+    def _stage(self, stage: str) -> None:
+        if stage not in self._stacks:
+            self._require_stage(stage)
+            self._read_stage(stage, self._stage_dirs[stage])
+
+    @property
+    def stacks(self) -> tuple[StackTemplate, ...]:
+        """Every stack: those at the top of the app, then each stage's, by name."""
+        for stage in self.stages():
+            self._stage(stage)
+        return tuple(
+            sorted((stack for stacks in self._stacks.values() for stack in stacks), key=lambda s: s.name)
+        )
 
     def stages(self) -> list[str]:
         """The display names of the app's stages, sorted (``["dev", "prod", "staging"]``)."""
@@ -131,9 +145,8 @@ class CloudAssembly:
 
     def stage_stacks(self, stage: str) -> list[StackTemplate]:
         """The stacks of ``stage``; ``""`` selects the stacks at the top of the app."""
-        if stage:
-            self._require_stage(stage)
-        stacks = [stack for stack in self.stacks if stack.stage == stage]
+        self._stage(stage)
+        stacks = list(self._stacks[stage])
         if not stacks:
             where = f"stage {stage!r} of {self.directory}" if stage else str(self.directory)
             raise AssemblyError(f"{where} holds no stack")
@@ -141,7 +154,8 @@ class CloudAssembly:
 
     def file_assets(self, stage: str) -> dict[str, Path]:
         """The file assets of ``stage`` (``""``: of the top of the app): S3 object key -> local path."""
-        return dict(self._assets.get(stage, {}))
+        self._stage(stage)
+        return dict(self._assets[stage])
 
     def by_name(self) -> dict[str, StackTemplate]:
         """Every stack, keyed by display name (``dev/Stateful``)."""

@@ -26,6 +26,7 @@ from benchmarks.runner import Deployment, deploy, lambda_environment, package, x
 from runtime.contract import HANDLER, HEALTH_PATH
 from runtime.repository import ItemRepository
 from runtime.schemas.items import ItemWrite
+from serverless_fastapi_cdk.toolkit.local_api.synth import synthesize
 from tests.support.apigw import http_api_event
 from tests.support.aws_emulator import (
     create_cursor_secret,
@@ -33,7 +34,6 @@ from tests.support.aws_emulator import (
     running_emulator,
     use_fake_aws_credentials,
 )
-from tools.local_api.synth import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = ROOT / "runtime" / "requirements.txt"

@@ -29,10 +29,10 @@ from cdk_app.stacks.stateful import DEPLOYMENT_CHECK_RESOURCE_SERVER, DEPLOYMENT
 from runtime import contract
 from serverless_fastapi_cdk.canary_deployment import ENV_HEALTH_PATH, ENV_HEALTH_VERSION_FIELD
 from serverless_fastapi_cdk.hooks import hook_common, post_traffic
+from serverless_fastapi_cdk.toolkit.local_api.emulator import Emulator
+from serverless_fastapi_cdk.toolkit.local_api.issuer import OAUTH_TOKEN_PATH
+from serverless_fastapi_cdk.toolkit.local_api.model import LocalApp
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.emulator import Emulator
-from tools.local_api.issuer import OAUTH_TOKEN_PATH
-from tools.local_api.model import LocalApp
 
 CLIENT_SECRET = "deployment-check-secret-" + "x" * 28
 SCOPE = f"{DEPLOYMENT_CHECK_RESOURCE_SERVER}/{DEPLOYMENT_CHECK_SCOPE}"

@@ -30,11 +30,11 @@ from uuid import uuid4
 
 import pytest
 
+from serverless_fastapi_cdk.toolkit.local_api.model import FunctionSpec, LocalApp
+from serverless_fastapi_cdk.toolkit.local_api.workers import FunctionPool, Outcome
 from tests.service.clients import Caller
 from tests.support.apigw import http_api_event
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.model import FunctionSpec, LocalApp
-from tools.local_api.workers import FunctionPool, Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = 32

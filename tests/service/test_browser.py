@@ -15,9 +15,9 @@ import json
 import re
 from pathlib import Path
 
+from serverless_fastapi_cdk.toolkit.local_api.model import LocalApp
 from tests.support.browser import element_text, page_server, rendered_dom
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.model import LocalApp
 
 PAGE_HOST = "127.0.0.1"
 PAGE_PORT = 3000

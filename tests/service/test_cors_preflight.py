@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from serverless_fastapi_cdk.toolkit.local_api.model import LocalApp
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.model import LocalApp
 
 ALLOWED_ORIGIN = "http://localhost:3000"
 """dev's CORS origin (cdk_app/config.py)."""

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from serverless_fastapi_cdk.toolkit.local_api.model import LocalApp
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.model import LocalApp
 
 PROBE_DIR = Path(__file__).resolve().parents[1] / "tools" / "local_api" / "fixtures" / "probe_function"
 PROBE_TIMEOUT_SECONDS = 3.0

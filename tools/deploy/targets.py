@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.toolkit.cloud_assembly import AssemblyError, CloudAssembly, StackTemplate
+from serverless_fastapi_cdk.toolkit.cloud_assembly import AssemblyError, CloudAssembly, StackTemplate
 
 
 class TargetError(RuntimeError):

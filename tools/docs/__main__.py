@@ -10,9 +10,9 @@ import argparse
 from pathlib import Path
 
 from cdk_app.config import ENVIRONMENTS
+from serverless_fastapi_cdk.toolkit.cloud_assembly import CloudAssembly
 from tools.docs.nag import ROOT, acknowledgements, app_with_subscribers
 from tools.docs.pages import Sources, generated
-from tools.toolkit.cloud_assembly import CloudAssembly
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,13 +18,21 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tools.local_api.emulator import PortInUseError, bind
+from serverless_fastapi_cdk.toolkit.local_api.emulator import PortInUseError, bind
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def _command(command: str, *arguments: str, state_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "tools.toolkit", command, "--state-dir", str(state_dir), *arguments]
+    return [
+        sys.executable,
+        "-m",
+        "serverless_fastapi_cdk.toolkit",
+        command,
+        "--state-dir",
+        str(state_dir),
+        *arguments,
+    ]
 
 
 def _run(*arguments: str, state_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -115,7 +123,7 @@ def test_serve_prints_what_to_run_mints_tokens_and_stops_cleanly_on_ctrl_c(
         banner = "".join(output)
         url = re.search(r"Local API of stage 'dev': (http://127\.0\.0\.1:\d+)", banner)
         assert url is not None, banner
-        assert f"TOKEN=$({sys.executable} -m tools.toolkit token alice)" in banner
+        assert f"TOKEN=$({sys.executable} -m serverless_fastapi_cdk.toolkit token alice)" in banner
         assert f"curl -s {url.group(1)}/health" in banner
         assert f'curl -s -H "authorization: Bearer $TOKEN" {url.group(1)}/items' in banner
         assert f"""-d '{{"name": "example"}}' {url.group(1)}/items""" in banner

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 
-from tools.local_api.emulator import bind
+from serverless_fastapi_cdk.toolkit.local_api.emulator import bind
 
 
 def test_connections_accepted_by_the_emulators_listener_have_nagle_disabled() -> None:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tools.local_api.events import (
+from serverless_fastapi_cdk.toolkit.local_api.events import (
     HttpRequest,
     MalformedResponseError,
     RequestContext,

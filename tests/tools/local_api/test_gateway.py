@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from serverless_fastapi_cdk.toolkit.local_api.emulator import require_runtime
+from serverless_fastapi_cdk.toolkit.local_api.gateway import (
+    MAX_PAYLOAD_BYTES,
+    MAX_REQUEST_LINE_AND_HEADERS_BYTES,
+)
+from serverless_fastapi_cdk.toolkit.local_api.model import LocalApp, ThrottleSpec
+from serverless_fastapi_cdk.toolkit.toolchain import PrerequisiteError
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.emulator import require_runtime
-from tools.local_api.gateway import MAX_PAYLOAD_BYTES, MAX_REQUEST_LINE_AND_HEADERS_BYTES
-from tools.local_api.model import LocalApp, ThrottleSpec
-from tools.toolkit.toolchain import PrerequisiteError
 
 ALLOWED_ORIGIN = "http://localhost:3000"
 """dev's CORS origin (cdk_app/config.py)."""

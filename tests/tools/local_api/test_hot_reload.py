@@ -22,13 +22,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from serverless_fastapi_cdk.toolkit.local_api.assembly import StageAssembly
+from serverless_fastapi_cdk.toolkit.local_api.hot_code import code_source, rebuild
+from serverless_fastapi_cdk.toolkit.local_api.reload import Reloader, imported_modules
+from serverless_fastapi_cdk.toolkit.local_api.synth import synthesize
+from serverless_fastapi_cdk.toolkit.local_api.watch import PollingWatcher
 from tests.support.emulated_stage import RunningApi
 from tests.support.local_api import running_api
-from tools.local_api.assembly import StageAssembly
-from tools.local_api.hot_code import code_source, rebuild
-from tools.local_api.reload import Reloader, imported_modules
-from tools.local_api.synth import synthesize
-from tools.local_api.watch import PollingWatcher
 
 ROOT = Path(__file__).resolve().parents[3]
 RELOAD_APP = Path(__file__).resolve().parent / "fixtures" / "reload_app"

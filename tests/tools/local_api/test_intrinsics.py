@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from tools.local_api.intrinsics import Physical, Resolver, StackTemplate, TemplateError, default_physical
+from serverless_fastapi_cdk.toolkit.local_api.intrinsics import (
+    Physical,
+    Resolver,
+    StackTemplate,
+    TemplateError,
+    default_physical,
+)
 
 TEMPLATE: dict[str, Any] = {
     "Parameters": {"Stage": {"Type": "String", "Default": "dev"}, "NoDefault": {"Type": "String"}},

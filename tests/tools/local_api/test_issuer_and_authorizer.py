@@ -11,9 +11,14 @@ import httpx
 import jwt
 import pytest
 
-from tools.local_api.events import HttpRequest
-from tools.local_api.issuer import TOKENS_PATH, LocalIssuer, load_or_create_key
-from tools.local_api.jwt_authorizer import AuthorizationError, JwksClient, JwtAuthorizer, claim_string
+from serverless_fastapi_cdk.toolkit.local_api.events import HttpRequest
+from serverless_fastapi_cdk.toolkit.local_api.issuer import TOKENS_PATH, LocalIssuer, load_or_create_key
+from serverless_fastapi_cdk.toolkit.local_api.jwt_authorizer import (
+    AuthorizationError,
+    JwksClient,
+    JwtAuthorizer,
+    claim_string,
+)
 
 
 @pytest.fixture(scope="module")

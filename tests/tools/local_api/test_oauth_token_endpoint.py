@@ -16,7 +16,7 @@ import httpx
 import jwt
 import pytest
 
-from tools.local_api.issuer import OAUTH_TOKEN_PATH, LocalIssuer, load_or_create_key
+from serverless_fastapi_cdk.toolkit.local_api.issuer import OAUTH_TOKEN_PATH, LocalIssuer, load_or_create_key
 
 CLIENT_ID = "7abc0deploycheck1client"
 SECRET = "s3cret-of-the-deployment-check-client"

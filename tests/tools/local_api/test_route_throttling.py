@@ -11,8 +11,8 @@ import dataclasses
 from pathlib import Path
 
 from cdk_app.config import DEV
+from serverless_fastapi_cdk.toolkit.local_api.model import LocalApp, ThrottleSpec
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.model import LocalApp, ThrottleSpec
 
 NEVER_REFILLS = 0.001
 """A rate at which no token comes back during the test, so counts are exact whatever the machine's speed."""

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.local_api.model import FunctionSpec, RouteSpec
-from tools.local_api.routing import select_route
+from serverless_fastapi_cdk.toolkit.local_api.model import FunctionSpec, RouteSpec
+from serverless_fastapi_cdk.toolkit.local_api.routing import select_route
 
 FUNCTION = FunctionSpec(
     logical_id="Fn",

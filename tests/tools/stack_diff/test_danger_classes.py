@@ -10,12 +10,17 @@ from typing import Any
 
 import pytest
 
-from tools.stack_diff.analysis import build_report
-from tools.stack_diff.assembly import StackTemplate, Template
-from tools.stack_diff.compare import diff_templates
-from tools.stack_diff.engine import stack_impacts
-from tools.stack_diff.markdown import render_markdown
-from tools.stack_diff.stateful import STATEFUL_TYPES, Danger, DangerKind, find_dangers
+from serverless_fastapi_cdk.toolkit.stack_diff.analysis import build_report
+from serverless_fastapi_cdk.toolkit.stack_diff.assembly import StackTemplate, Template
+from serverless_fastapi_cdk.toolkit.stack_diff.compare import diff_templates
+from serverless_fastapi_cdk.toolkit.stack_diff.engine import stack_impacts
+from serverless_fastapi_cdk.toolkit.stack_diff.markdown import render_markdown
+from serverless_fastapi_cdk.toolkit.stack_diff.stateful import (
+    STATEFUL_TYPES,
+    Danger,
+    DangerKind,
+    find_dangers,
+)
 
 
 def resource(resource_type: str, policy: str | None = None, **properties: Any) -> dict[str, Any]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tools.stack_diff.analysis import build_report
-from tools.stack_diff.assembly import StackTemplate, Template
-from tools.stack_diff.compare import ChangeKind, diff_templates
-from tools.stack_diff.markdown import render_markdown, render_text
-from tools.stack_diff.security import SecurityCategory, find_security_changes
-from tools.stack_diff.stateful import DangerKind, find_dangers
+from serverless_fastapi_cdk.toolkit.stack_diff.analysis import build_report
+from serverless_fastapi_cdk.toolkit.stack_diff.assembly import StackTemplate, Template
+from serverless_fastapi_cdk.toolkit.stack_diff.compare import ChangeKind, diff_templates
+from serverless_fastapi_cdk.toolkit.stack_diff.markdown import render_markdown, render_text
+from serverless_fastapi_cdk.toolkit.stack_diff.security import SecurityCategory, find_security_changes
+from serverless_fastapi_cdk.toolkit.stack_diff.stateful import DangerKind, find_dangers
 
 TABLE = "AWS::DynamoDB::GlobalTable"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tools.toolkit.cloud_assembly import AssemblyError, CloudAssembly
+from serverless_fastapi_cdk.toolkit.cloud_assembly import AssemblyError, CloudAssembly
 
 
 def _write(path: Path, document: dict[str, Any]) -> None:

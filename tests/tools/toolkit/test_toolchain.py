@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.toolkit.toolchain import PrerequisiteError, Toolchain
+from serverless_fastapi_cdk.toolkit.toolchain import PrerequisiteError, Toolchain
 
 
 def _executable(path: Path) -> Path:

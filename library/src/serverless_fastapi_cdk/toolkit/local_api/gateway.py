@@ -28,7 +28,7 @@ from urllib.parse import quote
 import anyio
 import anyio.to_thread
 
-from tools.local_api.events import (
+from serverless_fastapi_cdk.toolkit.local_api.events import (
     HttpRequest,
     HttpResponse,
     MalformedResponseError,
@@ -37,11 +37,15 @@ from tools.local_api.events import (
     gateway_error,
     parse_result,
 )
-from tools.local_api.jwt_authorizer import Authorization, AuthorizationError, JwtAuthorizer
-from tools.local_api.logs import Console
-from tools.local_api.model import ApiSpec, CorsSpec, ThrottleSpec
-from tools.local_api.routing import select_route
-from tools.local_api.workers import FunctionPool, Invocation, Outcome, ThrottledError
+from serverless_fastapi_cdk.toolkit.local_api.jwt_authorizer import (
+    Authorization,
+    AuthorizationError,
+    JwtAuthorizer,
+)
+from serverless_fastapi_cdk.toolkit.local_api.logs import Console
+from serverless_fastapi_cdk.toolkit.local_api.model import ApiSpec, CorsSpec, ThrottleSpec
+from serverless_fastapi_cdk.toolkit.local_api.routing import select_route
+from serverless_fastapi_cdk.toolkit.local_api.workers import FunctionPool, Invocation, Outcome, ThrottledError
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 """HTTP API's request payload limit."""

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import uvicorn
 
-from tools.local_api.assembly import StageAssembly
-from tools.local_api.backends import LocalAws, XRaySink
-from tools.local_api.gateway import Gateway, Receive, Scope, Send
-from tools.local_api.intrinsics import TemplateError
-from tools.local_api.issuer import LocalIssuer, load_or_create_key
-from tools.local_api.jwt_authorizer import JwksClient, JwtAuthorizer
-from tools.local_api.logs import Console
-from tools.local_api.model import ApiSpec, LocalApp, TableSpec
-from tools.local_api.synth import PrerequisiteError
-from tools.local_api.workers import FunctionPool, Platform
+from serverless_fastapi_cdk.toolkit.local_api.assembly import StageAssembly
+from serverless_fastapi_cdk.toolkit.local_api.backends import LocalAws, XRaySink
+from serverless_fastapi_cdk.toolkit.local_api.gateway import Gateway, Receive, Scope, Send
+from serverless_fastapi_cdk.toolkit.local_api.intrinsics import TemplateError
+from serverless_fastapi_cdk.toolkit.local_api.issuer import LocalIssuer, load_or_create_key
+from serverless_fastapi_cdk.toolkit.local_api.jwt_authorizer import JwksClient, JwtAuthorizer
+from serverless_fastapi_cdk.toolkit.local_api.logs import Console
+from serverless_fastapi_cdk.toolkit.local_api.model import ApiSpec, LocalApp, TableSpec
+from serverless_fastapi_cdk.toolkit.local_api.synth import PrerequisiteError
+from serverless_fastapi_cdk.toolkit.local_api.workers import FunctionPool, Platform
 
 DEFAULT_AUDIENCE = "local"
 """The tokens' ``client_id`` when no route has an authorizer."""

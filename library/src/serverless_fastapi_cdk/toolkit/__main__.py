@@ -2,6 +2,6 @@
 
 import sys
 
-from tools.toolkit.cli import main
+from serverless_fastapi_cdk.toolkit.cli import main
 
 sys.exit(main())

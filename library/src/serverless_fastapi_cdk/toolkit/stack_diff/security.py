@@ -13,8 +13,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from tools.stack_diff.compare import ChangeKind, PropertyChange, ResourceChange, StackDiff
-from tools.stack_diff.values import short
+from serverless_fastapi_cdk.toolkit.stack_diff.compare import (
+    ChangeKind,
+    PropertyChange,
+    ResourceChange,
+    StackDiff,
+)
+from serverless_fastapi_cdk.toolkit.stack_diff.values import short
 
 type Statement = Mapping[str, Any]
 

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 import httpx
 import jwt
 
-from tools.local_api.events import HttpRequest
+from serverless_fastapi_cdk.toolkit.local_api.events import HttpRequest
 
 RSA_ALGORITHMS = ("RS256", "RS384", "RS512")
 JWKS_REFRESH_INTERVAL_SECONDS = 60.0

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tools.local_api.model import RouteSpec
+from serverless_fastapi_cdk.toolkit.local_api.model import RouteSpec
 
 DEFAULT_ROUTE = "$default"
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 
-from tools.local_api.emulator import Emulator, api_audience
-from tools.local_api.model import ApiSpec
-from tools.local_api.routing import select_route
+from serverless_fastapi_cdk.toolkit.local_api.emulator import Emulator, api_audience
+from serverless_fastapi_cdk.toolkit.local_api.model import ApiSpec
+from serverless_fastapi_cdk.toolkit.local_api.routing import select_route
 
 OPENAPI_PATH = "/openapi.json"
 DOCS_PATH = "/docs"

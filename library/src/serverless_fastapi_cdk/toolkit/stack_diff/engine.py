@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.stack_diff.compare import StackDiff
-from tools.toolkit.config import find_project
-from tools.toolkit.toolchain import PrerequisiteError, Toolchain
+from serverless_fastapi_cdk.toolkit.config import find_project
+from serverless_fastapi_cdk.toolkit.stack_diff.compare import StackDiff
+from serverless_fastapi_cdk.toolkit.toolchain import PrerequisiteError, Toolchain
 
 SCRIPT = Path(__file__).with_name("cfn_diff.cjs")
 ENGINE_PACKAGE = "@aws-cdk/cloudformation-diff"

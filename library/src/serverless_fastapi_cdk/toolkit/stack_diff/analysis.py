@@ -6,11 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.stack_diff.assembly import StackTemplate, Template
-from tools.stack_diff.compare import StackDiff, diff_templates
-from tools.stack_diff.engine import stack_impacts
-from tools.stack_diff.security import SecurityChange, find_security_changes
-from tools.stack_diff.stateful import Danger, find_dangers
+from serverless_fastapi_cdk.toolkit.stack_diff.assembly import StackTemplate, Template
+from serverless_fastapi_cdk.toolkit.stack_diff.compare import StackDiff, diff_templates
+from serverless_fastapi_cdk.toolkit.stack_diff.engine import stack_impacts
+from serverless_fastapi_cdk.toolkit.stack_diff.security import SecurityChange, find_security_changes
+from serverless_fastapi_cdk.toolkit.stack_diff.stateful import Danger, find_dangers
 
 type CliText = Callable[[str, Template | None], str]
 """Renders the CDK CLI's diff of a stack (by name) of the new assembly against an old template."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tools.stack_diff.compare import Absent
+from serverless_fastapi_cdk.toolkit.stack_diff.compare import Absent
 
 
 def short(value: Any, limit: int = 120) -> str:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tools.toolkit.cloud_assembly import AssemblyError, CloudAssembly, StackTemplate, Template
+from serverless_fastapi_cdk.toolkit.cloud_assembly import (
+    AssemblyError,
+    CloudAssembly,
+    StackTemplate,
+    Template,
+)
 
 __all__ = ["AssemblyError", "StackTemplate", "Template", "load_assembly"]
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tools.toolkit.cloud_assembly import AssemblyError, StackTemplate
+from serverless_fastapi_cdk.toolkit.cloud_assembly import AssemblyError, StackTemplate
 
 __all__ = [
     "CrossStack",

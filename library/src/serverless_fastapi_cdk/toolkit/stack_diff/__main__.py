@@ -13,21 +13,33 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from tools.stack_diff.analysis import DiffReport, build_report
-from tools.stack_diff.assembly import AssemblyError, StackTemplate, Template, load_assembly
-from tools.stack_diff.cdk_cli import cli_diff_text
-from tools.stack_diff.engine import EngineError
-from tools.stack_diff.markdown import render_markdown, render_text
-from tools.stack_diff.synth import NoAppError, SynthError, default_base, describe, synthesize, worktree
-from tools.toolkit import config
-from tools.toolkit.toolchain import PrerequisiteError, Toolchain
+from serverless_fastapi_cdk.toolkit import config
+from serverless_fastapi_cdk.toolkit.stack_diff.analysis import DiffReport, build_report
+from serverless_fastapi_cdk.toolkit.stack_diff.assembly import (
+    AssemblyError,
+    StackTemplate,
+    Template,
+    load_assembly,
+)
+from serverless_fastapi_cdk.toolkit.stack_diff.cdk_cli import cli_diff_text
+from serverless_fastapi_cdk.toolkit.stack_diff.engine import EngineError
+from serverless_fastapi_cdk.toolkit.stack_diff.markdown import render_markdown, render_text
+from serverless_fastapi_cdk.toolkit.stack_diff.synth import (
+    NoAppError,
+    SynthError,
+    default_base,
+    describe,
+    synthesize,
+    worktree,
+)
+from serverless_fastapi_cdk.toolkit.toolchain import PrerequisiteError, Toolchain
 
 EXIT_DANGER = 3
 EXIT_ERROR = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The diff's options (``sfcdk diff`` and ``python -m tools.stack_diff``)."""
+    """The diff's options (``sfcdk diff`` and ``python -m serverless_fastapi_cdk.toolkit.stack_diff``)."""
     parser.add_argument(
         "--base", help="git ref to compare against (default: merge base of HEAD with base-branch, main)"
     )

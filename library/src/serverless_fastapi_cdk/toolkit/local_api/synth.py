@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tools.toolkit.toolchain import PrerequisiteError, Toolchain
+from serverless_fastapi_cdk.toolkit.toolchain import PrerequisiteError, Toolchain
 
 __all__ = ["LAYER_PLATFORM_CONTEXT", "PrerequisiteError", "synthesize"]
 

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from tools.local_api.intrinsics import Physical
-from tools.local_api.model import SecretSpec, TableSpec
-from tools.moto_server import LinearizableMotoServer
+from serverless_fastapi_cdk.toolkit.local_api.intrinsics import Physical
+from serverless_fastapi_cdk.toolkit.local_api.model import SecretSpec, TableSpec
+from serverless_fastapi_cdk.toolkit.moto_server import LinearizableMotoServer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -40,7 +40,7 @@ _INDEX_KEYS = ("IndexName", "KeySchema", "Projection")
 class LocalAws:
     """moto on a free loopback port, holding the stage's tables and secrets.
 
-    Linearizable like DynamoDB (:mod:`tools.moto_server`); ``stop()`` then ``start()`` brings it back
+    Linearizable like DynamoDB (:mod:`toolkit.moto_server`); ``stop()`` then ``start()`` brings it back
     on the same port with its data.
     """
 

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.local_api.intrinsics import (
+from serverless_fastapi_cdk.toolkit.cloud_assembly import CloudAssembly, StackTemplate
+from serverless_fastapi_cdk.toolkit.local_api.intrinsics import (
     Physical,
     Resolver,
     TemplateError,
     default_physical,
 )
-from tools.local_api.model import (
+from serverless_fastapi_cdk.toolkit.local_api.model import (
     ApiSpec,
     CorsSpec,
     FunctionSpec,
@@ -35,7 +36,6 @@ from tools.local_api.model import (
     TableSpec,
     ThrottleSpec,
 )
-from tools.toolkit.cloud_assembly import CloudAssembly, StackTemplate
 
 LOCAL_ACCOUNT = "123456789012"
 """moto's default account: every local ARN names it."""

@@ -5,7 +5,7 @@
 - ``sfcdk token USER`` prints a token of the running local API's issuer;
 - ``sfcdk diff`` diffs every stack between a git ref and the working tree, with the stateful-danger gate.
 
-Settings come from ``[tool.sfcdk]`` in the app's ``pyproject.toml`` (:mod:`tools.toolkit.config`); a flag
+Settings come from ``[tool.sfcdk]`` in the app's ``pyproject.toml`` (:mod:`toolkit.config`); a flag
 wins over the table. Errors are one line on stderr and exit status 1, never a traceback.
 """
 
@@ -19,12 +19,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tools.local_api.intrinsics import TemplateError
-from tools.local_api.issuer import DEFAULT_TOKEN_TTL_SECONDS
-from tools.stack_diff import __main__ as stack_diff
-from tools.toolkit import config, scaffold
-from tools.toolkit.cloud_assembly import AssemblyError
-from tools.toolkit.toolchain import PrerequisiteError
+from serverless_fastapi_cdk.toolkit import config, scaffold
+from serverless_fastapi_cdk.toolkit.cloud_assembly import AssemblyError
+from serverless_fastapi_cdk.toolkit.local_api.intrinsics import TemplateError
+from serverless_fastapi_cdk.toolkit.local_api.issuer import DEFAULT_TOKEN_TTL_SECONDS
+from serverless_fastapi_cdk.toolkit.stack_diff import __main__ as stack_diff
+from serverless_fastapi_cdk.toolkit.toolchain import PrerequisiteError
 
 PROG = "sfcdk"
 EXIT_ERROR = 1
@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _local(arguments: argparse.Namespace) -> int:
-    from tools.local_api.commands import ServeOptions, serve
+    from toolkit.local_api.commands import ServeOptions, serve
 
     settings = config.load(
         arguments.project,
@@ -116,7 +116,7 @@ def _local(arguments: argparse.Namespace) -> int:
 
 
 def _token(arguments: argparse.Namespace) -> int:
-    from tools.local_api.commands import token
+    from toolkit.local_api.commands import token
 
     settings = config.load(arguments.project, {"state_dir": arguments.state_dir})
     print(token(settings.state_dir, arguments.user, ttl=arguments.ttl, api=arguments.api))

@@ -4,7 +4,7 @@ Two kinds of change, told apart by what the change can alter:
 
 - **The function's code** (a ``.py`` file of a package that a function's code asset was bundled
   from, ``runtime/``): the asset is rebuilt from the sources as synthesis builds it
-  (:mod:`tools.local_api.hot_code`, tens of milliseconds), later invocations get new execution
+  (:mod:`toolkit.local_api.hot_code`, tens of milliseconds), later invocations get new execution
   environments with it, idle old ones end and busy ones finish their invocation first. One new
   environment is initialised at once, as Lambda occasionally does on demand, so the next request
   usually finds it warm; a syntax or import error shows there, on the console, and then as the INIT
@@ -31,10 +31,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from tools.local_api.assembly import StageAssembly
-from tools.local_api.emulator import Emulator
-from tools.local_api.hot_code import CodeSource, code_source, rebuild
-from tools.local_api.watch import PollingWatcher
+from serverless_fastapi_cdk.toolkit.local_api.assembly import StageAssembly
+from serverless_fastapi_cdk.toolkit.local_api.emulator import Emulator
+from serverless_fastapi_cdk.toolkit.local_api.hot_code import CodeSource, code_source, rebuild
+from serverless_fastapi_cdk.toolkit.local_api.watch import PollingWatcher
 
 _PROJECT_FILES = ("cdk.json", "pyproject.toml")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from tools.stack_diff.assembly import Template
+from serverless_fastapi_cdk.toolkit.stack_diff.assembly import Template
 
 IGNORED_TYPES = frozenset({"AWS::CDK::Metadata"})
 """Resources that only carry CDK usage analytics: they change with the library version, never the stack."""

@@ -7,8 +7,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from tools.stack_diff.assembly import Template
-from tools.toolkit.toolchain import Toolchain
+from serverless_fastapi_cdk.toolkit.stack_diff.assembly import Template
+from serverless_fastapi_cdk.toolkit.toolchain import Toolchain
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 

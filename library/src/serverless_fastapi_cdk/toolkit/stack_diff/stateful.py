@@ -8,7 +8,7 @@ another logical id (CloudFormation sees a new resource and deletes the old one),
 against deletion is weakened. A retained resource of any type that a removal orphans is a danger too.
 
 Which property changes replace a resource comes from CloudFormation's resource specification through
-``@aws-cdk/cloudformation-diff`` (:mod:`tools.stack_diff.engine`), for every type. The project's own rules
+``@aws-cdk/cloudformation-diff`` (:mod:`toolkit.stack_diff.engine`), for every type. The project's own rules
 add what the specification does not say: renames (a removal paired with an addition), weakened
 protection, and the properties in :attr:`StatefulType.also_replacing`, each citing the AWS documentation.
 """
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from tools.stack_diff.compare import ChangeKind, ResourceChange, StackDiff
-from tools.stack_diff.engine import ResourceImpact, StackImpacts, stack_impacts
-from tools.stack_diff.values import short
+from serverless_fastapi_cdk.toolkit.stack_diff.compare import ChangeKind, ResourceChange, StackDiff
+from serverless_fastapi_cdk.toolkit.stack_diff.engine import ResourceImpact, StackImpacts, stack_impacts
+from serverless_fastapi_cdk.toolkit.stack_diff.values import short
 
 COGNITO_LOCKED_SETTINGS = (
     "https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-updating.html"

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tools.toolkit.toolchain import Toolchain
+from serverless_fastapi_cdk.toolkit.toolchain import Toolchain
 
 SHARED_WITH_WORKTREES = (".venv", "node_modules", "build/layers")
 """The toolchain, and the layer cache (keyed by the hash of the layer's inputs, so safe to share)."""

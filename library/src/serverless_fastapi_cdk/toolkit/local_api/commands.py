@@ -1,7 +1,7 @@
 """``sfcdk local`` and ``sfcdk token``: serve a stage of the CDK app, and mint tokens for it.
 
 ``local`` synthesizes the stage with its layers built for this machine, then serves it until Ctrl-C,
-reloading what changes in the sources (:mod:`tools.local_api.reload`). ``token USER`` asks the running
+reloading what changes in the sources (:mod:`toolkit.local_api.reload`). ``token USER`` asks the running
 emulator's issuer for a token whose ``sub`` is USER (for the API named with ``--api``, when the stage's
 APIs accept different audiences).
 """
@@ -20,17 +20,17 @@ from types import FrameType
 
 import httpx
 
-from tools.local_api.assembly import StageAssembly
-from tools.local_api.banner import banner
-from tools.local_api.emulator import Emulator, api_audience, bind
-from tools.local_api.issuer import DEFAULT_TOKEN_TTL_SECONDS, TOKENS_PATH
-from tools.local_api.logs import Console
-from tools.local_api.model import ApiSpec
-from tools.local_api.reload import Reloader
-from tools.local_api.synth import synthesize
-from tools.toolkit.cloud_assembly import CloudAssembly
-from tools.toolkit.config import Settings
-from tools.toolkit.toolchain import PrerequisiteError, Toolchain
+from serverless_fastapi_cdk.toolkit.cloud_assembly import CloudAssembly
+from serverless_fastapi_cdk.toolkit.config import Settings
+from serverless_fastapi_cdk.toolkit.local_api.assembly import StageAssembly
+from serverless_fastapi_cdk.toolkit.local_api.banner import banner
+from serverless_fastapi_cdk.toolkit.local_api.emulator import Emulator, api_audience, bind
+from serverless_fastapi_cdk.toolkit.local_api.issuer import DEFAULT_TOKEN_TTL_SECONDS, TOKENS_PATH
+from serverless_fastapi_cdk.toolkit.local_api.logs import Console
+from serverless_fastapi_cdk.toolkit.local_api.model import ApiSpec
+from serverless_fastapi_cdk.toolkit.local_api.reload import Reloader
+from serverless_fastapi_cdk.toolkit.local_api.synth import synthesize
+from serverless_fastapi_cdk.toolkit.toolchain import PrerequisiteError, Toolchain
 
 STATE_FILE = "run.json"
 """Written while the emulator runs: where its APIs listen and where its issuer is."""

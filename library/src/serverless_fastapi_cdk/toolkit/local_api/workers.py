@@ -6,7 +6,7 @@ environments than the function's reserved concurrency; beyond that an invocation
 invocation that outlives the function's timeout is stopped by killing its process, as Lambda ends the
 environment, and the next invocation starts a new one.
 
-Each process runs :mod:`tools.local_api.worker_bootstrap` in an isolated interpreter with a
+Each process runs :mod:`toolkit.local_api.worker_bootstrap` in an isolated interpreter with a
 Lambda-like environment: only the template's variables and the variables Lambda itself sets, AWS
 credentials for the local moto server, and nothing inherited from the developer's shell.
 """
@@ -30,9 +30,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
-from tools.local_api.logs import Console, passes_log_filter
-from tools.local_api.model import FunctionSpec
-from tools.local_api.worker_bootstrap import LOG_MARKER
+from serverless_fastapi_cdk.toolkit.local_api.logs import Console, passes_log_filter
+from serverless_fastapi_cdk.toolkit.local_api.model import FunctionSpec
+from serverless_fastapi_cdk.toolkit.local_api.worker_bootstrap import LOG_MARKER
 
 BOOTSTRAP = Path(__file__).with_name("worker_bootstrap.py")
 INIT_TIMEOUT_SECONDS = 10.0

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from tools.stack_diff.analysis import DiffReport
-from tools.stack_diff.compare import ChangeKind, ResourceChange, StackDiff
-from tools.stack_diff.security import SecurityCategory
-from tools.stack_diff.values import short
+from serverless_fastapi_cdk.toolkit.stack_diff.analysis import DiffReport
+from serverless_fastapi_cdk.toolkit.stack_diff.compare import ChangeKind, ResourceChange, StackDiff
+from serverless_fastapi_cdk.toolkit.stack_diff.security import SecurityCategory
+from serverless_fastapi_cdk.toolkit.stack_diff.values import short
 
 MAX_PROPERTY_LINES = 15
 MAX_CLI_TEXT = 6000

@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _local(arguments: argparse.Namespace) -> int:
-    from toolkit.local_api.commands import ServeOptions, serve
+    from serverless_fastapi_cdk.toolkit.local_api.commands import ServeOptions, serve
 
     settings = config.load(
         arguments.project,
@@ -116,7 +116,7 @@ def _local(arguments: argparse.Namespace) -> int:
 
 
 def _token(arguments: argparse.Namespace) -> int:
-    from toolkit.local_api.commands import token
+    from serverless_fastapi_cdk.toolkit.local_api.commands import token
 
     settings = config.load(arguments.project, {"state_dir": arguments.state_dir})
     print(token(settings.state_dir, arguments.user, ttl=arguments.ttl, api=arguments.api))

@@ -19,17 +19,9 @@ NAME = "items"
 HANDLER = contract.HANDLER
 HEALTH_PATH = contract.HEALTH_PATH
 
-METRICS = ApplicationMetrics(
-    namespace="ItemsService",
-    service_name="items-api",
-    unhandled_errors=contract.METRIC_UNHANDLED_ERRORS,
-    server_errors=contract.METRIC_SERVER_ERRORS,
-    client_errors=contract.METRIC_CLIENT_ERRORS,
-    service_dimension=contract.METRIC_SERVICE_DIMENSION,
-    version_dimension=contract.METRIC_VERSION_DIMENSION,
-)
-"""``POWERTOOLS_METRICS_NAMESPACE`` and ``POWERTOOLS_SERVICE_NAME`` of the function, and the runtime's
-metrics the rollback alarms watch."""
+METRICS = ApplicationMetrics(namespace="ItemsService", service_name="items-api")
+"""``POWERTOOLS_METRICS_NAMESPACE`` and ``POWERTOOLS_SERVICE_NAME`` of the function; the metrics the rollback
+alarms watch are the library's runtime half's, which the runtime imports (``runtime/observability.py``)."""
 
 TABLE_OPERATIONS = ("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem")
 """Every DynamoDB operation the runtime performs on the table: its repository and Powertools' idempotency

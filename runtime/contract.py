@@ -1,11 +1,14 @@
 """Names shared by the runtime and the infrastructure that deploys it.
 
 The CDK constructs import these so that the table's key schema, the environment variables the
-function reads and the metric names the alarms watch have exactly one definition. This module must
-stay free of imports: it is loaded by the CDK app, the tests and the Lambda function alike.
+function reads and the metric names the alarms watch have exactly one definition. This module imports
+nothing but the construct library's runtime half (no CDK): it is loaded by the CDK app, the tests and the
+Lambda function alike. The names the rollback alarms watch are that half's.
 """
 
 from typing import Final
+
+from serverless_fastapi_cdk import runtime as pattern
 
 TABLE_PARTITION_KEY: Final = "pk"
 """String partition key of the single table (e.g. ``USER#<sub>``)."""
@@ -27,17 +30,17 @@ METRIC_ITEMS_CREATED: Final = "ItemsCreated"
 METRIC_ITEMS_UPDATED: Final = "ItemsUpdated"
 METRIC_ITEMS_DELETED: Final = "ItemsDeleted"
 METRIC_CONFLICTS: Final = "Conflicts"
-METRIC_UNHANDLED_ERRORS: Final = "UnhandledErrors"
+METRIC_UNHANDLED_ERRORS: Final = pattern.UNHANDLED_ERRORS
 """Emitted once per request that ends in an unexpected 500; a canary rollback alarm watches it."""
 
-METRIC_CLIENT_ERRORS: Final = "ClientErrors"
+METRIC_CLIENT_ERRORS: Final = pattern.CLIENT_ERRORS
 """One datum per HTTP response: 1 for a 4xx, else 0 (Sum counts them, SampleCount counts requests)."""
-METRIC_SERVER_ERRORS: Final = "ServerErrors"
+METRIC_SERVER_ERRORS: Final = pattern.SERVER_ERRORS
 """One datum per HTTP response: 1 for a 5xx, else 0 (Sum counts them, SampleCount counts requests)."""
 
-METRIC_SERVICE_DIMENSION: Final = "service"
+METRIC_SERVICE_DIMENSION: Final = pattern.SERVICE_DIMENSION
 """Dimension Powertools Metrics adds to every metric, valued with POWERTOOLS_SERVICE_NAME."""
-METRIC_VERSION_DIMENSION: Final = "function_version"
+METRIC_VERSION_DIMENSION: Final = pattern.VERSION_DIMENSION
 """Second dimension set of every metric (with ``service``): AWS_LAMBDA_FUNCTION_VERSION, so that rollback
 alarms watch the version being deployed only."""
 
@@ -83,7 +86,7 @@ OPENAPI_PATH: Final = "/openapi.json"
 DOCS_ASSETS_PATH: Final = "/docs/assets"
 """Swagger UI's script and stylesheet, served by the service (``/docs/assets/<name>``), when docs are on."""
 
-HEALTH_FUNCTION_VERSION_FIELD: Final = "function_version"
+HEALTH_FUNCTION_VERSION_FIELD: Final = pattern.HEALTH_VERSION_FIELD
 """Field of the health response holding AWS_LAMBDA_FUNCTION_VERSION (the pre-traffic hook compares it)."""
 
 CURSOR_SECRET_MIN_LENGTH: Final = 32

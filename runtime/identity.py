@@ -21,6 +21,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 
 from runtime.errors import UnauthorizedError
+from serverless_fastapi_cdk.runtime import jwt_claims
 
 MAX_SUB_LENGTH = 256
 ACCESS_TOKEN_USE = "access"  # noqa: S105 (a claim value, not a secret)
@@ -37,8 +38,8 @@ bearer_token = HTTPBearer(
 
 def caller_id(request: Request) -> str:
     """FastAPI dependency: the caller's ``sub``, or a 401."""
-    claims = _path(request.scope.get("aws.event"), "requestContext", "authorizer", "jwt", "claims")
-    if not isinstance(claims, Mapping) or not _is_access_token(claims):
+    claims = jwt_claims(request.scope.get("aws.event"))
+    if claims is None or not _is_access_token(claims):
         raise UnauthorizedError
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub.strip() or len(sub) > MAX_SUB_LENGTH:
@@ -69,11 +70,3 @@ class AuthenticatedRoute(APIRoute):
             return await handle(request)
 
         return authenticated
-
-
-def _path(value: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value

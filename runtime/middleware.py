@@ -7,10 +7,9 @@ import re
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runtime.contract import METRIC_UNHANDLED_ERRORS
 from runtime.envelope import error_response, request_id
 from runtime.errors import ApiError, BadRequestError, ErrorCode, PayloadTooLargeError
-from runtime.observability import count, logger, record_status
+from runtime.observability import METRIC_NAMES, count, logger, record_status
 
 INTERNAL_ERROR_MESSAGE = "An unexpected error occurred; it has been logged."
 MAX_CONTENT_LENGTH_DIGITS = 19
@@ -47,7 +46,7 @@ class UnhandledErrorMiddleware:
         # The catch-all boundary of the service: whatever escaped is logged here, with its traceback.
         except Exception:  # noqa: BLE001
             logger.exception("Unhandled error", extra={"method": scope["method"], "path": scope["path"]})
-            count(METRIC_UNHANDLED_ERRORS)
+            count(METRIC_NAMES.unhandled_errors)
             if not response_started:
                 response = error_response(
                     scope, status_code=500, code=ErrorCode.INTERNAL_ERROR, message=INTERNAL_ERROR_MESSAGE

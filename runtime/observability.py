@@ -21,13 +21,8 @@ import os
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from runtime.contract import (
-    METRIC_CLIENT_ERRORS,
-    METRIC_SERVER_ERRORS,
-    METRIC_SERVICE_DIMENSION,
-    METRIC_VERSION_DIMENSION,
-)
 from runtime.tracing import Tracer
+from serverless_fastapi_cdk.runtime import metric_dimensions, metric_names, response_metrics
 
 QUIET_LOGGERS = ("boto3", "botocore", "urllib3")
 """Libraries that log what they send and receive; held at WARNING."""
@@ -38,6 +33,8 @@ for _name in QUIET_LOGGERS:
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+METRIC_NAMES = metric_names()
+"""The names the rollback alarms watch, as the pattern set them (the library's runtime half)."""
 
 
 def count(metric_name: str) -> None:
@@ -47,9 +44,8 @@ def count(metric_name: str) -> None:
 
 def record_status(status: int) -> None:
     """Publish the response's class (4xx, 5xx) as 0/1 data, by service and by service and version."""
-    metrics.add_metric(name=METRIC_CLIENT_ERRORS, unit=MetricUnit.Count, value=int(400 <= status < 500))
-    metrics.add_metric(name=METRIC_SERVER_ERRORS, unit=MetricUnit.Count, value=int(status >= 500))
+    for name, value in response_metrics(status, METRIC_NAMES).items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
     if version and metrics.service:
-        by_version = {METRIC_SERVICE_DIMENSION: metrics.service, METRIC_VERSION_DIMENSION: version}
-        metrics.add_dimensions(**by_version)
+        metrics.add_dimensions(**metric_dimensions(metrics.service, version, METRIC_NAMES)[-1])

@@ -108,7 +108,14 @@ def test_no_deployed_module_would_be_compiled_at_a_cold_start(deployed: dict[str
     layer, code = deployed["layer"], deployed["code"]
 
     assert len(python_sources(layer)) > 100
-    assert len(python_sources(code)) == len(python_sources(ROOT / "runtime"))
+    runtime_half = code / "serverless_fastapi_cdk"
+    assert len(python_sources(code)) == len(python_sources(ROOT / "runtime")) + len(
+        python_sources(runtime_half)
+    )
+    assert sorted(p.relative_to(code).as_posix() for p in python_sources(runtime_half)) == [
+        "serverless_fastapi_cdk/__init__.py",
+        "serverless_fastapi_cdk/runtime/__init__.py",
+    ]
     assert modules_without_usable_bytecode(layer) == []
     assert modules_without_usable_bytecode(code) == []
 
@@ -120,11 +127,12 @@ def test_layer_bytecode_is_unchecked_hash_and_names_the_deployed_paths(layer_dir
     assert code.co_filename == "/opt/python/fastapi/__init__.py"
 
 
-def test_function_code_is_the_runtime_package_only_with_bytecode(code_dir: Path):
-    sources = sorted(path.relative_to(ROOT) for path in (ROOT / "runtime").rglob("*.py"))
+def test_function_code_is_the_runtime_package_and_the_librarys_runtime_half_with_bytecode(code_dir: Path):
+    half = [Path("serverless_fastapi_cdk/__init__.py"), Path("serverless_fastapi_cdk/runtime/__init__.py")]
+    sources = sorted([*(path.relative_to(ROOT) for path in (ROOT / "runtime").rglob("*.py")), *half])
     shipped = sorted(path.relative_to(code_dir) for path in code_dir.rglob("*") if path.is_file())
 
-    assert sorted(entry.name for entry in code_dir.iterdir()) == ["runtime"]
+    assert sorted(entry.name for entry in code_dir.iterdir()) == ["runtime", "serverless_fastapi_cdk"]
     assert [path for path in shipped if path.suffix != ".pyc"] == sources
     assert {compiled(code_dir / source) for source in sources} == {
         code_dir / path for path in shipped if path.suffix == ".pyc"

@@ -1,8 +1,9 @@
 """A Python Lambda function for an HTTP API, published behind an alias, its code bundled without Docker.
 
 The code asset is one Python package folder: its ``.py`` files only (no requirements files, no caches
-from a local run), compiled to hash-based bytecode by the target Python version. Third-party packages
-come from layers (see :mod:`serverless_fastapi_cdk.dependency_layer`).
+from a local run), and beside it the library's runtime half (``serverless_fastapi_cdk.runtime``, what the
+service imports to emit what the alarms watch), compiled to hash-based bytecode by the target Python
+version. Third-party packages come from layers (see :mod:`serverless_fastapi_cdk.dependency_layer`).
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ from serverless_fastapi_cdk.bundling import (
     BundlingError,
     compile_tree,
     copy_package,
+    copy_runtime_half,
     digest,
     package_sources,
     python_version_of,
     require_interpreter,
+    runtime_half_files,
 )
 from serverless_fastapi_cdk.props import require
 from serverless_fastapi_cdk.scanner_acknowledgements import (
@@ -103,6 +106,7 @@ class _PackageBundler:
     def try_bundle(self, output_dir: str, *_options: Any, **_keywords: Any) -> bool:
         """Build into ``output_dir``; CDK passes the bundling options, which this bundler does not need."""
         copy_package(self._package_dir, Path(output_dir))
+        copy_runtime_half(Path(output_dir))
         compile_tree(Path(output_dir), deployed_at=TASK_ROOT, invalidation_mode=self._invalidation_mode)
         return True
 
@@ -195,6 +199,7 @@ class ApiFunction(Construct):
         self.code_hash: str = digest(
             [BUNDLER_VERSION, python_version, invalidation_mode.name, package_dir.name]
             + [part for rel in sources for part in (rel.as_posix(), (package_dir / rel).read_bytes())]
+            + [part for item in sorted(runtime_half_files().items()) for part in item]
         )
         code = lambda_.Code.from_asset(
             str(package_dir),

@@ -96,6 +96,30 @@ def copy_package(package_dir: Path, output_dir: Path) -> None:
         shutil.copyfile(package_dir / relative, target)
 
 
+RUNTIME_HALF_INIT = (
+    b'"""The runtime half of serverless-fastapi-cdk, as a function\'s code asset carries it."""\n'
+)
+"""The package ``__init__`` of the runtime half in a code asset: the constructs are not deployed."""
+
+
+def runtime_half_files() -> dict[str, bytes]:
+    """``{path in the code asset: content}`` of the library's runtime half
+    (``serverless_fastapi_cdk.runtime``), which the service imports and the alarms are built from."""
+    runtime = Path(__file__).resolve().parent / "runtime"
+    files = {"serverless_fastapi_cdk/__init__.py": RUNTIME_HALF_INIT}
+    for relative in package_sources(runtime):
+        files[f"serverless_fastapi_cdk/runtime/{relative.as_posix()}"] = (runtime / relative).read_bytes()
+    return files
+
+
+def copy_runtime_half(output_dir: Path) -> None:
+    """Write the runtime half (:func:`runtime_half_files`) into a code asset being built."""
+    for relative, content in runtime_half_files().items():
+        target = output_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
 def remove_bytecode_caches(root: Path) -> None:
     """Delete every ``__pycache__`` directory and stray ``.pyc`` under ``root``."""
     for cache in sorted(root.rglob("__pycache__"), reverse=True):

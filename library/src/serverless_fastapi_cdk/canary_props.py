@@ -17,6 +17,7 @@ from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
+from serverless_fastapi_cdk import runtime as runtime_half
 from serverless_fastapi_cdk.props import require
 
 ALARM_PERIOD = cdk.Duration.minutes(1)
@@ -30,21 +31,26 @@ class ApplicationMetrics:
     Each record is in ``namespace`` (``POWERTOOLS_METRICS_NAMESPACE``) with two dimension sets:
     ``service_dimension`` = ``service_name`` (``POWERTOOLS_SERVICE_NAME``), and that plus
     ``version_dimension`` = the function version; a metric with any other dimension set gets no data.
+    The names default to the library's runtime half (``serverless_fastapi_cdk.runtime``), which the
+    service imports; :class:`PythonApiService` puts any other names in the function's environment, where
+    ``serverless_fastapi_cdk.runtime.metric_names()`` reads them.
     """
 
     namespace: str
     """``POWERTOOLS_METRICS_NAMESPACE`` of the function. Required."""
     service_name: str
     """``POWERTOOLS_SERVICE_NAME`` of the function. Required."""
-    unhandled_errors: str
-    """Metric counting requests that ended in an unexpected 500 (Sum per minute). Required."""
-    server_errors: str
-    """Metric with one datum per response: 1 for a 5xx, else 0. Required."""
-    client_errors: str
-    """Metric with one datum per response: 1 for a 4xx, else 0. Required."""
-    version_dimension: str
-    """Dimension holding ``AWS_LAMBDA_FUNCTION_VERSION`` in the second dimension set. Required."""
-    service_dimension: str = "service"
+    unhandled_errors: str = runtime_half.UNHANDLED_ERRORS
+    """Metric counting requests that ended in an unexpected 500 (Sum per minute).
+    Default ``"UnhandledErrors"`` (``serverless_fastapi_cdk.runtime``)."""
+    server_errors: str = runtime_half.SERVER_ERRORS
+    """Metric with one datum per response: 1 for a 5xx, else 0. Default ``"ServerErrors"``."""
+    client_errors: str = runtime_half.CLIENT_ERRORS
+    """Metric with one datum per response: 1 for a 4xx, else 0. Default ``"ClientErrors"``."""
+    version_dimension: str = runtime_half.VERSION_DIMENSION
+    """Dimension holding ``AWS_LAMBDA_FUNCTION_VERSION`` in the second dimension set.
+    Default ``"function_version"``."""
+    service_dimension: str = runtime_half.SERVICE_DIMENSION
     """Dimension holding the service name; Powertools' own. Default ``"service"``."""
 
     def __post_init__(self) -> None:
@@ -54,6 +60,16 @@ class ApplicationMetrics:
             self.version_dimension != self.service_dimension,
             "ApplicationMetrics.version_dimension",
             "must differ from service_dimension",
+        )
+
+    def names(self) -> runtime_half.MetricNames:
+        """These names as the runtime half reads them (the function's environment carries any override)."""
+        return runtime_half.MetricNames(
+            unhandled_errors=self.unhandled_errors,
+            server_errors=self.server_errors,
+            client_errors=self.client_errors,
+            service_dimension=self.service_dimension,
+            version_dimension=self.version_dimension,
         )
 
     def metric(

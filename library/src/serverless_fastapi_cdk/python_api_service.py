@@ -27,6 +27,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from serverless_fastapi_cdk import runtime as runtime_half
 from serverless_fastapi_cdk.api_function import DEFAULT_TIMEOUT, ApiFunction, ColdStart, LogLevel
 from serverless_fastapi_cdk.canary_deployment import (
     ApplicationMetrics,
@@ -52,6 +53,12 @@ from serverless_fastapi_cdk.monitoring import (
 from serverless_fastapi_cdk.props import require
 
 DEFAULT_PUBLIC_ROUTE_THROTTLE = ThrottleSettings(rate_limit=5, burst_limit=10)
+
+
+def _with_metric_names(environment: Mapping[str, str], metrics: ApplicationMetrics) -> dict[str, str]:
+    """``environment`` plus the watched metrics' names where they differ from the runtime half's defaults."""
+    encoded = metrics.names().encode()
+    return {**environment, **({runtime_half.ENV_NAMES: encoded} if encoded else {})}
 
 
 class PythonApiService(Construct):
@@ -187,7 +194,7 @@ class PythonApiService(Construct):
             log_retention=log_retention,
             log_removal_policy=removal_policy,
             cold_start=cold_start,
-            environment=environment,
+            environment=_with_metric_names(environment, metrics),
             description=description,
         )
         function = self.api_function.function

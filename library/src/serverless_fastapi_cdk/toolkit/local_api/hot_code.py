@@ -21,7 +21,7 @@ import py_compile
 from dataclasses import dataclass
 from pathlib import Path
 
-from serverless_fastapi_cdk.bundling import compile_tree, copy_package, package_sources
+from serverless_fastapi_cdk.bundling import compile_tree, copy_package, copy_runtime_half, package_sources
 
 _INVALIDATION_MODES = {
     0: py_compile.PycInvalidationMode.TIMESTAMP,
@@ -130,6 +130,7 @@ def rebuild(source: CodeSource, destination: Path) -> list[str]:
     """
     destination.mkdir(parents=True)
     copy_package(source.package_dir, destination)
+    copy_runtime_half(destination)
     errors = syntax_errors(destination / source.package_dir.name)
     if source.bytecode is not None and not errors:
         compile_tree(

@@ -62,6 +62,8 @@ def _bytecode_of(bundled: Path) -> Bytecode | None:
     return None
 
 
+_RUNTIME_HALF = "serverless_fastapi_cdk"
+"""The folder of the library's runtime half, which ``ApiFunction`` adds to every code asset."""
 _NOT_SOURCES = frozenset({"node_modules", "cdk.out", "build", "dist", "__pycache__", "site-packages"})
 _SEARCH_DEPTH = 4
 
@@ -90,11 +92,13 @@ def _candidates(project_root: Path, name: str) -> list[Path]:
 def code_source(code_dir: Path, project_root: Path) -> CodeSource | None:
     """The package of ``project_root`` that ``code_dir`` was bundled from, if it is such an asset.
 
-    It is when the asset holds exactly one folder, containing only ``.py`` files and their
-    ``__pycache__``, and the project has a folder of that name holding every one of those ``.py`` files
-    (looked for at the project's top, then up to four levels down).
+    It is when the asset holds exactly one folder besides the library's runtime half, containing only
+    ``.py`` files and their ``__pycache__``, and the project has a folder of that name holding every one
+    of those ``.py`` files (looked for at the project's top, then up to four levels down).
     """
-    entries = list(code_dir.iterdir()) if code_dir.is_dir() else []
+    entries = (
+        [entry for entry in code_dir.iterdir() if entry.name != _RUNTIME_HALF] if code_dir.is_dir() else []
+    )
     if len(entries) != 1 or not entries[0].is_dir():
         return None
     (bundled,) = entries

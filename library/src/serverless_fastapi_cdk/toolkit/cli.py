@@ -1,6 +1,6 @@
 """``sfcdk``: a team's whole loop around a CDK app built with the library.
 
-- ``sfcdk new DIR`` writes a new service repository from the library's template;
+- ``sfcdk new DIR`` writes a new service repository from the library's template (``update`` later);
 - ``sfcdk local`` synthesizes a stage and serves its HTTP APIs like API Gateway and Lambda, with hot reload;
 - ``sfcdk token USER`` prints a token of the running local API's issuer;
 - ``sfcdk diff`` diffs every stack between a git ref and the working tree, with the stateful-danger gate.
@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
 
     new = commands.add_parser("new", help="write a new service repository from the library's template")
     scaffold.add_arguments(new)
+
+    update = commands.add_parser("update", help="bring a repository written by `new` up to this template")
+    _common(update)
+    update.add_argument("--from-wheel", type=Path, help="the wheel of the version that wrote the repository")
 
     local = commands.add_parser("local", aliases=["serve"], help="serve a stage's HTTP APIs locally")
     _common(local)
@@ -129,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         match arguments.command:
             case "new":
                 return scaffold.run(arguments)
+            case "update":
+                return scaffold.update((arguments.project or Path.cwd()).resolve(), arguments.from_wheel)
             case "local" | "serve":
                 return _local(arguments)
             case "token":

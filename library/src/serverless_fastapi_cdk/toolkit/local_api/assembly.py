@@ -12,6 +12,7 @@ A stage is a CDK ``Stage`` of the app, or, with the stage name ``""``, the stack
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -209,11 +210,19 @@ class StageAssembly:
                 f"{self.label} defines no HTTP API (AWS::ApiGatewayV2::Api): nothing to serve"
             )
         functions: dict[str, FunctionSpec] = {}
+        specs = [self._api(api, functions) for api in apis]
+        names = [spec.name for spec in specs]
+        specs = [
+            dataclasses.replace(spec, name=f"{spec.stack_name}/{spec.name}")
+            if names.count(spec.name) > 1
+            else spec
+            for spec in specs
+        ]
         return LocalApp(
             stage=self.stage,
             region=self.region,
             account=self.account,
-            apis=tuple(self._api(api, functions) for api in apis),
+            apis=tuple(specs),
             tables=tables,
             secrets=secrets,
         )

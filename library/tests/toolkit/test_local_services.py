@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -29,6 +30,11 @@ FIXTURES = LIBRARY / "tests" / "fixtures"
 CHECKOUT = LIBRARY.parent
 
 pytestmark = [pytest.mark.slow, pytest.mark.synth, pytest.mark.timeout(600)]
+
+
+def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line)
 
 
 def _environment() -> dict[str, str]:
@@ -55,7 +61,7 @@ def _serving(project: Path, app: str, state_dir: Path) -> Iterator[str]:
     lines: queue.Queue[str] = queue.Queue()
     stdout = process.stdout
     assert stdout is not None
-    threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
+    threading.Thread(target=_pump, args=(stdout, lines), daemon=True).start()
     seen: list[str] = []
     try:
         deadline = time.monotonic() + 300

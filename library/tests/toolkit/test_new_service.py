@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -26,6 +27,11 @@ LIBRARY = Path(__file__).resolve().parents[2]
 CHECKOUT = LIBRARY.parent
 
 pytestmark = [pytest.mark.slow, pytest.mark.synth, pytest.mark.timeout(900)]
+
+
+def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line)
 
 
 def _environment() -> dict[str, str]:
@@ -47,7 +53,7 @@ def _run(command: list[str], cwd: Path, environment: dict[str, str]) -> subproce
 def _banner(process: subprocess.Popen[str], lines: queue.Queue[str]) -> str:
     stdout = process.stdout
     assert stdout is not None
-    threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
+    threading.Thread(target=_pump, args=(stdout, lines), daemon=True).start()
     seen: list[str] = []
     deadline = time.monotonic() + 300
     while not seen or seen[-1].strip() != "Ctrl-C stops.":

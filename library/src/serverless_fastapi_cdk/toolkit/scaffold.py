@@ -196,7 +196,7 @@ def template_repository(previous: Path, previous_version: str, into: Path) -> Pa
 def update(project: Path, wheel: Path | None) -> int:
     """``sfcdk update``: replay the repository's answers over the template's change since it was written."""
     import copier
-    import yaml
+    import yaml  # type: ignore[import-untyped]
 
     answers_file = project / ANSWERS_FILE
     if not answers_file.is_file():

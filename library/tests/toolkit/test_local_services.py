@@ -67,11 +67,10 @@ def _serving(project: Path, app: str, state_dir: Path) -> Iterator[str]:
         deadline = time.monotonic() + 300
         while not seen or seen[-1].strip() != "Ctrl-C stops.":
             try:
-                seen.append(lines.get(timeout=max(deadline - time.monotonic(), 0.1)))
+                seen.append(lines.get(timeout=1))
             except queue.Empty:
-                pytest.fail("sfcdk local printed no banner:\n" + "".join(seen))
-            if process.poll() is not None and lines.empty():
-                pytest.fail("sfcdk local stopped:\n" + "".join(seen))
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("sfcdk local stopped or printed no banner:\n" + "".join(seen))
         yield "".join(seen)
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0

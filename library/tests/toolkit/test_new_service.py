@@ -58,9 +58,10 @@ def _banner(process: subprocess.Popen[str], lines: queue.Queue[str]) -> str:
     deadline = time.monotonic() + 300
     while not seen or seen[-1].strip() != "Ctrl-C stops.":
         try:
-            seen.append(lines.get(timeout=max(deadline - time.monotonic(), 0.1)))
+            seen.append(lines.get(timeout=1))
         except queue.Empty:
-            pytest.fail("sfcdk local printed no banner:\n" + "".join(seen))
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("sfcdk local stopped or printed no banner:\n" + "".join(seen))
     return "".join(seen)
 
 

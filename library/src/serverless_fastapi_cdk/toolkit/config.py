@@ -50,7 +50,7 @@ class Settings:
     """What ``diff`` compares against by default (the merge base with it)."""
 
 
-_KEYS: dict[str, type | tuple[type, ...]] = {
+_KEYS: dict[str, type] = {
     "app": str,
     "stage": str,
     "host": str,
@@ -91,7 +91,7 @@ def read_table(project: Path) -> dict[str, Any]:
         if expected is None:
             raise ConfigError(f"{path}: [{TABLE}] has no setting {key!r} (settings: {', '.join(_KEYS)})")
         if not isinstance(value, expected) or isinstance(value, bool):
-            kind = expected.__name__ if isinstance(expected, type) else "value"
+            kind = {str: "string", int: "number", list: "list"}.get(expected, "value")
             raise ConfigError(f"{path}: [{TABLE}] {key} must be a {kind}, not {value!r}")
     watch = table.get("watch", [])
     if not all(isinstance(item, str) for item in watch):

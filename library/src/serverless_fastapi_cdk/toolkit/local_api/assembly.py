@@ -373,9 +373,9 @@ class StageAssembly:
             return "$LATEST"
         if qualifier.isdigit():
             return qualifier
-        resolver = self.resolver(stack)
         for located in self._find("AWS::Lambda::Alias"):
             properties = located.properties
+            resolver = self.resolver(located.stack)
             if properties.get("Name") == qualifier and (
                 resolver.resolve(properties.get("FunctionName"), where=located.where) == function_name
             ):

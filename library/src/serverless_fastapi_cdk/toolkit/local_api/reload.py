@@ -192,8 +192,9 @@ class Reloader:
             )
 
     def _is_synth_input(self, path: Path) -> bool:
-        """An imported module of a code package, or a file under a synthesis input outside the code."""
-        if path in self._synth_modules:
+        """A synthesis input named as such, an imported module of a code package, or a file under a
+        synthesis input folder outside the code packages."""
+        if path in self._synth_modules or path in self._synth_inputs:
             return True
         if any(path.is_relative_to(source.package_dir) for source in self._sources.values()):
             return False

@@ -5,10 +5,11 @@ The template (``template/`` beside this module) is rendered by copier, pinned by
 Makefile, the pull-request workflow and ``.copier-answers.yml``, then pins both requirement sets with uv
 (hash-locked: the development one for every platform, the layer's for Lambda arm64).
 
-copier updates a generated repository from a git repository of the template: ``update`` makes one in a
-temporary folder whose history is the template of the version that wrote the repository (from that
-version's wheel, ``--from-wheel`` or the package index) followed by this version's, and lets copier
-replay the repository's answers over the difference, leaving conflicts as ``.rej`` files.
+copier renders templates from git: each version's template is a tagged commit (``v<version>``) of a
+repository in this machine's cache (:func:`template_cache`), which ``.copier-answers.yml`` names with the
+version that wrote it. ``update`` adds the template of that version (from its wheel: ``--from-wheel`` or
+the package index) when the cache lacks it, then this version's, and lets copier replay the repository's
+answers over the difference, leaving conflicts as ``.rej`` files.
 """
 
 from __future__ import annotations
@@ -148,8 +149,18 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.library and Path(arguments.library).exists():
         data["library_requirement"] = _vendor_library(Path(arguments.library).resolve(), destination)
         data["find_links"] = WHEELS
+    version = library_version()
+    repository = template_cache()
+    record_template(repository, TEMPLATE, version)
     worker = copier.run_copy(
-        str(TEMPLATE), str(destination), data=data, defaults=True, quiet=True, unsafe=False, overwrite=False
+        str(repository),
+        str(destination),
+        data=data,
+        vcs_ref=f"v{version}",
+        defaults=True,
+        quiet=True,
+        unsafe=False,
+        overwrite=False,
     )
     package = str(worker.answers.combined["package"])
     if not arguments.no_lock:
@@ -178,19 +189,36 @@ def _git(repository: Path, *arguments: str) -> None:
     )
 
 
-def template_repository(previous: Path, previous_version: str, into: Path) -> Path:
-    """A git repository of the template: ``previous`` tagged with its version, then this version's."""
-    into.mkdir(parents=True)
-    _git(into, "init", "--quiet")
-    for source, version in ((previous, previous_version), (TEMPLATE, library_version())):
-        for entry in into.iterdir():
-            if entry.name != ".git":
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-        shutil.copytree(source, into, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
-        _git(into, "add", "--all")
-        _git(into, "commit", "--quiet", "--allow-empty", "-m", f"template {version}")
-        _git(into, "tag", "--force", f"v{version}")
-    return into
+def template_cache() -> Path:
+    """The git repository of the template versions this machine has used (copier reads templates from git)."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("sfcdk")) / "template"
+
+
+def has_version(repository: Path, version: str) -> bool:
+    """Whether ``repository`` holds the template of ``version`` (its tag ``v<version>``)."""
+    result = subprocess.run(  # noqa: S603
+        ["git", "rev-parse", "--verify", "--quiet", f"refs/tags/v{version}"],  # noqa: S607
+        cwd=repository,
+        capture_output=True,
+        check=False,
+    )
+    return result.returncode == 0
+
+
+def record_template(repository: Path, source: Path, version: str) -> None:
+    """Commit ``source`` to ``repository`` as the template of ``version``, tagged ``v<version>``."""
+    if not (repository / ".git").is_dir():
+        repository.mkdir(parents=True, exist_ok=True)
+        _git(repository, "init", "--quiet")
+    for entry in repository.iterdir():
+        if entry.name != ".git":
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    shutil.copytree(source, repository, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    _git(repository, "add", "--all")
+    _git(repository, "commit", "--quiet", "--allow-empty", "-m", f"template {version}")
+    _git(repository, "tag", "--force", f"v{version}")
 
 
 def update(project: Path, wheel: Path | None) -> int:
@@ -203,35 +231,51 @@ def update(project: Path, wheel: Path | None) -> int:
         raise PrerequisiteError(f"{answers_file} is missing: this repository was not written by sfcdk new")
     answers = yaml.safe_load(answers_file.read_text())
     previous_version = str(answers.get("library_version", ""))
-    with tempfile.TemporaryDirectory(prefix="sfcdk-update-") as scratch:
-        previous = Path(scratch) / "previous"
-        if wheel is None:
-            downloads = Path(scratch) / "wheel"
-            result = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "pip", "download", "--no-deps", "--dest", str(downloads),
-                 f"{DISTRIBUTION}=={previous_version}"],
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            if result.returncode != 0:
-                raise PrerequisiteError(
-                    f"the {previous_version} wheel is needed to update from it: --from-wheel PATH\n"
-                    f"{result.stderr}"
-                )
-            wheel = next(downloads.glob("*.whl"))
-        _template_of_wheel(wheel, previous)
-        repository = template_repository(previous, previous_version, Path(scratch) / "template")
+    repository = template_cache()
+    if (
+        wheel is not None
+        or not (repository / ".git").is_dir()
+        or not has_version(repository, previous_version)
+    ):
+        with tempfile.TemporaryDirectory(prefix="sfcdk-update-") as scratch:
+            previous = Path(scratch) / "previous"
+            _template_of_wheel(wheel or _download(previous_version, Path(scratch)), previous)
+            record_template(repository, previous, previous_version)
+    record_template(repository, TEMPLATE, library_version())
+    if answers.get("_src_path") != str(repository):
         answers["_src_path"] = str(repository)
-        answers["_commit"] = f"v{previous_version}"
         answers_file.write_text(yaml.safe_dump(answers, sort_keys=False))
-        copier.run_update(
-            str(project),
-            data={"library_version": library_version()},
-            defaults=True,
-            overwrite=True,
-            quiet=True,
-            unsafe=False,
-            vcs_ref=f"v{library_version()}",
-            conflict="rej",
+        _git(
+            project,
+            "commit",
+            "--quiet",
+            "-m",
+            "sfcdk update: the template's source on this machine",
+            ANSWERS_FILE,
         )
+    copier.run_update(
+        str(project),
+        data={"library_version": library_version()},
+        defaults=True,
+        overwrite=True,
+        quiet=True,
+        unsafe=False,
+        vcs_ref=f"v{library_version()}",
+        conflict="rej",
+    )
     print(f"updated {project} from the template of {previous_version} to {library_version()}")
     return 0
+
+
+def _download(version: str, scratch: Path) -> Path:
+    downloads = scratch / "wheel"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--dest", str(downloads),
+         f"{DISTRIBUTION}=={version}"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise PrerequisiteError(
+            f"the {version} wheel is needed to update from its template: --from-wheel PATH\n{result.stderr}"
+        )
+    return next(downloads.glob("*.whl"))

@@ -17,6 +17,15 @@ from cdk_app.config import EnvironmentConfig
 from serverless_fastapi_cdk.canary_deployment import PostTrafficCheck
 from serverless_fastapi_cdk.dependency_layer import LayerPlatform
 from serverless_fastapi_cdk.python_api_service import PythonApiService
+from serverless_fastapi_cdk.service_props import (
+    ApiSettings,
+    DeliverySettings,
+    FunctionSettings,
+    LogSettings,
+    MonitoringSettings,
+    ServiceCode,
+    TableAccess,
+)
 from serverless_fastapi_cdk.user_pool import ApiUserPool
 
 PATTERN_ID = "Default"
@@ -66,64 +75,80 @@ class StatelessStack(Stack):
             description=f"Items service ({config.name}): layer, function, live alias, HTTP API",
             analytics_reporting=False,
         )
-        machine = deployment_check.machine if deployment_check is not None else None
         limits = config.alarm_thresholds
         self.service = PythonApiService(
             self,
             PATTERN_ID,
-            package_dir=sources.package_dir,
-            handler=service.HANDLER,
-            requirements_file=sources.requirements_file,
-            metrics=service.METRICS,
-            checks=service.DEPLOYMENT_CHECKS,
-            aws_services=service.AWS_SERVICES,
-            environment_contents=service.ENVIRONMENT_CONTENTS,
-            table=table,
-            table_operations=service.TABLE_OPERATIONS,
-            jwt_issuer=jwt_issuer,
-            jwt_audience=jwt_audience,
-            public_routes={**service.PUBLIC_ROUTES, **(service.DOCS_ROUTES if config.enable_docs else {})},
-            protected_routes=service.PROTECTED_ROUTES,
-            environment=service.environment(
-                table_name=table.table_name,
-                cursor_secret_arn=cursor_secret.secret_arn,
-                enable_docs=config.enable_docs,
-                app_version=sources.app_version,
+            code=ServiceCode(
+                package_dir=sources.package_dir,
+                handler=service.HANDLER,
+                requirements_file=sources.requirements_file,
+                aws_services=service.AWS_SERVICES,
+                environment_contents=service.ENVIRONMENT_CONTENTS,
+                environment=service.environment(
+                    table_name=table.table_name,
+                    cursor_secret_arn=cursor_secret.secret_arn,
+                    enable_docs=config.enable_docs,
+                    app_version=sources.app_version,
+                ),
+                sdk_services=service.SDK_SERVICES,
+                layer_exclude=service.layer_exclude(enable_docs=config.enable_docs),
+                layer_platform=sources.layer_platform,
+                layer_cache_dir=sources.layer_cache_dir,
+                description=f"Items service API ({config.name})",
             ),
-            sdk_services=service.SDK_SERVICES,
-            layer_exclude=service.layer_exclude(enable_docs=config.enable_docs),
-            runtime_reason=service.RUNTIME_REASON,
-            memory_size=config.memory_mb,
-            timeout=Duration.seconds(config.timeout_seconds),
-            reserved_concurrency=config.reserved_concurrency,
-            cold_start=config.cold_start,
-            log_level=config.log_level,
-            log_retention=config.log_retention,
-            removal_policy=config.removal_policy,
-            throttle=config.throttle,
-            public_route_throttle=config.public_route_throttle,
-            cors=config.cors,
-            traffic_shifting=config.deployment,
-            thresholds=limits.rollback,
-            post_traffic_check=(
-                PostTrafficCheck(
-                    user_pool=deployment_check.user_pool,
-                    client=machine.client,
-                    scope=machine.scope,
-                    token_url=machine.token_url,
-                    allowed_origin=next(iter(config.cors.allow_origins), ""),
-                )
-                if deployment_check is not None and machine is not None
-                else None
+            api=ApiSettings(
+                jwt_issuer=jwt_issuer,
+                jwt_audience=jwt_audience,
+                public_routes={
+                    **service.PUBLIC_ROUTES,
+                    **(service.DOCS_ROUTES if config.enable_docs else {}),
+                },
+                protected_routes=service.PROTECTED_ROUTES,
+                throttle=config.throttle,
+                public_route_throttle=config.public_route_throttle,
+                cors=config.cors,
             ),
-            concurrency_alarm_ratio=limits.concurrency_percent / 100,
-            table_throttled_requests=limits.table_throttled_requests,
-            notifications=config.notifications,
+            delivery=DeliverySettings(
+                checks=service.DEPLOYMENT_CHECKS,
+                traffic_shifting=config.deployment,
+                thresholds=limits.rollback,
+                post_traffic_check=_post_traffic_check(config, deployment_check),
+            ),
+            monitoring=MonitoringSettings(
+                metrics=service.METRICS,
+                notifications=config.notifications,
+                concurrency_alarm_ratio=limits.concurrency_percent / 100,
+                table_throttled_requests=limits.table_throttled_requests,
+            ),
+            table=TableAccess(table=table, operations=service.TABLE_OPERATIONS),
+            function=FunctionSettings(
+                memory_size=config.memory_mb,
+                timeout=Duration.seconds(config.timeout_seconds),
+                reserved_concurrency=config.reserved_concurrency,
+                cold_start=config.cold_start,
+                log_level=config.log_level,
+                runtime_reason=service.RUNTIME_REASON,
+            ),
+            logs=LogSettings(retention=config.log_retention, removal_policy=config.removal_policy),
             name_prefix=f"{service.NAME}-{config.name}",
-            description=f"Items service API ({config.name})",
-            layer_platform=sources.layer_platform,
-            layer_cache_dir=sources.layer_cache_dir,
         )
         self.service.api_function.role.add_to_policy(
             iam.PolicyStatement(actions=list(service.SECRET_ACTIONS), resources=[cursor_secret.secret_arn])
         )
+
+
+def _post_traffic_check(
+    config: EnvironmentConfig, deployment_check: ApiUserPool | None
+) -> PostTrafficCheck | None:
+    """The post-traffic hook's client: the stateful stack's machine client, where the environment has one."""
+    machine = deployment_check.machine if deployment_check is not None else None
+    if deployment_check is None or machine is None:
+        return None
+    return PostTrafficCheck(
+        user_pool=deployment_check.user_pool,
+        client=machine.client,
+        scope=machine.scope,
+        token_url=machine.token_url,
+        allowed_origin=next(iter(config.cors.allow_origins), ""),
+    )

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+collect_ignore = ["fixtures"]
+"""The fixtures are other repositories and packages (with tests of their own), not tests of the library."""
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: not in a quick run")

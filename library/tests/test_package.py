@@ -18,12 +18,37 @@ import pytest
 from synth_support import LIBRARY
 
 PUBLIC_API = (
-    "ApiFunction", "ApiUserPool", "ApplicationMetrics", "CanaryDeployment", "ColdStart", "CorsSettings",
-    "DependencyLayer", "DeploymentChecks", "GitHubDeployRoles", "LayerPlatform", "LogLevel",
-    "MachineClientSettings", "NotificationSettings", "PostTrafficCheck", "PropsError", "PythonApiService",
-    "RollbackThresholds", "ServiceHttpApi", "ServiceMonitoring", "ServiceTable", "ThrottleSettings",
-    "TrafficShift", "TrafficShifting",
-)  # fmt: skip
+    "ApiFunction",
+    "ApiSettings",
+    "ApiUserPool",
+    "ApplicationMetrics",
+    "CanaryDeployment",
+    "ColdStart",
+    "CorsSettings",
+    "DeliverySettings",
+    "DependencyLayer",
+    "DeploymentChecks",
+    "FunctionSettings",
+    "GitHubDeployRoles",
+    "LayerPlatform",
+    "LogLevel",
+    "LogSettings",
+    "MachineClientSettings",
+    "MonitoringSettings",
+    "NotificationSettings",
+    "PostTrafficCheck",
+    "PropsError",
+    "PythonApiService",
+    "RollbackThresholds",
+    "ServiceCode",
+    "ServiceHttpApi",
+    "ServiceMonitoring",
+    "ServiceTable",
+    "TableAccess",
+    "ThrottleSettings",
+    "TrafficShift",
+    "TrafficShifting",
+)
 SOURCES = LIBRARY / "src"
 
 

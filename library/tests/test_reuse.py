@@ -89,7 +89,7 @@ def test_the_function_ships_the_other_package_with_its_own_handler(orders: Order
     code_dir = orders.outdir / properties["Metadata"]["aws:asset:path"]
 
     assert properties["Properties"]["Handler"] == "tiny_service.orders.handle"
-    assert sorted(path.name for path in code_dir.iterdir()) == ["tiny_service"]
+    assert sorted(path.name for path in code_dir.iterdir()) == ["serverless_fastapi_cdk", "tiny_service"]
     assert (code_dir / "tiny_service" / "orders.py").is_file()
     assert list(code_dir.rglob("contract.py")) == []
 

@@ -171,11 +171,12 @@ def test_layer_hash_depends_on_requirement_content_architecture_and_platform_not
     assert layer_hash(pins, platform=LayerPlatform.HOST) != base
 
 
-def test_bytecode_must_be_compiled_by_the_target_python_version():
+def test_bytecode_for_a_python_not_installed_fails_synth_saying_what_to_install():
+    """No Python 3.14 on this machine: synth says so instead of shipping sources Lambda would compile."""
     with pytest.raises(
-        BundlingError, match=r"Python 3\.12 must be compiled by Python 3\.12, but synth runs on"
+        BundlingError, match=r"Python 3\.14 must be compiled by Python 3\.14.*uv python install 3\.14"
     ):
-        require_interpreter("3.12")
+        require_interpreter("3.14")
 
 
 def test_a_package_without_a_matching_wheel_fails_synth_naming_it(tmp_path: Path):

@@ -57,6 +57,8 @@ INLINE_SYNTH_MODULES = frozenset(
         "library/tests/test_package.py",
         "library/tests/test_python_api_service.py",
         "library/tests/test_reuse.py",
+        "library/tests/test_runtimes.py",
+        "library/tests/test_outside_repository.py",
         "tests/constructs/test_layer_trimming.py",
         "tests/constructs/test_constructs_doc.py",
     }

@@ -40,6 +40,13 @@ CONSTRUCTS = (
     "GitHubDeployRoles",
 )
 PROPS_TYPES = (
+    "ServiceCode",
+    "ApiSettings",
+    "DeliverySettings",
+    "MonitoringSettings",
+    "TableAccess",
+    "FunctionSettings",
+    "LogSettings",
     "ApplicationMetrics",
     "DeploymentChecks",
     "TrafficShifting",

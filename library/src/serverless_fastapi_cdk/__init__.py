@@ -31,6 +31,15 @@ if TYPE_CHECKING:
     from serverless_fastapi_cdk.monitoring import NotificationSettings, ServiceMonitoring
     from serverless_fastapi_cdk.props import PropsError
     from serverless_fastapi_cdk.python_api_service import PythonApiService
+    from serverless_fastapi_cdk.service_props import (
+        ApiSettings,
+        DeliverySettings,
+        FunctionSettings,
+        LogSettings,
+        MonitoringSettings,
+        ServiceCode,
+        TableAccess,
+    )
     from serverless_fastapi_cdk.service_table import ServiceTable
     from serverless_fastapi_cdk.user_pool import ApiUserPool, MachineClientSettings
 
@@ -38,25 +47,32 @@ __version__ = "1.0.0"
 
 _MODULES: dict[str, str] = {
     "ApiFunction": "api_function",
+    "ApiSettings": "service_props",
     "ApiUserPool": "user_pool",
     "ApplicationMetrics": "canary_deployment",
     "CanaryDeployment": "canary_deployment",
     "ColdStart": "api_function",
     "CorsSettings": "http_api",
+    "DeliverySettings": "service_props",
     "DependencyLayer": "dependency_layer",
     "DeploymentChecks": "canary_deployment",
+    "FunctionSettings": "service_props",
     "GitHubDeployRoles": "github_deploy_roles",
     "LayerPlatform": "dependency_layer",
     "LogLevel": "api_function",
+    "LogSettings": "service_props",
     "MachineClientSettings": "user_pool",
+    "MonitoringSettings": "service_props",
     "NotificationSettings": "monitoring",
     "PostTrafficCheck": "canary_deployment",
     "PropsError": "props",
     "PythonApiService": "python_api_service",
     "RollbackThresholds": "canary_deployment",
+    "ServiceCode": "service_props",
     "ServiceHttpApi": "http_api",
     "ServiceMonitoring": "monitoring",
     "ServiceTable": "service_table",
+    "TableAccess": "service_props",
     "ThrottleSettings": "http_api",
     "TrafficShift": "canary_deployment",
     "TrafficShifting": "canary_deployment",
@@ -65,25 +81,32 @@ _MODULES: dict[str, str] = {
 
 __all__ = [
     "ApiFunction",
+    "ApiSettings",
     "ApiUserPool",
     "ApplicationMetrics",
     "CanaryDeployment",
     "ColdStart",
     "CorsSettings",
+    "DeliverySettings",
     "DependencyLayer",
     "DeploymentChecks",
+    "FunctionSettings",
     "GitHubDeployRoles",
     "LayerPlatform",
     "LogLevel",
+    "LogSettings",
     "MachineClientSettings",
+    "MonitoringSettings",
     "NotificationSettings",
     "PostTrafficCheck",
     "PropsError",
     "PythonApiService",
     "RollbackThresholds",
+    "ServiceCode",
     "ServiceHttpApi",
     "ServiceMonitoring",
     "ServiceTable",
+    "TableAccess",
     "ThrottleSettings",
     "TrafficShift",
     "TrafficShifting",
@@ -94,6 +117,10 @@ def __getattr__(name: str) -> object:
     module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if module != "props":
+        from serverless_fastapi_cdk.prerequisites import warn_once
+
+        warn_once()
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 

@@ -33,7 +33,6 @@ from constructs import Construct
 
 from serverless_fastapi_cdk.bundling import (
     DEFAULT_INVALIDATION_MODE,
-    BundlingError,
     compile_tree,
     copy_package,
     copy_runtime_half,
@@ -43,7 +42,13 @@ from serverless_fastapi_cdk.bundling import (
     require_interpreter,
     runtime_half_files,
 )
-from serverless_fastapi_cdk.props import require
+from serverless_fastapi_cdk.props import (
+    LAMBDA_MEMORY_MB,
+    MAX_HTTP_API_TIMEOUT_SECONDS,
+    Problems,
+    handler_problems,
+    require,
+)
 from serverless_fastapi_cdk.scanner_acknowledgements import (
     acknowledge_checkov,
     acknowledge_function_baseline,
@@ -95,19 +100,68 @@ class ColdStart:
         )
 
 
+def validate_function_props(
+    *,
+    package_dir: Path,
+    handler: str,
+    log_level: LogLevel,
+    aws_services: Sequence[str],
+    memory_size: int,
+    timeout: Duration,
+    where: str,
+) -> None:
+    """Raise one :class:`PropsError` with every problem of a function's props (``where`` names the type)."""
+    problems = Problems()
+    problems.require(
+        log_level in set(LogLevel),
+        f"{where}.log_level",
+        f"{log_level!r} is not DEBUG or INFO: Lambda's log filter would drop the function's metrics, "
+        "which carry no level (read as INFO), and blind the alarms built on them",
+    )
+    problems.require(bool(aws_services), f"{where}.aws_services", "name the AWS services the function calls")
+    problems.extend(handler_problems(package_dir, handler, where))
+    problems.require(memory_size in LAMBDA_MEMORY_MB, f"{where}.memory_size", "must be 128..10240 (MiB)")
+    seconds = timeout.to_seconds()
+    problems.require(
+        1 <= seconds <= MAX_HTTP_API_TIMEOUT_SECONDS,
+        f"{where}.timeout",
+        f"{seconds:g} s is not 1..{MAX_HTTP_API_TIMEOUT_SECONDS} s: the HTTP API stops waiting for its "
+        "integration after 30 s",
+    )
+    problems.raise_any()
+
+
+def _code_hash(package_dir: Path, python_version: str, mode: py_compile.PycInvalidationMode) -> str:
+    """What defines the code asset: the bundler, the target Python, the sources and the runtime half."""
+    sources = package_sources(package_dir)
+    return digest(
+        [BUNDLER_VERSION, python_version, mode.name, package_dir.name]
+        + [part for rel in sources for part in (rel.as_posix(), (package_dir / rel).read_bytes())]
+        + [part for item in sorted(runtime_half_files().items()) for part in item]
+    )
+
+
 @jsii.implements(ILocalBundling)
 class _PackageBundler:
     """Copies the package's sources into the asset and compiles them; CDK calls it instead of Docker."""
 
-    def __init__(self, *, package_dir: Path, invalidation_mode: py_compile.PycInvalidationMode) -> None:
+    def __init__(
+        self, *, package_dir: Path, invalidation_mode: py_compile.PycInvalidationMode, python: str
+    ) -> None:
         self._package_dir = package_dir
         self._invalidation_mode = invalidation_mode
+        self._python = python
 
     def try_bundle(self, output_dir: str, *_options: Any, **_keywords: Any) -> bool:
         """Build into ``output_dir``; CDK passes the bundling options, which this bundler does not need."""
         copy_package(self._package_dir, Path(output_dir))
         copy_runtime_half(Path(output_dir))
-        compile_tree(Path(output_dir), deployed_at=TASK_ROOT, invalidation_mode=self._invalidation_mode)
+        compile_tree(
+            Path(output_dir),
+            deployed_at=TASK_ROOT,
+            invalidation_mode=self._invalidation_mode,
+            python=self._python,
+        )
         return True
 
 
@@ -160,8 +214,10 @@ class ApiFunction(Construct):
         :param layers: layers with the third-party packages. Default: none.
         :param environment: extra environment variables. Default: none.
         :param architecture: Default: ``ARM_64``.
-        :param runtime: Python runtime; synth must run on the same Python version, since it compiles the
-            bytecode. Default: ``PYTHON_3_13``.
+        :param runtime: Python runtime (3.12, 3.13 or 3.14). The bytecode is compiled by that Python
+            version: the synthesizing interpreter if it is that version, else one installed on this machine
+            (uv's, pyenv's, ``python3.X`` on PATH); synth fails saying what to install when there is none.
+            Default: ``PYTHON_3_13``.
         :param memory_size: MiB. Default: 1024.
         :param timeout: Default: 10 seconds.
         :param reserved_concurrency: reserved concurrent executions (a cap and a guarantee).
@@ -181,47 +237,19 @@ class ApiFunction(Construct):
         """
         super().__init__(scope, construct_id)
         cold = cold_start or ColdStart()
-        require(
-            log_level in set(LogLevel),
-            "ApiFunction.log_level",
-            f"{log_level!r} is not DEBUG or INFO: Lambda's log filter would drop the function's metrics, "
-            "which carry no level (read as INFO), and blind the alarms built on them",
+        called = [*aws_services, *(["X-Ray"] if tracing is not lambda_.Tracing.DISABLED else [])]
+        validate_function_props(
+            package_dir=package_dir,
+            handler=handler,
+            log_level=log_level,
+            aws_services=called,
+            memory_size=memory_size,
+            timeout=timeout,
+            where="ApiFunction",
         )
         level = LogLevel(log_level)
-        called = [*aws_services, *(["X-Ray"] if tracing is not lambda_.Tracing.DISABLED else [])]
-        require(bool(called), "ApiFunction.aws_services", "name the AWS services the function calls")
-        if not package_dir.is_dir():
-            raise BundlingError(f"ApiFunction.package_dir: {package_dir} is not a folder")
-        python_version = python_version_of(runtime.name)
-        require_interpreter(python_version)
-
-        sources = package_sources(package_dir)
-        self.code_hash: str = digest(
-            [BUNDLER_VERSION, python_version, invalidation_mode.name, package_dir.name]
-            + [part for rel in sources for part in (rel.as_posix(), (package_dir / rel).read_bytes())]
-            + [part for item in sorted(runtime_half_files().items()) for part in item]
-        )
-        code = lambda_.Code.from_asset(
-            str(package_dir),
-            asset_hash=self.code_hash,
-            asset_hash_type=AssetHashType.CUSTOM,
-            bundling=BundlingOptions(
-                image=runtime.bundling_image,
-                local=_PackageBundler(package_dir=package_dir, invalidation_mode=invalidation_mode),
-            ),
-        )
-
-        self.log_group: logs.LogGroup = logs.LogGroup(
-            self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy
-        )
-        self.role: iam.Role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Execution role: writes its own log group and X-Ray traces, plus explicit grants",
-        )
-        self.log_group.grant_write(self.role)
-
+        code = self._build_code(package_dir, runtime, invalidation_mode)
+        self._build_log_group_and_role(log_retention, log_removal_policy)
         self.function: lambda_.Function = lambda_.Function(
             self,
             "Function",
@@ -263,6 +291,33 @@ class ApiFunction(Construct):
             aws_services=called,
             environment_contents=environment_contents,
         )
+
+    def _build_code(
+        self, package_dir: Path, runtime: lambda_.Runtime, invalidation_mode: py_compile.PycInvalidationMode
+    ) -> lambda_.Code:
+        """The code asset: the package and the runtime half, compiled by the target Python version."""
+        python_version = python_version_of(runtime.name)
+        python = require_interpreter(python_version)
+        self.code_hash: str = _code_hash(package_dir, python_version, invalidation_mode)
+        bundler = _PackageBundler(package_dir=package_dir, invalidation_mode=invalidation_mode, python=python)
+        return lambda_.Code.from_asset(
+            str(package_dir),
+            asset_hash=self.code_hash,
+            asset_hash_type=AssetHashType.CUSTOM,
+            bundling=BundlingOptions(image=runtime.bundling_image, local=bundler),
+        )
+
+    def _build_log_group_and_role(self, retention: logs.RetentionDays, removal_policy: RemovalPolicy) -> None:
+        self.log_group: logs.LogGroup = logs.LogGroup(
+            self, "LogGroup", retention=retention, removal_policy=removal_policy
+        )
+        self.role: iam.Role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Execution role: writes its own log group and X-Ray traces, plus explicit grants",
+        )
+        self.log_group.grant_write(self.role)
 
     def _acknowledge_findings(
         self,

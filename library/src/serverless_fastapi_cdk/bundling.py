@@ -13,6 +13,7 @@ import hashlib
 import os
 import py_compile
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,15 +35,75 @@ def python_version_of(runtime_name: str) -> str:
     return version
 
 
-def require_interpreter(python_version: str) -> None:
-    """Fail unless this interpreter writes bytecode that the target Python version can load."""
+def require_interpreter(python_version: str) -> str:
+    """The interpreter that writes bytecode the target Python version loads: this one when it is that
+    version, else one installed on this machine (uv's, pyenv's or ``python3.X`` on PATH, never
+    downloaded); a :class:`BundlingError` saying what to install when there is none."""
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
-    if running != python_version:
+    if running == python_version:
+        return sys.executable
+    found = _installed_interpreter(python_version)
+    if found is None:
         raise BundlingError(
             f"bytecode for Python {python_version} must be compiled by Python {python_version}, "
-            f"but synth runs on Python {running} ({sys.executable}); run the CDK app with a "
-            f"Python {python_version} interpreter"
+            f"but synth runs on Python {running} ({sys.executable}) and no Python {python_version} is "
+            f"installed here: install one (`uv python install {python_version}` or `pyenv install "
+            f"{python_version}`, or put python{python_version} on PATH), or choose the runtime "
+            f"python{running}; Lambda would otherwise compile every module at each cold start"
         )
+    return found
+
+
+def _installed_interpreter(python_version: str) -> str | None:
+    candidates: list[str] = []
+    uv = _uv_binary()
+    lookups = [["pyenv", "prefix", python_version]]
+    if uv is not None:
+        lookups.insert(0, [uv, "python", "find", "--no-project", python_version])
+    for command in lookups:
+        try:
+            completed = subprocess.run(  # noqa: S603 (fixed commands, no shell)
+                command,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=60,
+                env={**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_OFFLINE": "1"},
+            )
+        except OSError:
+            continue
+        found = completed.stdout.strip().splitlines()[:1]
+        if completed.returncode == 0 and found:
+            path = Path(found[0])
+            candidates.append(str(path / "bin" / f"python{python_version}" if path.is_dir() else path))
+    candidates += [shutil.which(f"python{python_version}") or ""]
+    for candidate in filter(None, candidates):
+        if _version_of(candidate) == python_version:
+            return candidate
+    return None
+
+
+def _uv_binary() -> str | None:
+    try:
+        from uv import find_uv_bin
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+def _version_of(interpreter: str) -> str | None:
+    try:
+        completed = subprocess.run(  # noqa: S603 (an interpreter found above, fixed arguments)
+            [interpreter, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    except OSError:
+        return None
+    return completed.stdout.strip() if completed.returncode == 0 else None
 
 
 def digest(parts: Iterable[bytes | str]) -> str:
@@ -60,12 +121,26 @@ def compile_tree(
     *,
     deployed_at: str,
     invalidation_mode: py_compile.PycInvalidationMode,
+    python: str | None = None,
 ) -> None:
-    """Compile every ``.py`` under ``root`` in place, recording ``deployed_at`` as the source location.
+    """Compile every ``.py`` under ``root`` in place with ``python`` (default: this interpreter), recording
+    ``deployed_at`` as the source location.
 
     Tracebacks in Lambda then name the real paths (``/opt/python/...``, ``/var/task/...``) and the
     bytecode does not depend on where the build ran.
     """
+    if python is not None and python != sys.executable:
+        mode = invalidation_mode.name.lower().replace("_", "-")
+        completed = subprocess.run(  # noqa: S603 (the target interpreter, fixed arguments)
+            [python, "-m", "compileall", "-q", "-j", "1", "-s", str(root), "-p", deployed_at,
+             "--invalidation-mode", mode, str(root)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )  # fmt: skip
+        if completed.returncode != 0:
+            raise BundlingError(f"some Python files under {root} do not compile:\n{completed.stdout[-2000:]}")
+        return
     ok = compileall.compile_dir(
         root,
         quiet=1,

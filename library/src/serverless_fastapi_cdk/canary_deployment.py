@@ -147,13 +147,45 @@ class CanaryDeployment(Construct):
             CloudFormation name them.
         """
         super().__init__(scope, construct_id)
-        limits = thresholds or RollbackThresholds()
         self._alarm_name_prefix = alarm_name_prefix
-        self._limits = limits
-        shifting = traffic_shifting or TrafficShifting()
+        self._limits = thresholds or RollbackThresholds()
         self._stage_url = http_stage.url
+        self.alarms: list[cloudwatch.Alarm] = self._build_rollback_alarms(alias, http_stage, metrics)
+        self.stage_alarms: list[cloudwatch.Alarm] = [self._build_stage_alarm(http_stage)]
+        self.deployment_group = self._build_deployment_group(alias, traffic_shifting or TrafficShifting())
+        self.pre_traffic_hook: lambda_.Function | None = None
+        self.post_traffic_hook: lambda_.Function | None = None
+        if checks is None:
+            return
+        self._checks = checks
+        self._hooks_code = hooks_code(checks)
+        if pre_traffic_hook:
+            self.pre_traffic_hook = self._pre_traffic_hook(
+                version=alias.version,
+                function_timeout=function_timeout,
+                log_retention=hook_log_retention,
+                log_removal_policy=hook_log_removal_policy,
+            )
+            self.deployment_group.add_pre_hook(self.pre_traffic_hook)
+            self._acknowledge_hook_invoke_grant(self.pre_traffic_hook, "add_pre_hook")
+        if post_traffic_check is not None:
+            self.post_traffic_hook = self._post_traffic_hook(
+                check=post_traffic_check,
+                version=alias.version,
+                function_timeout=function_timeout,
+                log_retention=hook_log_retention,
+                log_removal_policy=hook_log_removal_policy,
+            )
+            self.deployment_group.add_post_hook(self.post_traffic_hook)
+            self._acknowledge_hook_invoke_grant(self.post_traffic_hook, "add_post_hook")
+        if self.pre_traffic_hook or self.post_traffic_hook:
+            self._deploy_after_hook_grant(alias)
 
-        version = alias.version
+    def _build_rollback_alarms(
+        self, alias: lambda_.Alias, http_stage: apigwv2.IHttpStage, metrics: ApplicationMetrics
+    ) -> list[cloudwatch.Alarm]:
+        """The alarms that roll a deployment back: the new version's Lambda and application metrics."""
+        limits, version = self._limits, alias.version
         function_name = version.lambda_.function_name
         new_version_dimensions = {
             "FunctionName": function_name,
@@ -182,7 +214,7 @@ class CanaryDeployment(Construct):
                 threshold=threshold,
             )
 
-        self.alarms: list[cloudwatch.Alarm] = [
+        return [
             self._alarm(
                 "NewVersionErrors",
                 purpose="Lambda errors of the version being deployed",
@@ -220,25 +252,29 @@ class CanaryDeployment(Construct):
                 limits.new_version_client_error_rate_percent,
             ),
         ]
-        self.stage_alarms: list[cloudwatch.Alarm] = [
-            self._alarm(
-                "ApiServerErrorRate",
-                purpose="HTTP API 5xx responses in percent of requests, old and new versions together",
-                metric=cloudwatch.MathExpression(
-                    expression="100 * errors / requests",
-                    using_metrics={
-                        "errors": http_stage.metric_server_error(period=ALARM_PERIOD, statistic="Sum"),
-                        "requests": http_stage.metric_count(period=ALARM_PERIOD, statistic="SampleCount"),
-                    },
-                    label="5xx rate (%)",
-                    period=ALARM_PERIOD,
-                ),
-                threshold=limits.api_5xx_rate_percent,
-                rolls_back=False,
-            ),
-        ]
 
-        self.deployment_group = codedeploy.LambdaDeploymentGroup(
+    def _build_stage_alarm(self, http_stage: apigwv2.IHttpStage) -> cloudwatch.Alarm:
+        """The stage's 5xx rate, old and new versions together: it notifies, it does not roll back."""
+        return self._alarm(
+            "ApiServerErrorRate",
+            purpose="HTTP API 5xx responses in percent of requests, old and new versions together",
+            metric=cloudwatch.MathExpression(
+                expression="100 * errors / requests",
+                using_metrics={
+                    "errors": http_stage.metric_server_error(period=ALARM_PERIOD, statistic="Sum"),
+                    "requests": http_stage.metric_count(period=ALARM_PERIOD, statistic="SampleCount"),
+                },
+                label="5xx rate (%)",
+                period=ALARM_PERIOD,
+            ),
+            threshold=self._limits.api_5xx_rate_percent,
+            rolls_back=False,
+        )
+
+    def _build_deployment_group(
+        self, alias: lambda_.Alias, shifting: TrafficShifting
+    ) -> codedeploy.LambdaDeploymentGroup:
+        group = codedeploy.LambdaDeploymentGroup(
             self,
             "DeploymentGroup",
             alias=alias,
@@ -251,41 +287,13 @@ class CanaryDeployment(Construct):
             ),
         )
         _acknowledge(
-            self.deployment_group.role,
+            group.role,
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]",
             "LambdaDeploymentGroup always attaches this AWS managed service-role policy: it is the scoped "
             "one CodeDeploy needs to read the alarms and move the alias, and AWS keeps it in step with the "
             "service.",
         )
-
-        self.pre_traffic_hook: lambda_.Function | None = None
-        self.post_traffic_hook: lambda_.Function | None = None
-        if checks is None:
-            return
-        self._checks = checks
-        self._hooks_code = hooks_code(checks)
-        if pre_traffic_hook:
-            self.pre_traffic_hook = self._pre_traffic_hook(
-                version=version,
-                function_timeout=function_timeout,
-                log_retention=hook_log_retention,
-                log_removal_policy=hook_log_removal_policy,
-            )
-            self.deployment_group.add_pre_hook(self.pre_traffic_hook)
-            self._acknowledge_hook_invoke_grant(self.pre_traffic_hook, "add_pre_hook")
-
-        if post_traffic_check is not None:
-            self.post_traffic_hook = self._post_traffic_hook(
-                check=post_traffic_check,
-                version=version,
-                function_timeout=function_timeout,
-                log_retention=hook_log_retention,
-                log_removal_policy=hook_log_removal_policy,
-            )
-            self.deployment_group.add_post_hook(self.post_traffic_hook)
-            self._acknowledge_hook_invoke_grant(self.post_traffic_hook, "add_post_hook")
-        if self.pre_traffic_hook or self.post_traffic_hook:
-            self._deploy_after_hook_grant(alias)
+        return group
 
     def _acknowledge_hook_invoke_grant(self, hook: lambda_.Function, added_by: str) -> None:
         """What ``added_by`` (``add_pre_hook``, ``add_post_hook``) grants CodeDeploy on ``hook``."""

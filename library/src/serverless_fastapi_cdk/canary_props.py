@@ -18,7 +18,7 @@ from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from serverless_fastapi_cdk import runtime as runtime_half
-from serverless_fastapi_cdk.props import require
+from serverless_fastapi_cdk.props import entry_point_problem, require
 
 ALARM_PERIOD = cdk.Duration.minutes(1)
 """Rollback alarms evaluate one-minute periods: a 5-minute canary sees several of them."""
@@ -108,7 +108,7 @@ class DeploymentChecks:
     version that names another one (a stale alias or a cached answer). Default ``None``: not checked."""
     service_check: Path | None = None
     """A standard-library-only Python module with ``run(call, trip, health)`` (see
-    ``functions/deployment_hooks/probe.py``), bundled into the hooks and run after the health check, e.g. a
+    ``serverless_fastapi_cdk/hooks/probe.py``), bundled into the hooks and run after the health check, e.g. a
     round trip through the service's own routes. Default ``None``: the health check only."""
     service_check_calls: int = 0
     """The most requests ``service_check`` sends, cleanup included: the hooks' timeouts budget for them.
@@ -116,11 +116,14 @@ class DeploymentChecks:
 
     def __post_init__(self) -> None:
         require(self.health_path.startswith("/"), "DeploymentChecks.health_path", "must start with '/'")
+        check = self.service_check
         require(
-            self.service_check is None or self.service_check.suffix == ".py",
+            check is None or (check.suffix == ".py" and check.is_file()),
             "DeploymentChecks.service_check",
-            "must be a Python module (a .py file)",
+            f"{check} is not a Python module (a .py file)",
         )
+        problem = None if check is None else entry_point_problem(check, "run")
+        require(problem is None, "DeploymentChecks.service_check", f"{problem}: the hooks call its run()")
         require(
             (self.service_check is None) == (self.service_check_calls == 0),
             "DeploymentChecks.service_check_calls",

@@ -136,6 +136,7 @@ class _UvLayerBundler:
         requirements_file: Path,
         wheel_platform: str | None,
         python_version: str,
+        python: str,
         invalidation_mode: py_compile.PycInvalidationMode,
         exclude: Sequence[str],
         aws_sdk_services: Collection[str] | None,
@@ -144,6 +145,7 @@ class _UvLayerBundler:
         self._requirements_file = requirements_file
         self._wheel_platform = wheel_platform
         self._python_version = python_version
+        self._python = python
         self._invalidation_mode = invalidation_mode
         self._exclude = exclude
         self._aws_sdk_services = aws_sdk_services
@@ -178,14 +180,16 @@ class _UvLayerBundler:
         _exclude(site, self._exclude)
         if self._aws_sdk_services is not None:
             keep_sdk_models(site, self._aws_sdk_services)
-        compile_tree(site, deployed_at=LAYER_ROOT, invalidation_mode=self._invalidation_mode)
+        compile_tree(
+            site, deployed_at=LAYER_ROOT, invalidation_mode=self._invalidation_mode, python=self._python
+        )
 
     def _uv_install(self, site: Path) -> None:
         """Install the lock into ``site`` as copies: the steps after it edit files in place (the SDK's
         endpoints), which through uv's default hard links would rewrite uv's cache for every venv."""
         command = [
             _find_uv(), "pip", "install", "--quiet", "--no-compile", "--link-mode", "copy",
-            "--only-binary", ":all:", "--require-hashes", "--python", sys.executable,
+            "--only-binary", ":all:", "--require-hashes", "--python", self._python,
             "--target", str(site), "-r", str(self._requirements_file),
         ]  # fmt: skip
         if self._wheel_platform is not None:
@@ -267,7 +271,7 @@ class DependencyLayer(Construct):
         """
         super().__init__(scope, construct_id)
         python_version = python_version_of(runtime.name)
-        require_interpreter(python_version)
+        python = require_interpreter(python_version)
         if platform is LayerPlatform.HOST:
             wheel_platform = None
             platform_id = f"host:{sysconfig.get_platform()}"
@@ -291,6 +295,7 @@ class DependencyLayer(Construct):
             requirements_file=requirements_file,
             wheel_platform=wheel_platform,
             python_version=python_version,
+            python=python,
             invalidation_mode=invalidation_mode,
             exclude=exclude,
             aws_sdk_services=aws_sdk_services,

@@ -29,7 +29,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from serverless_fastapi_cdk.props import require
+from serverless_fastapi_cdk.props import Problems, PropsError, https_url_problem, require
 from serverless_fastapi_cdk.scanner_acknowledgements import acknowledge_log_group_encryption
 
 ACCESS_LOG_FIELDS: dict[str, str] = {
@@ -139,8 +139,60 @@ class _AccessLogSettings:
 def _split_route_key(route_key: str) -> tuple[apigw.HttpMethod, str]:
     method, _, path = route_key.partition(" ")
     if not path.startswith("/") or method not in apigw.HttpMethod.__members__:
-        raise ValueError(f"ServiceHttpApi: {route_key!r} is not a route key like 'GET /status'")
+        raise PropsError(f"ServiceHttpApi: {route_key!r} is not a route key like 'GET /status'")
     return apigw.HttpMethod[method], path
+
+
+def validate_api_props(
+    *,
+    jwt_issuer: str,
+    jwt_audience: Sequence[str],
+    public_routes: Mapping[str, str],
+    protected_routes: Sequence[str],
+    cors: CorsSettings,
+    throttle: ThrottleSettings,
+    route_throttles: Mapping[str, ThrottleSettings],
+    where: str,
+    route_scopes: Mapping[str, Sequence[str]] = MappingProxyType({}),
+) -> None:
+    """Raise one :class:`PropsError` with every problem of an API's props (``where`` names the type)."""
+    problems = Problems()
+    problems.require(bool(jwt_audience), f"{where}.jwt_audience", "at least one audience is required")
+    for field, routes in (
+        ("public_routes", list(public_routes)),
+        ("protected_routes", list(protected_routes)),
+    ):
+        for route_key in routes:
+            method, _, path = route_key.partition(" ")
+            problems.require(
+                path.startswith("/") and method in apigw.HttpMethod.__members__,
+                f"{where}.{field}",
+                f"{route_key!r} is not a route key like 'GET /status'",
+            )
+    issuer_problem = https_url_problem(jwt_issuer, f"{where}.jwt_issuer")
+    problems.extend([issuer_problem] if issuer_problem else [])
+    unexplained = sorted(route for route, reason in public_routes.items() if not reason.strip())
+    problems.require(not unexplained, f"{where}.public_routes", f"{unexplained} need a reason to be public")
+    overlap = sorted(set(public_routes) & set(protected_routes))
+    problems.require(not overlap, f"{where}.public_routes", f"routes both public and protected: {overlap}")
+    preflight_routes = [key for key in protected_routes if key.split(" ", 1)[0] in PREFLIGHT_METHODS]
+    problems.require(
+        not (cors.enabled and preflight_routes),
+        f"{where}.protected_routes",
+        f"protected routes {preflight_routes} match OPTIONS, so browsers' CORS preflights (which carry no "
+        "token) would get 401; name the methods instead",
+    )
+    unknown = sorted(set(route_throttles) - set(public_routes) - set(protected_routes))
+    problems.require(not unknown, f"{where}.route_throttles", f"{unknown} are not routes of this API")
+    looser = sorted(
+        key for key, limits in route_throttles.items() if limits is not None and not limits.within(throttle)
+    )
+    problems.require(not looser, f"{where}.route_throttles", f"{looser} exceed the stage's throttle")
+    unscoped = sorted(set(route_scopes) - set(protected_routes))
+    problems.require(not unscoped, f"{where}.route_scopes", f"{unscoped} are not protected routes")
+    empty = sorted(key for key, scopes in route_scopes.items() if not scopes or not all(scopes))
+    problems.require(not empty, f"{where}.route_scopes", f"{empty} name no scope, or an empty one")
+    problems.raise_any()
 
 
 class ServiceHttpApi(Construct):
@@ -166,6 +218,7 @@ class ServiceHttpApi(Construct):
         access_log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         cors: CorsSettings | None = None,
         api_name: str | None = None,
+        route_scopes: Mapping[str, Sequence[str]] = MappingProxyType({}),
     ) -> None:
         """Create the API.
 
@@ -185,60 +238,28 @@ class ServiceHttpApi(Construct):
         :param access_log_removal_policy: Default: ``RETAIN``.
         :param cors: browser origins allowed to call the API, and their headers. Default ``None``: CORS off.
         :param api_name: Default: generated from the construct path.
+        :param route_scopes: protected route key -> OAuth scopes a token must carry (any one of them) for
+            that route, checked by the JWT authorizer. Default: none (a valid token suffices).
         """
         super().__init__(scope, construct_id)
-        if not jwt_audience:
-            raise ValueError("ServiceHttpApi.jwt_audience: at least one audience is required")
-        overlap = set(public_routes) & set(protected_routes)
-        if overlap:
-            raise ValueError(f"ServiceHttpApi: routes both public and protected: {sorted(overlap)}")
         cors_settings = cors or CorsSettings()
-        preflight_routes = [key for key in protected_routes if key.split(" ", 1)[0] in PREFLIGHT_METHODS]
-        if cors_settings.enabled and preflight_routes:
-            raise ValueError(
-                f"ServiceHttpApi: protected routes {preflight_routes} match OPTIONS, so browsers' CORS "
-                "preflights (which carry no token) would get 401; name the methods instead"
-            )
-        unknown = sorted(set(route_throttles) - set(public_routes) - set(protected_routes))
-        if unknown:
-            raise ValueError(f"ServiceHttpApi.route_throttles: {unknown} are not routes of this API")
-        looser = sorted(key for key, limits in route_throttles.items() if not limits.within(throttle))
-        require(not looser, "ServiceHttpApi.route_throttles", f"{looser} exceed the stage's throttle")
+        validate_api_props(
+            jwt_issuer=jwt_issuer,
+            jwt_audience=jwt_audience,
+            public_routes=public_routes,
+            protected_routes=protected_routes,
+            cors=cors_settings,
+            throttle=throttle,
+            route_throttles=route_throttles,
+            route_scopes=route_scopes,
+            where="ServiceHttpApi",
+        )
 
         self.authorizer: authorizers.HttpJwtAuthorizer = authorizers.HttpJwtAuthorizer(
             "JwtAuthorizer", jwt_issuer, jwt_audience=list(jwt_audience)
         )
-        preflight = (
-            apigw.CorsPreflightOptions(
-                allow_origins=list(cors_settings.allow_origins),
-                allow_methods=list(CORS_METHODS),
-                allow_headers=list(cors_settings.allow_headers),
-                expose_headers=list(cors_settings.expose_headers) or None,
-                max_age=Duration.seconds(cors_settings.max_age_seconds),
-            )
-            if cors_settings.enabled
-            else None
-        )
-        self.http_api: apigw.HttpApi = apigw.HttpApi(
-            self,
-            "HttpApi",
-            api_name=api_name,
-            create_default_stage=False,
-            default_authorizer=self.authorizer,
-            cors_preflight=preflight,
-        )
-        self.access_log_group: logs.LogGroup = logs.LogGroup(
-            self, "AccessLogs", retention=access_log_retention, removal_policy=access_log_removal_policy
-        )
-        acknowledge_log_group_encryption(self.access_log_group)
-        self.stage: apigw.HttpStage = apigw.HttpStage(
-            self,
-            "DefaultStage",
-            http_api=self.http_api,
-            stage_name="$default",
-            auto_deploy=True,
-            throttle=apigw.ThrottleSettings(rate_limit=throttle.rate_limit, burst_limit=throttle.burst_limit),
-            access_log_settings=_AccessLogSettings(self.access_log_group),
+        self._build_api_and_stage(
+            api_name, cors_settings, throttle, access_log_retention, access_log_removal_policy
         )
         self.integration: integrations.HttpLambdaIntegration = integrations.HttpLambdaIntegration(
             "LambdaIntegration", handler, payload_format_version=apigw.PayloadFormatVersion.VERSION_2_0
@@ -251,8 +272,50 @@ class ServiceHttpApi(Construct):
                 Acknowledgment(id="AwsSolutions-APIG4", reason=f"{route_key} is public: {reason}")
             )
         for route_key in protected_routes:
-            self._add_route(route_key, self.authorizer)
+            self._add_route(route_key, self.authorizer, route_scopes.get(route_key, ()))
         self._throttle_routes(route_throttles)
+
+    def _build_api_and_stage(
+        self,
+        api_name: str | None,
+        cors: CorsSettings,
+        throttle: ThrottleSettings,
+        retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        """The API (JWT by default, CORS preflights answered by API Gateway) and its logged ``$default``."""
+        preflight = (
+            apigw.CorsPreflightOptions(
+                allow_origins=list(cors.allow_origins),
+                allow_methods=list(CORS_METHODS),
+                allow_headers=list(cors.allow_headers),
+                expose_headers=list(cors.expose_headers) or None,
+                max_age=Duration.seconds(cors.max_age_seconds),
+            )
+            if cors.enabled
+            else None
+        )
+        self.http_api: apigw.HttpApi = apigw.HttpApi(
+            self,
+            "HttpApi",
+            api_name=api_name,
+            create_default_stage=False,
+            default_authorizer=self.authorizer,
+            cors_preflight=preflight,
+        )
+        self.access_log_group: logs.LogGroup = logs.LogGroup(
+            self, "AccessLogs", retention=retention, removal_policy=removal_policy
+        )
+        acknowledge_log_group_encryption(self.access_log_group)
+        self.stage: apigw.HttpStage = apigw.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=self.http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigw.ThrottleSettings(rate_limit=throttle.rate_limit, burst_limit=throttle.burst_limit),
+            access_log_settings=_AccessLogSettings(self.access_log_group),
+        )
 
     def _throttle_routes(self, route_throttles: Mapping[str, ThrottleSettings]) -> None:
         if not route_throttles:
@@ -267,9 +330,15 @@ class ServiceHttpApi(Construct):
         for route_key in route_throttles:
             self.stage.node.add_dependency(self.routes[route_key])
 
-    def _add_route(self, route_key: str, authorizer: apigw.IHttpRouteAuthorizer) -> None:
+    def _add_route(
+        self, route_key: str, authorizer: apigw.IHttpRouteAuthorizer, scopes: Sequence[str] = ()
+    ) -> None:
         method, path = _split_route_key(route_key)
         (route,) = self.http_api.add_routes(
-            path=path, methods=[method], integration=self.integration, authorizer=authorizer
+            path=path,
+            methods=[method],
+            integration=self.integration,
+            authorizer=authorizer,
+            authorization_scopes=list(scopes) or None,
         )
         self.routes[route_key] = route

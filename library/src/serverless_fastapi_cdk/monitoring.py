@@ -103,6 +103,8 @@ class ServiceMonitoring(Construct):
         alarm_name_prefix: str | None = None,
         dashboard_name: str | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
+        alarm_topic: sns.ITopic | None = None,
+        alarm_topic_key: kms.IKey | None = None,
     ) -> None:
         """Monitor ``function`` behind ``http_stage`` with ``table``.
 
@@ -128,6 +130,11 @@ class ServiceMonitoring(Construct):
         :param dashboard_name: the dashboard's name; default ``None`` lets CloudFormation name it.
         :param removal_policy: what happens to the topic key and the dead-letter queue with the stack.
             Default ``DESTROY``: both only carry transient notifications.
+        :param alarm_topic: a topic shared by several services, which every alarm notifies instead of a
+            topic of this construct; its owner grants CloudWatch ``sns:Publish`` (and its key's use) and
+            subscribes its readers. Default ``None``: a topic of its own.
+        :param alarm_topic_key: a KMS key shared by several services that encrypts this construct's topic.
+            Default ``None``: a key of its own, rotated yearly.
         """
         super().__init__(scope, construct_id)
         notifications = notifications or NotificationSettings()
@@ -139,58 +146,34 @@ class ServiceMonitoring(Construct):
         )
         self._alarm_name_prefix = alarm_name_prefix
 
-        self.topic_key = kms.Key(
-            self,
-            "AlarmTopicKey",
-            description="Encrypts the alarm notification topic",
-            enable_key_rotation=True,
-            removal_policy=removal_policy,
-        )
-        self.topic = sns.Topic(self, "AlarmTopic", master_key=self.topic_key, enforce_ssl=True)
-        self._allow_cloudwatch_to_publish()
-        self.dead_letter_queue = self._subscribe(
-            emails=notifications.emails,
-            https_urls=notifications.https_urls,
-            removal_policy=removal_policy,
-        )
+        self.topic_key: kms.IKey | None = alarm_topic_key
+        self.dead_letter_queue: sqs.Queue | None = None
+        if alarm_topic is not None:
+            require(
+                alarm_topic_key is None and not (notifications.emails or notifications.https_urls),
+                "ServiceMonitoring.alarm_topic",
+                "a shared topic brings its own key and subscribers: give no alarm_topic_key or notifications",
+            )
+            self.topic: sns.ITopic = alarm_topic
+        else:
+            self._build_topic(notifications, removal_policy)
 
-        self.alarms: list[cloudwatch.Alarm] = []
         throttles = table_throttled_requests(table, throttle_operations) if table is not None else None
-        if throttles is not None:
-            self.alarms.append(
-                self._alarm(
-                    "TableThrottledRequests",
-                    description="DynamoDB throttled requests of the table",
-                    metric=throttles,
-                    threshold=throttled_requests_threshold,
-                    evaluation_periods=THROTTLE_EVALUATION_PERIODS,
-                    datapoints_to_alarm=1,
-                )
-            )
         concurrency = function.metric("ConcurrentExecutions", statistic="Maximum", period=OPERATIONAL_PERIOD)
-        if reserved_concurrency is not None:
-            limit = max(1, math.ceil(reserved_concurrency * concurrency_alarm_ratio))
-            self.alarms.append(
-                self._alarm(
-                    "ConcurrencyNearReservedLimit",
-                    description=f"Lambda concurrent executions near the reserved {reserved_concurrency}",
-                    metric=concurrency,
-                    threshold=limit,
-                    evaluation_periods=3,
-                    datapoints_to_alarm=3,
-                )
-            )
-
+        self.alarms: list[cloudwatch.Alarm] = self._build_alarms(
+            throttles=throttles,
+            throttled_requests_threshold=throttled_requests_threshold,
+            concurrency=concurrency,
+            reserved_concurrency=reserved_concurrency,
+            concurrency_alarm_ratio=concurrency_alarm_ratio,
+        )
         self.notified_alarms: list[cloudwatch.Alarm] = [*notify_alarms, *self.alarms]
         action = cloudwatch_actions.SnsAction(self.topic)
         for alarm in self.notified_alarms:
             alarm.add_alarm_action(action)
 
         self.dashboard = cloudwatch.Dashboard(
-            self,
-            "Dashboard",
-            dashboard_name=dashboard_name,
-            default_interval=cdk.Duration.hours(3),
+            self, "Dashboard", dashboard_name=dashboard_name, default_interval=cdk.Duration.hours(3)
         )
         self._add_widgets(
             function=function,
@@ -200,6 +183,42 @@ class ServiceMonitoring(Construct):
             reserved_concurrency=reserved_concurrency,
             throttles=throttles,
         )
+
+    def _build_alarms(
+        self,
+        *,
+        throttles: cloudwatch.IMetric | None,
+        throttled_requests_threshold: int,
+        concurrency: cloudwatch.IMetric,
+        reserved_concurrency: int | None,
+        concurrency_alarm_ratio: float,
+    ) -> list[cloudwatch.Alarm]:
+        """Operational alarms: table throttling (with a table), concurrency (with reserved concurrency)."""
+        alarms = []
+        if throttles is not None:
+            alarms.append(
+                self._alarm(
+                    "TableThrottledRequests",
+                    description="DynamoDB throttled requests of the table",
+                    metric=throttles,
+                    threshold=throttled_requests_threshold,
+                    evaluation_periods=THROTTLE_EVALUATION_PERIODS,
+                    datapoints_to_alarm=1,
+                )
+            )
+        if reserved_concurrency is not None:
+            limit = max(1, math.ceil(reserved_concurrency * concurrency_alarm_ratio))
+            alarms.append(
+                self._alarm(
+                    "ConcurrencyNearReservedLimit",
+                    description=f"Lambda concurrent executions near the reserved {reserved_concurrency}",
+                    metric=concurrency,
+                    threshold=limit,
+                    evaluation_periods=3,
+                    datapoints_to_alarm=3,
+                )
+            )
+        return alarms
 
     def _alarm(
         self,
@@ -222,7 +241,26 @@ class ServiceMonitoring(Construct):
             datapoints_to_alarm=datapoints_to_alarm,
         )
 
-    def _allow_cloudwatch_to_publish(self) -> None:
+    def _build_topic(self, notifications: NotificationSettings, removal_policy: cdk.RemovalPolicy) -> None:
+        """The encrypted alarm topic (with a key of its own unless one is shared) and its subscriptions."""
+        key = self.topic_key or kms.Key(
+            self,
+            "AlarmTopicKey",
+            description="Encrypts the alarm notification topic",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        self.topic_key = key
+        topic = sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True)
+        self.topic = topic
+        self._allow_cloudwatch_to_publish(key, topic)
+        self.dead_letter_queue = self._subscribe(
+            emails=notifications.emails,
+            https_urls=notifications.https_urls,
+            removal_policy=removal_policy,
+        )
+
+    def _allow_cloudwatch_to_publish(self, key: kms.IKey, topic: sns.ITopic) -> None:
         """Let CloudWatch alarms of this account, and nothing else, publish through the key and the topic.
 
         Publishing to an encrypted topic needs exactly ``kms:GenerateDataKey`` (SNS asks for a data key to
@@ -241,7 +279,7 @@ class ServiceMonitoring(Construct):
                 )
             },
         }
-        self.topic_key.add_to_resource_policy(
+        key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsToUseKey",
                 principals=[cloudwatch_principal],
@@ -250,12 +288,12 @@ class ServiceMonitoring(Construct):
                 conditions=alarms_of_this_account,
             )
         )
-        self.topic.add_to_resource_policy(
+        topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsToPublish",
                 principals=[cloudwatch_principal],
                 actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
+                resources=[topic.topic_arn],
                 conditions=alarms_of_this_account,
             )
         )

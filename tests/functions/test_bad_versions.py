@@ -34,6 +34,7 @@ from botocore.response import StreamingBody
 from cdk_app import items_round_trip
 from cdk_app.config import ENVIRONMENTS
 from runtime import contract
+from serverless_fastapi_cdk.bundling import copy_runtime_half
 from serverless_fastapi_cdk.canary_deployment import (
     ENV_HEALTH_PATH,
     ENV_HEALTH_VERSION_FIELD,
@@ -143,6 +144,7 @@ def deploy(tmp_path: Path, layer: Path, backing: dict[str, str], aws_emulator: E
         code = tmp_path / variant
         code.mkdir()
         (code / "runtime").symlink_to(ROOT / "runtime")
+        copy_runtime_half(code)
         shutil.copy(VARIANTS / f"{variant}.py", code / "bad_version.py")
         spec = FunctionSpec(
             logical_id="Api",

@@ -80,6 +80,27 @@ _LAMBDA_LOG_LEVELS = {
     LogLevel.DEBUG: lambda_.ApplicationLogLevel.DEBUG,
     LogLevel.INFO: lambda_.ApplicationLogLevel.INFO,
 }
+_LOGGING: dict[LogLevel, dict[str, Any]] = {
+    level: {
+        "logging_format": lambda_.LoggingFormat.JSON,
+        "application_log_level_v2": application_level,
+        "system_log_level_v2": lambda_.SystemLogLevel.WARN,
+    }
+    for level, application_level in _LAMBDA_LOG_LEVELS.items()
+}
+"""JSON logs, the application's level, and the platform's warnings only."""
+
+
+def _environment(
+    service_name: str, metrics_namespace: str, level: LogLevel, extra: Mapping[str, str] | None
+) -> dict[str, str]:
+    """Powertools' settings, then the caller's variables."""
+    return {
+        "POWERTOOLS_SERVICE_NAME": service_name,
+        "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
+        "POWERTOOLS_LOG_LEVEL": level.value,
+        **(extra or {}),
+    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -263,34 +284,19 @@ class ApiFunction(Construct):
             reserved_concurrent_executions=reserved_concurrency,
             role=self.role,
             log_group=self.log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
-            application_log_level_v2=_LAMBDA_LOG_LEVELS[level],
-            system_log_level_v2=lambda_.SystemLogLevel.WARN,
             tracing=tracing,
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if cold.snap_start else None,
             description=description,
-            environment={
-                "POWERTOOLS_SERVICE_NAME": service_name,
-                "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
-                "POWERTOOLS_LOG_LEVEL": level.value,
-                **(environment or {}),
-            },
+            environment=_environment(service_name, metrics_namespace, level, environment),
+            **_LOGGING[level],
         )
         self.timeout: Duration = timeout
         self.version: lambda_.Version = self.function.current_version
         self.alias: lambda_.Alias = lambda_.Alias(
-            self,
-            "Alias",
-            alias_name=alias_name,
-            version=self.version,
+            self, "Alias", alias_name=alias_name, version=self.version,
             provisioned_concurrent_executions=cold.provisioned_concurrency or None,
-        )
-        self._acknowledge_findings(
-            tracing=tracing,
-            snap_start=cold.snap_start,
-            aws_services=called,
-            environment_contents=environment_contents,
-        )
+        )  # fmt: skip
+        self._acknowledge_findings(tracing, cold.snap_start, called, environment_contents)
 
     def _build_code(
         self, package_dir: Path, runtime: lambda_.Runtime, invalidation_mode: py_compile.PycInvalidationMode
@@ -321,7 +327,6 @@ class ApiFunction(Construct):
 
     def _acknowledge_findings(
         self,
-        *,
         tracing: lambda_.Tracing,
         snap_start: bool,
         aws_services: Sequence[str],

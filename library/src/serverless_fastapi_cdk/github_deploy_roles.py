@@ -114,15 +114,17 @@ class GitHubDeployRoles(Construct):
         self.diff_role.add_to_policy(self._assume(bootstrap_qualifier, DIFF_BOOTSTRAP_ROLES))
         self.deploy_role: iam.Role = role("DeployRole", "deploy", self.deploy_subjects)
         self.deploy_role.add_to_policy(self._assume(bootstrap_qualifier, DEPLOY_BOOTSTRAP_ROLES))
-        self.deploy_role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReadBootstrapVersion",
-                actions=["ssm:GetParameter"],
-                resources=[
-                    f"arn:{Aws.PARTITION}:ssm:{Aws.REGION}:{Aws.ACCOUNT_ID}:parameter/cdk-bootstrap/"
-                    f"{bootstrap_qualifier}/version"
-                ],
-            )
+        self.deploy_role.add_to_policy(self._read_bootstrap_version(bootstrap_qualifier))
+
+    @staticmethod
+    def _read_bootstrap_version(qualifier: str) -> iam.PolicyStatement:
+        """What ``cdk deploy`` reads first: the bootstrap stack's version parameter."""
+        return iam.PolicyStatement(
+            sid="ReadBootstrapVersion",
+            actions=["ssm:GetParameter"],
+            resources=[
+                f"arn:{Aws.PARTITION}:ssm:{Aws.REGION}:{Aws.ACCOUNT_ID}:parameter/cdk-bootstrap/{qualifier}/version"
+            ],
         )
 
     def _principal(self, subjects: Sequence[str]) -> iam.OpenIdConnectPrincipal:

@@ -82,23 +82,8 @@ class ApiUserPool(Construct):
             as a deployment check). Default: ``None``, none of them.
         """
         super().__init__(scope, construct_id)
-        self.user_pool: cognito.UserPool = cognito.UserPool(
-            self,
-            "UserPool",
-            self_sign_up_enabled=self_sign_up,
-            sign_in_aliases=cognito.SignInAliases(email=True),
-            auto_verify=cognito.AutoVerifiedAttrs(email=True),
-            password_policy=cognito.PasswordPolicy(
-                min_length=12,
-                require_lowercase=True,
-                require_uppercase=True,
-                require_digits=True,
-                require_symbols=True,
-                temp_password_validity=Duration.days(3),
-            ),
-            mfa=cognito.Mfa.REQUIRED,
-            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
-            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+        self.user_pool: cognito.UserPool = self._build_pool(
+            self_sign_up=self_sign_up,
             feature_plan=feature_plan,
             deletion_protection=deletion_protection,
             removal_policy=removal_policy,
@@ -122,8 +107,39 @@ class ApiUserPool(Construct):
         region = Stack.of(self).region
         self.issuer_url: str = f"https://cognito-idp.{region}.amazonaws.com/{self.user_pool.user_pool_id}"
         self.audience: str = self.client.user_pool_client_id
+
+    def _build_pool(
+        self,
+        *,
+        self_sign_up: bool,
+        feature_plan: cognito.FeaturePlan,
+        deletion_protection: bool,
+        removal_policy: RemovalPolicy,
+    ) -> cognito.UserPool:
+        """The pool: e-mail sign-in, strong passwords, TOTP MFA required, e-mail-only recovery."""
+        pool = cognito.UserPool(
+            self,
+            "UserPool",
+            self_sign_up_enabled=self_sign_up,
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),
+            mfa=cognito.Mfa.REQUIRED,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            feature_plan=feature_plan,
+            deletion_protection=deletion_protection,
+            removal_policy=removal_policy,
+        )
         if feature_plan is not cognito.FeaturePlan.PLUS:
-            Validations.of(self.user_pool).acknowledge(
+            Validations.of(pool).acknowledge(
                 Acknowledgment(
                     id="AwsSolutions-COG8",
                     reason=(
@@ -132,6 +148,7 @@ class ApiUserPool(Construct):
                     ),
                 )
             )
+        return pool
 
     def _add_machine_client(self, settings: MachineClientSettings, token_validity: Duration) -> MachineClient:
         scope = cognito.ResourceServerScope(

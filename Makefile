@@ -75,11 +75,11 @@ scan-setup: $(SCAN_VENV)/.installed ## Create .venv-scan with the pinned checkov
 PORT ?= 8000
 
 run: setup ## Synthesize dev and serve it like API Gateway + Lambda on http://127.0.0.1:8000 (PORT=...)
-	@$(VENV_PY) -m tools.local_api serve --port $(PORT)
+	@$(VENV)/bin/sfcdk local --port $(PORT)
 
 token: ## Print a token for USER=<name> (default: $USER, or developer) from the running `make run`
 	@test -x $(VENV_PY) || { echo "error: no .venv yet: start the API with make run first" >&2; exit 1; }
-	@$(VENV_PY) -m tools.local_api token "$(or $(USER),developer)"
+	@$(VENV)/bin/sfcdk token "$(or $(USER),developer)"
 
 # pytest-xdist runs the tests in one worker per core (at most 4: each imports aws-cdk-lib), a module's tests on
 # one worker so its module fixtures run once; PYTEST_WORKERS=0 runs them in this process. Assemblies needed
@@ -140,7 +140,8 @@ scan: setup scan-setup synth ## cfn-lint (+ serverless rules) and checkov over c
 	$(VENV_PY) -m tools.scan cdk.out
 
 diff: setup ## Diff every stack and the API contract against BASE=<git ref> (default: merge base with main); writes cdk.out/diff.md
-	$(VENV_PY) -m tools.stack_diff $(if $(BASE),--base $(BASE)) $(DIFF_ARGS)
+	$(VENV_PY) -m tools.api_contract
+	$(VENV)/bin/sfcdk diff $(if $(BASE),--base $(BASE)) $(DIFF_ARGS)
 
 deploy: setup $(if $(ASSEMBLY),,synth) ## Deploy ENV=dev|staging|prod|ci-<env>, wait for its canary; ASSEMBLY=<dir> deploys an earlier synth
 	$(VENV_PY) -m tools.deploy $(ENV) $(if $(ASSEMBLY),--assembly $(ASSEMBLY)) $(DEPLOY_ARGS)

@@ -38,6 +38,7 @@ from runtime.contract import HANDLER, HEALTH_PATH
 from runtime.repository import ItemRepository
 from runtime.schemas.items import ItemWrite
 from runtime.token_verifier import ENV_CLIENT_IDS, ENV_ISSUER
+from serverless_fastapi_cdk.toolkit.local_api.synth import synthesize
 from tests.support.apigw import http_api_event
 from tests.support.aws_emulator import (
     create_cursor_secret,
@@ -46,7 +47,6 @@ from tests.support.aws_emulator import (
     use_fake_aws_credentials,
 )
 from tests.support.token_issuer import session_issuer
-from tools.local_api.synth import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = ROOT / "runtime" / "requirements.txt"

@@ -28,6 +28,7 @@ from benchmarks.runner import deploy, xray_sink
 from cdk_app.config import ENVIRONMENTS
 from runtime.repository import ItemRepository
 from serverless_fastapi_cdk.canary_deployment import RollbackThresholds
+from serverless_fastapi_cdk.toolkit.local_api.synth import synthesize
 from tests.support.apigw import http_api_event
 from tests.support.aws_emulator import (
     create_cursor_secret,
@@ -35,7 +36,6 @@ from tests.support.aws_emulator import (
     running_emulator,
     use_fake_aws_credentials,
 )
-from tools.local_api.synth import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "right_sizing.json"

@@ -25,8 +25,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from serverless_fastapi_cdk.toolkit.local_api.issuer import LocalIssuer
 from tests.support.token_issuer import CLIENT_ID, new_key
-from tools.local_api.issuer import LocalIssuer
 
 ROOT = Path(__file__).resolve().parents[1]
 PRELOADED = "import json, hashlib, base64, hmac, re, typing, dataclasses, urllib.request, threading"

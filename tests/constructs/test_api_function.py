@@ -12,8 +12,8 @@ import pytest
 import app as cdk_entry
 from runtime import contract
 from runtime.token_verifier import ENV_CLIENT_IDS, ENV_ISSUER
+from serverless_fastapi_cdk.toolkit.stack_diff.security import policy_statements
 from tests.support.cdk_synthesis import SynthesizedApp, logical_id, resources_of_type
-from tools.stack_diff.security import policy_statements
 
 RETENTION_DAYS = {"dev": 7, "staging": 30, "prod": 365}
 MEMORY_MB = {"dev": 512, "staging": 1024, "prod": 1024}

@@ -1,7 +1,7 @@
 """A catalogue of bad versions, each run through the real pre-traffic hook and stopped.
 
 Each variant (``tests/functions/bad_versions/``) is the real runtime with one thing broken. It is served the
-way the local emulator serves the function (``tools.local_api.workers.FunctionPool``: a Lambda-like
+way the local emulator serves the function (``toolkit.local_api.workers.FunctionPool``: a Lambda-like
 process per execution environment, INIT and timeouts enforced) against moto's server. The hook runs
 through its entry point; the two AWS calls it makes that cannot happen here go to stand-ins on its own
 clients: ``lambda:Invoke`` of the version is answered by the function pool, and
@@ -44,6 +44,9 @@ from serverless_fastapi_cdk.canary_deployment import (
     SERVICE_CHECK_MODULE,
 )
 from serverless_fastapi_cdk.hooks import pre_traffic, probe
+from serverless_fastapi_cdk.toolkit.local_api.logs import Console
+from serverless_fastapi_cdk.toolkit.local_api.model import FunctionSpec
+from serverless_fastapi_cdk.toolkit.local_api.workers import FunctionPool, Outcome, Platform
 from tests.support.apigw import FakeLambdaContext
 from tests.support.aws_emulator import REGION, Emulator, create_cursor_secret, create_items_table
 from tests.support.cdk_synthesis import SynthesizedApp, logical_id
@@ -54,9 +57,6 @@ from tests.support.token_issuer import (
     machine_client_environment,
     session_issuer,
 )
-from tools.local_api.logs import Console
-from tools.local_api.model import FunctionSpec
-from tools.local_api.workers import FunctionPool, Outcome, Platform
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIANTS = Path(__file__).resolve().parent / "bad_versions"

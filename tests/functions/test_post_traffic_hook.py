@@ -29,10 +29,10 @@ from cdk_app.stacks.stateful import DEPLOYMENT_CHECK_RESOURCE_SERVER, DEPLOYMENT
 from runtime import contract
 from serverless_fastapi_cdk.canary_deployment import ENV_HEALTH_PATH, ENV_HEALTH_VERSION_FIELD
 from serverless_fastapi_cdk.hooks import hook_common, post_traffic
+from serverless_fastapi_cdk.toolkit.local_api.emulator import Emulator
+from serverless_fastapi_cdk.toolkit.local_api.issuer import OAUTH_TOKEN_PATH
+from serverless_fastapi_cdk.toolkit.local_api.model import LocalApp
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.emulator import Emulator
-from tools.local_api.issuer import OAUTH_TOKEN_PATH
-from tools.local_api.model import LocalApp
 
 CLIENT_SECRET = "deployment-check-secret-" + "x" * 28
 SCOPE = f"{DEPLOYMENT_CHECK_RESOURCE_SERVER}/{DEPLOYMENT_CHECK_SCOPE}"
@@ -69,7 +69,7 @@ def without_deployment_check_audience(app: LocalApp) -> LocalApp:
         else route
         for route in app.api.routes
     )
-    return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+    return app.with_api(dataclasses.replace(app.api, routes=routes))
 
 
 def with_old_catch_all(app: LocalApp) -> LocalApp:
@@ -77,7 +77,7 @@ def with_old_catch_all(app: LocalApp) -> LocalApp:
     protected = [route for route in app.api.routes if route.route_key.endswith(" /{proxy+}")]
     catch_all = dataclasses.replace(protected[0], route_key="ANY /{proxy+}")
     routes = (*(route for route in app.api.routes if route not in protected), catch_all)
-    return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+    return app.with_api(dataclasses.replace(app.api, routes=routes))
 
 
 @dataclasses.dataclass
@@ -191,7 +191,7 @@ def with_another_origin(app: LocalApp) -> LocalApp:
     """CORS configured for some other site: the answers to dev's origin lack its header."""
     assert app.api.cors is not None
     cors = dataclasses.replace(app.api.cors, allow_origins=("https://elsewhere.example.com",))
-    return dataclasses.replace(app, api=dataclasses.replace(app.api, cors=cors))
+    return app.with_api(dataclasses.replace(app.api, cors=cors))
 
 
 healthy_stage = serve(as_synthesized)

@@ -54,6 +54,7 @@ from serverless_fastapi_cdk.canary_deployment import (
     SERVICE_CHECK_MODULE,
 )
 from serverless_fastapi_cdk.hooks import hook_common, pre_traffic
+from serverless_fastapi_cdk.toolkit.local_api.issuer import OAUTH_TOKEN_PATH
 from tests.support.apigw import FakeLambdaContext
 from tests.support.aws_emulator import (
     Emulator,
@@ -62,7 +63,6 @@ from tests.support.aws_emulator import (
     create_unless_present,
 )
 from tests.support.token_issuer import MACHINE_CLIENT_ID, session_issuer
-from tools.local_api.issuer import OAUTH_TOKEN_PATH
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:items-api"
 TIMEOUT_SECONDS = 10

@@ -30,9 +30,9 @@ from runtime.token_verifier import (
     TokenVerifier,
     rs256_signature_is_valid,
 )
+from serverless_fastapi_cdk.toolkit.local_api.issuer import public_jwk
 from tests.support.apigw import LambdaApi, http_api_event, invoke, jwt_claims
 from tests.support.token_issuer import CLIENT_ID, new_key, session_issuer
-from tools.local_api.issuer import public_jwk
 
 
 def verifier() -> TokenVerifier:

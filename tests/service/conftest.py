@@ -34,12 +34,12 @@ from uuid import uuid4
 
 import pytest
 
+from serverless_fastapi_cdk.toolkit.local_api.model import FunctionSpec, LocalApp
+from serverless_fastapi_cdk.toolkit.local_api.workers import FunctionPool, Outcome
 from tests.service.clients import Caller
 from tests.support.apigw import http_api_event
 from tests.support.generated_clients import TypeScriptClient, build_typescript_client, import_python_client
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.model import FunctionSpec, LocalApp
-from tools.local_api.workers import FunctionPool, Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = 32
@@ -52,12 +52,12 @@ FIGURES_FILE = ROOT / "build" / "reliability" / "figures.json"
 
 def _replace_functions(app: LocalApp, change: Callable[[FunctionSpec], FunctionSpec]) -> LocalApp:
     routes = tuple(dataclasses.replace(route, function=change(route.function)) for route in app.api.routes)
-    return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+    return app.with_api(dataclasses.replace(app.api, routes=routes))
 
 
 def with_headroom(app: LocalApp) -> LocalApp:
     """The stage without its throttles (stage and routes), :data:`ENVIRONMENTS` environments allowed."""
-    app = dataclasses.replace(app, api=dataclasses.replace(app.api, throttle=None, route_throttles={}))
+    app = app.with_api(dataclasses.replace(app.api, throttle=None, route_throttles={}))
     return _replace_functions(
         app, lambda function: dataclasses.replace(function, reserved_concurrency=ENVIRONMENTS)
     )
@@ -165,7 +165,7 @@ def fault_api(dev_assembly_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
 
         (function,) = app.functions()
         wrapped = wrap(function)
-        app = dataclasses.replace(app, api=dataclasses.replace(app.api, throttle=None, route_throttles={}))
+        app = app.with_api(dataclasses.replace(app.api, throttle=None, route_throttles={}))
         return _replace_functions(app, lambda _: wrapped)
 
     with running_api(dev_assembly_dir, tmp_path_factory.mktemp("fault-state"), with_fault_injection) as api:

@@ -16,10 +16,10 @@ import json
 import re
 from pathlib import Path
 
+from serverless_fastapi_cdk.toolkit.local_api.model import LocalApp
 from tests.support.browser import element_text, page_server, rendered_dom
 from tests.support.generated_clients import TypeScriptClient
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.model import LocalApp
 
 PAGE_HOST = "127.0.0.1"
 PAGE_PORT = 3000
@@ -73,7 +73,7 @@ def test_with_the_old_any_route_the_browser_refuses_the_call(
         protected = [route for route in app.api.routes if route.route_key.endswith(" /{proxy+}")]
         catch_all = dataclasses.replace(protected[0], route_key="ANY /{proxy+}")
         routes = (*(route for route in app.api.routes if route not in protected), catch_all)
-        return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+        return app.with_api(dataclasses.replace(app.api, routes=routes))
 
     with running_api(dev_assembly_dir, tmp_path / "state", old_routes) as api:
         result = browser_result(api, "browser-user", tmp_path / "profile", typescript_client)

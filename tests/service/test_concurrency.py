@@ -1,7 +1,7 @@
 """Racing requests over real HTTP, through the emulated API Gateway and Lambda, against the local DynamoDB.
 
 Each burst is released at once by a barrier. The local DynamoDB is linearizable like the real one
-(:mod:`tools.moto_server`), so whatever these tests see is the service's doing. Requests that Lambda
+(:mod:`toolkit.moto_server`), so whatever these tests see is the service's doing. Requests that Lambda
 throttled (more of them than the 32 environments) never reached the function and are sent again
 (:mod:`tests.service.clients`).
 """

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from serverless_fastapi_cdk.toolkit.local_api.model import LocalApp
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.model import LocalApp
 
 ALLOWED_ORIGIN = "http://localhost:3000"
 """dev's CORS origin (cdk_app/config.py)."""
@@ -103,7 +103,7 @@ def test_the_old_protected_any_route_sends_the_preflight_to_the_authorizer(
         assert all(route.authorizer is not None for route in protected)
         catch_all = dataclasses.replace(protected[0], route_key="ANY /{proxy+}")
         routes = (*(route for route in app.api.routes if route not in protected), catch_all)
-        return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+        return app.with_api(dataclasses.replace(app.api, routes=routes))
 
     with running_api(dev_assembly_dir, tmp_path, old_routes) as api:
         refused = {path: preflight(api.client, "GET", path) for path in ("/items", "/health")}

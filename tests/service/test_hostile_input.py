@@ -19,11 +19,11 @@ from typing import Any
 import httpx
 import pytest
 
+from serverless_fastapi_cdk.toolkit.local_api.workers import Outcome
 from tests.service.clients import Caller
 from tests.service.conftest import Figures
 from tests.support.apigw import http_api_event
 from tests.support.local_api import RunningApi
-from tools.local_api.workers import Outcome
 
 ITEM = "{item}"
 """Stands for the caller's own item id in a case's path."""

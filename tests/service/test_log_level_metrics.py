@@ -25,10 +25,10 @@ import pytest
 
 from runtime.contract import METRIC_CLIENT_ERRORS, METRIC_SERVER_ERRORS, METRIC_UNHANDLED_ERRORS
 from serverless_fastapi_cdk.api_function import LogLevel
+from serverless_fastapi_cdk.toolkit.local_api.model import LocalApp
 from tests.service.clients import Caller
 from tests.service.conftest import FaultPlan, dynamodb_error, fault_code_dir
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.model import LocalApp
 
 ITEM_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 LAMBDA_NAMES = {"WARNING": "WARN", "CRITICAL": "FATAL"}
@@ -67,7 +67,7 @@ def api_at_level(
             reserved_concurrency=1,
         )
         routes = tuple(dataclasses.replace(route, function=leveled) for route in app.api.routes)
-        return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+        return app.with_api(dataclasses.replace(app.api, routes=routes))
 
     with running_api(dev_assembly_dir, tmp_path / "state", at_level) as api:
         yield LeveledApi(api=api, plan=plan)

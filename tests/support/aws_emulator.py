@@ -19,7 +19,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from runtime.contract import TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE
-from tools.moto_server import LinearizableMotoServer
+from serverless_fastapi_cdk.toolkit.moto_server import LinearizableMotoServer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -63,7 +63,7 @@ def running_emulator() -> Iterator[Emulator]:
     """Run moto's server on 127.0.0.1 and a port the OS picks, for the duration of the block.
 
     The server handles one request at a time, so conditional writes are linearizable as in DynamoDB
-    (:mod:`tools.moto_server`).
+    (:mod:`serverless_fastapi_cdk.toolkit.moto_server`).
     """
     server = LinearizableMotoServer()
     server.start()

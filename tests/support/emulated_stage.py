@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from serverless_fastapi_cdk.toolkit.local_api.model import LocalApp
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.model import LocalApp
 
 PROBE_DIR = Path(__file__).resolve().parents[1] / "tools" / "local_api" / "fixtures" / "probe_function"
 PROBE_TIMEOUT_SECONDS = 3.0
@@ -42,7 +42,7 @@ def with_probe_function(app: LocalApp) -> LocalApp:
     short = dataclasses.replace(
         proxy, route_key="ANY /short/{proxy+}", integration_timeout_seconds=SHORT_INTEGRATION_TIMEOUT_SECONDS
     )
-    return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=(*routes, short)))
+    return app.with_api(dataclasses.replace(app.api, routes=(*routes, short)))
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +74,7 @@ def broken_layer_api(
             layer_dirs=(layer_without(MISSING_PACKAGE, layer, tmp_path_factory.mktemp("broken-layer")),),
         )
         routes = tuple(dataclasses.replace(route, function=broken) for route in app.api.routes)
-        return dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes))
+        return app.with_api(dataclasses.replace(app.api, routes=routes))
 
     with running_api(dev_assembly_dir, tmp_path_factory.mktemp("broken-state"), without_package) as api:
         yield api

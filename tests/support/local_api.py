@@ -20,12 +20,12 @@ from typing import Any
 import httpx
 import pytest
 
+from serverless_fastapi_cdk.toolkit.local_api.assembly import StageAssembly
+from serverless_fastapi_cdk.toolkit.local_api.emulator import Emulator, bind
+from serverless_fastapi_cdk.toolkit.local_api.logs import Console
+from serverless_fastapi_cdk.toolkit.local_api.model import LocalApp
+from serverless_fastapi_cdk.toolkit.local_api.synth import synthesize
 from tests.support.synthesis_cache import cached_synthesis
-from tools.local_api.assembly import StageAssembly
-from tools.local_api.emulator import Emulator, bind
-from tools.local_api.logs import Console
-from tools.local_api.model import LocalApp
-from tools.local_api.synth import synthesize
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,8 +1,9 @@
 """The OpenID issuer of the tests: real RS256 tokens the function verifies, and the keys it fetches.
 
-One issuer per test session (the local emulator's, :class:`tools.local_api.issuer.LocalIssuer`), serving
-its discovery document and JWKS on a loopback port. Starting it names it in this process's environment
-(``JWT_ISSUER``, ``JWT_CLIENT_IDS``), which the handler imported here, and every process started from
+One issuer per test session (the local emulator's,
+:class:`serverless_fastapi_cdk.toolkit.local_api.issuer.LocalIssuer`), serving its discovery document and
+JWKS on a loopback port. Starting it names it in this process's environment (``JWT_ISSUER``,
+``JWT_CLIENT_IDS``), which the handler imported here, and every process started from
 here, read as Lambda's environment; so it must start before the handler is imported. A process started
 from here signs with the same key (its file is named in the environment) and serves nothing.
 """
@@ -24,7 +25,7 @@ from serverless_fastapi_cdk.hooks.hook_common import (
     ENV_TOKEN_URL,
     ENV_USER_POOL_ID,
 )
-from tools.local_api.issuer import OAUTH_TOKEN_PATH, LocalIssuer, load_or_create_key
+from serverless_fastapi_cdk.toolkit.local_api.issuer import OAUTH_TOKEN_PATH, LocalIssuer, load_or_create_key
 
 CLIENT_ID = "4k1example0client0id0abcde"
 """The app client the tokens are issued to (``client_id``), the one the function accepts."""

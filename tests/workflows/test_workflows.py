@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped]
 
+from serverless_fastapi_cdk.toolkit.stack_diff.contract import BREAKING_API_LABEL
 from tests.support.cdk_synthesis import ENVIRONMENTS, ROOT, SynthesizedApp
-from tools.stack_diff.contract import BREAKING_API_LABEL
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
@@ -349,8 +349,8 @@ GUARDED_PATHS = (
     "Makefile",
     "package-lock.json",
     "requirements.txt",
-    "tools/stack_diff/engine.py",
-    "tools/stack_diff/security.py",
+    "library/src/serverless_fastapi_cdk/toolkit/stack_diff/engine.py",
+    "library/src/serverless_fastapi_cdk/toolkit/stack_diff/security.py",
     "tools/ci/pr_comment.py",
     "library/src/serverless_fastapi_cdk/github_deploy_roles.py",
 )

@@ -10,9 +10,9 @@ import argparse
 from pathlib import Path
 
 from cdk_app.config import ENVIRONMENTS
+from serverless_fastapi_cdk.toolkit.local_api.assembly import StageAssembly
 from tools.cost.profile import item_bytes
 from tools.cost.report import DEFAULT_REQUESTS, Estimate, comparison, detail, estimate
-from tools.local_api.assembly import StageAssembly
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-UNKNOWN_ACCOUNT = "unknown-account"
-UNKNOWN_REGION = "unknown-region"
+from serverless_fastapi_cdk.toolkit.cloud_assembly import AssemblyError, CloudAssembly, StackTemplate
 
 
 class TargetError(RuntimeError):
@@ -48,51 +45,41 @@ class StackTarget:
 
 def stage_names(assembly: Path) -> list[str]:
     """The stages (environments) of the assembly, e.g. ``["dev", "prod", "staging"]``."""
-    return sorted(
-        artifact["properties"].get("displayName", artifact_id)
-        for artifact_id, artifact in _manifest(assembly)["artifacts"].items()
-        if artifact["type"] == "cdk:cloud-assembly"
-    )
+    return _read(assembly).stages()
 
 
 def stage_targets(assembly: Path, environment: str) -> list[StackTarget]:
-    """Every stack of the stage ``environment``, with its target and bootstrap requirement."""
-    for artifact_id, artifact in _manifest(assembly)["artifacts"].items():
-        properties = artifact.get("properties", {})
-        if (
-            artifact["type"] == "cdk:cloud-assembly"
-            and properties.get("displayName", artifact_id) == environment
-        ):
-            directory = assembly / properties["directoryName"]
-            return [
-                _target(artifact_id, stack, directory)
-                for artifact_id, stack in _manifest(directory)["artifacts"].items()
-                if stack["type"] == "aws:cloudformation:stack"
-            ]
-    available = ", ".join(stage_names(assembly)) or "none"
-    raise TargetError(f"no environment {environment!r} in {assembly} (available: {available})")
+    """Every stack of the stage ``environment``, with its target and bootstrap requirement, each after
+    the stacks it depends on (the order a deployment must follow)."""
+    cloud_assembly = _read(assembly)
+    if environment not in cloud_assembly.stages():
+        available = ", ".join(cloud_assembly.stages()) or "none"
+        raise TargetError(f"no environment {environment!r} in {assembly} (available: {available})")
+    return [_target(stack) for stack in cloud_assembly.deployment_order(environment)]
 
 
-def _target(artifact_id: str, stack: dict[str, Any], directory: Path) -> StackTarget:
-    account, region = stack["environment"].removeprefix("aws://").split("/", 1)
-    properties = stack["properties"]
+def _target(stack: StackTemplate) -> StackTarget:
+    properties = stack.properties
+    if stack.template_path is None:
+        raise TargetError(f"{stack.name} has no template file")
     return StackTarget(
-        name=stack.get("displayName", artifact_id),
-        account=None if account == UNKNOWN_ACCOUNT else account,
-        region=None if region == UNKNOWN_REGION else region,
+        name=stack.name,
+        account=stack.account,
+        region=stack.region,
         bootstrap_version=int(properties.get("requiresBootstrapStackVersion", 0)),
         bootstrap_parameter=properties.get(
             "bootstrapStackVersionSsmParameter", "/cdk-bootstrap/hnb659fds/version"
         ),
-        template_file=directory / properties["templateFile"],
+        template_file=stack.template_path,
         stack_name=properties.get("stackName", ""),
         lookup_role_arn=properties.get("lookupRole", {}).get("arn"),
     )
 
 
-def _manifest(directory: Path) -> dict[str, Any]:
-    path = directory / "manifest.json"
-    if not path.is_file():
-        raise TargetError(f"{path} is missing: synthesize first (make synth)")
-    manifest: dict[str, Any] = json.loads(path.read_text())
-    return manifest
+def _read(assembly: Path) -> CloudAssembly:
+    if not (assembly / "manifest.json").is_file():
+        raise TargetError(f"{assembly / 'manifest.json'} is missing: synthesize first (make synth)")
+    try:
+        return CloudAssembly(assembly)
+    except AssemblyError as error:
+        raise TargetError(str(error)) from error

@@ -10,19 +10,18 @@ import argparse
 from pathlib import Path
 
 from cdk_app.config import ENVIRONMENTS
+from serverless_fastapi_cdk.toolkit.cloud_assembly import CloudAssembly
 from tools.docs.nag import ROOT, acknowledgements, app_with_subscribers
 from tools.docs.pages import Sources, generated
-from tools.local_api.assembly import StageAssembly
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.docs", description=__doc__)
     parser.add_argument("assembly", nargs="?", type=Path, default=ROOT / "cdk.out", help="default: cdk.out")
     options = parser.parse_args(argv)
+    assembly = CloudAssembly(options.assembly)
     stages = {
-        config.name: {
-            stack.stack_name: stack.template for stack in StageAssembly(options.assembly, config.name).stacks
-        }
+        config.name: {stack.stack_name: stack.template for stack in assembly.stage_stacks(config.name)}
         for config in ENVIRONMENTS
     }
     sources = Sources(root=ROOT, stages=stages, acknowledgements=acknowledgements(app_with_subscribers()))

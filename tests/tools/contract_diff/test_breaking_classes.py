@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from serverless_fastapi_cdk.toolkit.contract_diff import ContractDiff, Severity, compare, render_markdown
 from tools.api_contract.documents import CONTRACT_FILE, ROOT
-from tools.contract_diff import ContractDiff, Severity, compare, render_markdown
 
 Document = dict[str, Any]
 ITEM = ("components", "schemas", "Item")

@@ -1,8 +1,8 @@
-"""``python -m tools.local_api``, the command behind ``make run`` and ``make token``, as a user runs it.
+"""``sfcdk local`` and ``sfcdk token`` (behind ``make run`` and ``make token``), as a user runs them.
 
 Answers that come before any server starts (a taken port, no assembly, no running API) are checked by
-calling the command's ``main`` in this process, as ``python -m`` would, instead of paying a fresh
-interpreter's imports for each; ``serve`` itself runs as the real command in a process of its own.
+calling the command's ``main`` in this process, as ``sfcdk`` would, instead of paying a fresh
+interpreter's imports for each; ``local`` itself runs as the real command in a process of its own.
 """
 
 from __future__ import annotations
@@ -23,14 +23,22 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tools.local_api.__main__ import main
-from tools.local_api.emulator import PortInUseError, bind
+from serverless_fastapi_cdk.toolkit.cli import main
+from serverless_fastapi_cdk.toolkit.local_api.emulator import PortInUseError, bind
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _command(*arguments: str, state_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "tools.local_api", "--state-dir", str(state_dir), *arguments]
+def _command(command: str, *arguments: str, state_dir: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "serverless_fastapi_cdk.toolkit",
+        command,
+        "--state-dir",
+        str(state_dir),
+        *arguments,
+    ]
 
 
 def _run(*arguments: str, state_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -38,9 +46,11 @@ def _run(*arguments: str, state_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603 (our argv)
 
 
-def _main(capsys: pytest.CaptureFixture[str], *arguments: str, state_dir: Path) -> tuple[int, str]:
-    """``python -m tools.local_api ...``'s exit code and standard error, run in this process."""
-    code = main(["--state-dir", str(state_dir), *arguments])
+def _main(
+    capsys: pytest.CaptureFixture[str], command: str, *arguments: str, state_dir: Path
+) -> tuple[int, str]:
+    """``sfcdk COMMAND ...``'s exit code and standard error, run in this process."""
+    code = main([command, "--state-dir", str(state_dir), *arguments])
     return code, capsys.readouterr().err
 
 
@@ -76,10 +86,12 @@ def taken_port() -> Iterator[int]:
 def test_a_taken_port_is_reported_with_what_to_do(
     taken_port: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(PortInUseError, match=f"port {taken_port} .* already in use .* PORT={taken_port + 1}"):
+    with pytest.raises(
+        PortInUseError, match=f"port {taken_port} .* already in use .* --port {taken_port + 1}"
+    ):
         bind("127.0.0.1", taken_port)
     code, stderr = _main(
-        capsys, "serve", "--port", str(taken_port), "--assembly", str(tmp_path), state_dir=tmp_path
+        capsys, "local", "--port", str(taken_port), "--assembly", str(tmp_path), state_dir=tmp_path
     )
     assert code == 1
     assert stderr.startswith(f"error: port {taken_port} on 127.0.0.1 is already in use")
@@ -91,14 +103,14 @@ def test_token_explains_that_the_api_must_be_running(
 ) -> None:
     code, stderr = _main(capsys, "token", "alice", state_dir=tmp_path)
     assert code == 1
-    assert "not running: start it with `make run`" in stderr
+    assert "not running: start it with `sfcdk local`" in stderr
 
 
 def test_a_missing_assembly_is_reported_without_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, stderr = _main(
-        capsys, "serve", "--port", "0", "--assembly", str(tmp_path / "nothing"), state_dir=tmp_path
+        capsys, "local", "--port", "0", "--assembly", str(tmp_path / "nothing"), state_dir=tmp_path
     )
     assert code == 1
     assert "manifest.json is missing: synthesize the app first" in stderr
@@ -109,7 +121,9 @@ def test_serve_prints_what_to_run_mints_tokens_and_stops_cleanly_on_ctrl_c(
     dev_assembly_dir: Path, tmp_path: Path
 ) -> None:
     process = subprocess.Popen(  # noqa: S603 (our argv)
-        _command("serve", "--port", "0", "--assembly", str(dev_assembly_dir), state_dir=tmp_path),
+        _command(
+            "local", "--port", "0", "--stage", "dev", "--assembly", str(dev_assembly_dir), state_dir=tmp_path
+        ),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -133,7 +147,7 @@ def test_serve_prints_what_to_run_mints_tokens_and_stops_cleanly_on_ctrl_c(
         banner = "".join(output)
         url = re.search(r"Local API of stage 'dev': (http://127\.0\.0\.1:\d+)", banner)
         assert url is not None, banner
-        assert "TOKEN=$(make -s token USER=alice)" in banner
+        assert f"TOKEN=$({sys.executable} -m serverless_fastapi_cdk.toolkit token alice)" in banner
         assert f"curl -s {url.group(1)}/health" in banner
         assert f'curl -s -H "authorization: Bearer $TOKEN" {url.group(1)}/items' in banner
         assert f"""-d '{{"name": "example"}}' {url.group(1)}/items""" in banner

@@ -8,10 +8,15 @@ import re
 
 import pytest
 
+from serverless_fastapi_cdk.toolkit.local_api.gateway import TokenBucket
+from serverless_fastapi_cdk.toolkit.local_api.logs import (
+    Console,
+    lambda_log_level,
+    passes_log_filter,
+    readable,
+)
+from serverless_fastapi_cdk.toolkit.local_api.model import ThrottleSpec
 from tests.support.emulated_stage import RunningApi
-from tools.local_api.gateway import TokenBucket
-from tools.local_api.logs import Console, lambda_log_level, passes_log_filter, readable
-from tools.local_api.model import ThrottleSpec
 
 
 def test_powertools_json_lines_are_condensed_to_level_message_and_extra_keys() -> None:

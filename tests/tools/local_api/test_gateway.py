@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from serverless_fastapi_cdk.toolkit.local_api.emulator import require_runtime
+from serverless_fastapi_cdk.toolkit.local_api.gateway import (
+    MAX_PAYLOAD_BYTES,
+    MAX_REQUEST_LINE_AND_HEADERS_BYTES,
+)
+from serverless_fastapi_cdk.toolkit.local_api.model import LocalApp, ThrottleSpec
+from serverless_fastapi_cdk.toolkit.toolchain import PrerequisiteError
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.emulator import require_runtime
-from tools.local_api.gateway import MAX_PAYLOAD_BYTES, MAX_REQUEST_LINE_AND_HEADERS_BYTES
-from tools.local_api.model import LocalApp, ThrottleSpec
-from tools.local_api.synth import PrerequisiteError, cdk_cli
 
 ALLOWED_ORIGIN = "http://localhost:3000"
 """dev's CORS origin (cdk_app/config.py)."""
@@ -90,7 +93,7 @@ def test_request_line_and_headers_over_the_api_quota_are_refused_before_the_func
 def test_the_stage_throttles_beyond_its_burst(dev_assembly_dir: Path, tmp_path: Path) -> None:
     def tight(app: LocalApp) -> LocalApp:
         throttle = ThrottleSpec(rate_limit=0.5, burst_limit=3)
-        return dataclasses.replace(app, api=dataclasses.replace(app.api, throttle=throttle))
+        return app.with_api(dataclasses.replace(app.api, throttle=throttle))
 
     with running_api(dev_assembly_dir, tmp_path, tight) as api:
         statuses = [api.client.get("/").status_code for _ in range(5)]
@@ -105,9 +108,4 @@ def test_a_function_on_another_python_version_is_refused_at_start(dev_api: Runni
     older = dataclasses.replace(function, runtime="python3.12")
     routes = tuple(dataclasses.replace(route, function=older) for route in app.api.routes)
     with pytest.raises(PrerequisiteError, match=r"runs on python3\.12 but the emulator runs on python3\.13"):
-        require_runtime(dataclasses.replace(app, api=dataclasses.replace(app.api, routes=routes)))
-
-
-def test_a_missing_cdk_cli_says_how_to_install_it(tmp_path: Path) -> None:
-    with pytest.raises(PrerequisiteError, match="run `make setup`"):
-        cdk_cli(tmp_path)
+        require_runtime(app.with_api(dataclasses.replace(app.api, routes=routes)))

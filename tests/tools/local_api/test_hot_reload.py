@@ -21,13 +21,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from serverless_fastapi_cdk.toolkit.local_api.assembly import StageAssembly
+from serverless_fastapi_cdk.toolkit.local_api.hot_code import code_source, rebuild
+from serverless_fastapi_cdk.toolkit.local_api.reload import Reloader, imported_modules
+from serverless_fastapi_cdk.toolkit.local_api.synth import synthesize
+from serverless_fastapi_cdk.toolkit.local_api.watch import PollingWatcher
 from tests.support.emulated_stage import RunningApi
 from tests.support.local_api import running_api
-from tools.local_api.assembly import StageAssembly
-from tools.local_api.hot_code import code_source, rebuild
-from tools.local_api.reload import Reloader, imported_modules
-from tools.local_api.synth import synthesize
-from tools.local_api.watch import PollingWatcher
 
 ROOT = Path(__file__).resolve().parents[3]
 RELOAD_APP = Path(__file__).resolve().parent / "fixtures" / "reload_app"
@@ -228,7 +228,7 @@ def test_an_assembly_reload_keeps_an_unchanged_tables_items_and_recreates_a_chan
         assert (changes.kept, changes.recreated, changes.created) == ([table.name], [], [])
         assert dynamodb.get_item(TableName=table.name, Key=item).get("Item") == item
         assert api.client.get("/health").status_code == 200
-        assert api.emulator.pools[old_pool.function.logical_id] is not old_pool
+        assert api.emulator.pools[old_pool.function.key] is not old_pool
         assert old_pool.code_dirs_in_use() == set()
 
         changed = _assembly_copy(dev_assembly_dir, tmp_path / "changed")

@@ -11,8 +11,8 @@ import dataclasses
 from pathlib import Path
 
 from cdk_app.config import DEV
+from serverless_fastapi_cdk.toolkit.local_api.model import LocalApp, ThrottleSpec
 from tests.support.local_api import RunningApi, running_api
-from tools.local_api.model import LocalApp, ThrottleSpec
 
 NEVER_REFILLS = 0.001
 """A rate at which no token comes back during the test, so counts are exact whatever the machine's speed."""
@@ -36,9 +36,7 @@ def test_health_is_throttled_at_its_own_rate_while_items_keep_the_stages(
         health = ThrottleSpec(rate_limit=NEVER_REFILLS, burst_limit=3)
         stage = ThrottleSpec(rate_limit=NEVER_REFILLS, burst_limit=5)
         routes = {**app.api.route_throttles, "GET /health": health}
-        return dataclasses.replace(
-            app, api=dataclasses.replace(app.api, throttle=stage, route_throttles=routes)
-        )
+        return app.with_api(dataclasses.replace(app.api, throttle=stage, route_throttles=routes))
 
     with running_api(dev_assembly_dir, tmp_path, tight) as api:
         headers = api.auth("tess")

@@ -1,7 +1,7 @@
 """Racing conditional writes against a moto server: how many of N writers from one version succeed.
 
 ``python -m tests.tools.moto_server.moto_race`` prints the figure for moto's own ``ThreadedMotoServer`` and
-for :class:`tools.moto_server.LinearizableMotoServer` (docs/reliability.md quotes it). The thread
+for :class:`toolkit.moto_server.LinearizableMotoServer` (docs/reliability.md quotes it). The thread
 switch interval is shortened while racing so that interleavings that DynamoDB forbids, if the server
 allows them, show up within a few rounds instead of a few thousand.
 """
@@ -20,8 +20,8 @@ import boto3
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
+from serverless_fastapi_cdk.toolkit.moto_server import LinearizableMotoServer
 from tests.support.aws_emulator import REGION, use_fake_aws_credentials
-from tools.moto_server import LinearizableMotoServer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -1,8 +1,8 @@
 """The local DynamoDB is linearizable like the real one, so the concurrency figures mean something.
 
 moto's own threaded server lets racing conditional writes both succeed now and then
-(``python -m tests.tools.moto_server.moto_race`` shows it); :class:`tools.moto_server.LinearizableMotoServer`,
-which every local run and test uses, must never.
+(``python -m tests.tools.moto_server.moto_race`` shows it); the toolkit's
+:class:`~toolkit.moto_server.LinearizableMotoServer`, which every local run and test uses, must never.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 
+from serverless_fastapi_cdk.toolkit.moto_server import LinearizableMotoServer
 from tests.support.aws_emulator import REGION
 from tests.tools.moto_server.moto_race import race
-from tools.moto_server import LinearizableMotoServer
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from serverless_fastapi_cdk.toolkit.stack_diff.__main__ import EXIT_BREAKING_API, main
+from serverless_fastapi_cdk.toolkit.stack_diff.contract import BREAKING_API_LABEL
 from tools.api_contract.documents import CONTRACT_FILE, ROOT
-from tools.stack_diff.__main__ import EXIT_BREAKING_API, main
-from tools.stack_diff.contract import BREAKING_API_LABEL
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from serverless_fastapi_cdk.toolkit.stack_diff.__main__ import EXIT_DANGER, main
+from serverless_fastapi_cdk.toolkit.stack_diff.analysis import DiffReport, build_report
+from serverless_fastapi_cdk.toolkit.stack_diff.assembly import load_assembly
+from serverless_fastapi_cdk.toolkit.stack_diff.compare import ChangeKind, ResourceChange
+from serverless_fastapi_cdk.toolkit.stack_diff.security import SecurityCategory
+from serverless_fastapi_cdk.toolkit.stack_diff.stateful import DangerKind
+from serverless_fastapi_cdk.toolkit.stack_diff.synth import git
 from tests.support.assembly_variants import ADDED_BUCKET_ARN, RENAMED_PARTITION_KEY
 from tests.support.cdk_synthesis import ENVIRONMENTS, ROOT
-from tools.stack_diff.__main__ import EXIT_DANGER, main
-from tools.stack_diff.analysis import DiffReport, build_report
-from tools.stack_diff.assembly import load_assembly
-from tools.stack_diff.compare import ChangeKind, ResourceChange
-from tools.stack_diff.security import SecurityCategory
-from tools.stack_diff.stateful import DangerKind
-from tools.stack_diff.synth import git
 
 
 def report_between(old: Path, new: Path) -> DiffReport:
@@ -144,7 +144,7 @@ def test_the_base_is_synthesized_in_a_temporary_worktree(baseline_assembly: Path
 
     completed = subprocess.run(  # noqa: S603
         [
-            sys.executable, "-m", "tools.stack_diff", "--base", commit,
+            sys.executable, "-m", "serverless_fastapi_cdk.toolkit.stack_diff", "--base", commit,
             "--new-assembly", str(baseline_assembly), "--markdown", str(markdown), "--no-cdk-text",
         ],
         cwd=ROOT,

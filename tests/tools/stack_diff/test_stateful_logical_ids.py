@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from serverless_fastapi_cdk.toolkit.stack_diff.assembly import load_assembly
+from serverless_fastapi_cdk.toolkit.stack_diff.stateful import is_stateful
 from tests.support.cdk_synthesis import ENVIRONMENTS
-from tools.stack_diff.assembly import load_assembly
-from tools.stack_diff.stateful import is_stateful
 
 PINNED_STATEFUL_IDS = {
     "Stateful": {

@@ -99,8 +99,11 @@ lint: setup ## ruff lint and format check
 typecheck: setup ## mypy --strict over the constructs, the runtime and the tools
 	$(VENV)/bin/mypy
 
+# The load tests run after the rest, alone: what they hold (no error, no lost write under a bounded load)
+# is about the code, not about how busy another worker keeps the machine's cores meanwhile.
 pytest: setup scan-setup browser-setup
-	$(VENV)/bin/pytest $(PYTEST_PARALLEL)
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL) -m "not load"
+	$(VENV)/bin/pytest -m load
 
 browser-setup: ## Install Debian's chromium for the browser tests when missing (apt-get, as root)
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \

@@ -55,14 +55,23 @@ def configure() -> TokenVerifier | None:
     return _verifier
 
 
+def bearer_token_of(header: str) -> str:
+    """The token of an ``Authorization`` value: the token alone, or prefixed with ``Bearer``, as the HTTP
+    API's JWT authorizer accepts it; ``""`` for any other scheme."""
+    scheme, _, rest = header.strip().partition(" ")
+    if not rest:
+        return scheme
+    return rest.strip() if scheme.lower() == "bearer" else ""
+
+
 def caller_id(request: Request) -> str:
     """FastAPI dependency: the verified caller's ``sub``, or a 401."""
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    token = bearer_token_of(request.headers.get("authorization") or "")
     verifier = _verifier or configure()
-    if scheme.lower() != "bearer" or not token or verifier is None:
+    if not token or verifier is None:
         raise UnauthorizedError
     try:
-        claims = verifier.verify(token.strip())
+        claims = verifier.verify(token)
     except InvalidTokenError as error:
         raise UnauthorizedError from error
     sub = claims.get("sub")

@@ -115,6 +115,16 @@ def test_the_wheel_declares_its_dependencies(wheel: Path) -> None:
         "jsii<2,>=1.142.0",
         "uv<1,>=0.13",
         "cdk-nag<4,>=3.0.2; extra == 'nag'",
+        "anyio<5,>=4.4; extra == 'toolkit'",
+        "boto3<2,>=1.35; extra == 'toolkit'",
+        "copier==9.19.1; extra == 'toolkit'",
+        "cryptography>=43; extra == 'toolkit'",
+        "flask<4,>=3.0; extra == 'toolkit'",
+        "flask-cors<7,>=5.0; extra == 'toolkit'",
+        "httpx<1,>=0.28; extra == 'toolkit'",
+        "moto[dynamodb,ssm]<6,>=5.1; extra == 'toolkit'",
+        "pyjwt<3,>=2.9; extra == 'toolkit'",
+        "uvicorn<1,>=0.30; extra == 'toolkit'",
     }
     assert "Name: serverless-fastapi-cdk" in metadata
 

@@ -138,6 +138,26 @@ def test_a_direct_invoke_with_forged_claims_is_401_and_touches_nothing(
     assert_untouched(alice, item_id)
 
 
+AUTHORIZATION_FORMS = {
+    "bearer": ("Bearer {token}", 200),
+    "lower-case scheme": ("bearer {token}", 200),
+    "the token alone": ("{token}", 200),
+    "another scheme": ("Basic {token}", 401),
+}
+"""What the HTTP API's JWT authorizer accepts (the token alone, or after ``Bearer``), the function too."""
+
+
+@pytest.mark.parametrize(("form", "status"), AUTHORIZATION_FORMS.values(), ids=AUTHORIZATION_FORMS)
+def test_the_authorization_header_is_read_as_the_authorizer_reads_it(
+    api: LambdaApi, alice: LambdaApi, form: str, status: int
+) -> None:
+    sub = alice.sub or ""
+    event = with_token("GET", "/items", None, claims_of=sub)
+    event["headers"]["authorization"] = form.format(token=signed(access_claims(sub)))
+
+    assert invoke(api.handler, event).status == status
+
+
 WRONG_TOKENS = {
     "another issuer": {"iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other"},
     "an ID token": {"token_use": "id", "aud": CLIENT_ID, "client_id": None},

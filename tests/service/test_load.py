@@ -143,7 +143,9 @@ def test_bounded_load_has_no_errors_and_loses_no_writes(
         stale += sum(1 for key in user.expected.keys() & stored.keys() if stored[key] != user.expected[key])
 
     assert len(latencies) == REQUESTS, f"the time limit ended the run after {len(latencies)} requests"
-    assert errors == []
+    assert errors == [], "\n".join(
+        line for line in hardened_api.console().splitlines() if '"ERROR"' in line or "Traceback" in line
+    )[-6000:]
     assert (lost, phantom, stale) == (0, 0, 0)
     held = sum(len(user.expected) for user in users)
     p50, p99 = percentile(latencies, 0.50) * 1000, percentile(latencies, 0.99) * 1000

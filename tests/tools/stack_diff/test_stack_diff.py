@@ -158,7 +158,8 @@ def test_the_base_is_synthesized_in_a_temporary_worktree(baseline_assembly: Path
     assert completed.returncode == 0, completed.stderr
     text = markdown.read_text()
     assert text.startswith(f"# Stack diff: `{commit} ({short})` → ")
-    assert f"## API contract: `{commit} ({short}):docs/api/openapi.json` → `working tree`" in text
+    contract = "docs/api/openapi.json"
+    assert f"## API contract: `{commit} ({short}):{contract}` → `working tree:{contract}`" in text
     summary = text.split("## Summary", 1)[1].split("## Security", 1)[0]
     for environment in ENVIRONMENTS:
         for kind in ("Stateful", "Stateless"):

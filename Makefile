@@ -56,7 +56,8 @@ $(VENV)/.installed: requirements.txt library/pyproject.toml tools/find_python313
 
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "error: Node.js and npm are required (any version that runs npm; the project then installs its own Node 24 and CDK CLI): install them with your package manager (apt-get install nodejs npm, brew install node) or from nodejs.org" >&2; exit 1; }
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@test -x $(NODE_BIN)/node || { echo "error: package.json pins Node 24 for linux x64 and arm64 only (node-linux-<cpu>, integrity-locked); on $$(uname -s)/$$(uname -m) run the make targets on Linux (a container or VM)" >&2; exit 1; }
 	@touch $@
 
 # The venv and node_modules install side by side: each waits mostly on disk and network, not on the CPU.

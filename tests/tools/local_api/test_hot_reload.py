@@ -237,12 +237,17 @@ def test_an_assembly_reload_keeps_an_unchanged_tables_items_and_recreates_a_chan
         (resource,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::DynamoDB::GlobalTable")
         resource["Properties"]["TimeToLiveSpecification"]["AttributeName"] = "gone_at"
         stateful.write_text(json.dumps(template))
-        changes = api.emulator.reload(StageAssembly(changed, "dev"))
-        assert (changes.kept, changes.recreated) == ([], [table.name])
-        assert "Item" not in dynamodb.get_item(TableName=table.name, Key=item)
-        ttl = dynamodb.describe_time_to_live(TableName=table.name)["TimeToLiveDescription"]
-        assert ttl["AttributeName"] == "gone_at"
-        assert api.client.get("/health").status_code == 200
+        try:
+            changes = api.emulator.reload(StageAssembly(changed, "dev"))
+            assert (changes.kept, changes.recreated) == ([], [table.name])
+            assert "Item" not in dynamodb.get_item(TableName=table.name, Key=item)
+            ttl = dynamodb.describe_time_to_live(TableName=table.name)["TimeToLiveDescription"]
+            assert ttl["AttributeName"] == "gone_at"
+            assert api.client.get("/health").status_code == 200
+        finally:
+            # moto keeps its tables per process, not per server: the other emulators of this test process
+            # must find the template's table again.
+            api.emulator.reload(StageAssembly(same, "dev"))
 
 
 def _write_context(project: Path, *, greeting: str, paths: list[str]) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,9 +34,7 @@ from uuid import uuid4
 import pytest
 
 from serverless_fastapi_cdk.toolkit.local_api.model import FunctionSpec, LocalApp
-from serverless_fastapi_cdk.toolkit.local_api.workers import FunctionPool, Outcome
 from tests.service.clients import Caller
-from tests.support.apigw import http_api_event
 from tests.support.generated_clients import TypeScriptClient, build_typescript_client, import_python_client
 from tests.support.local_api import RunningApi, running_api
 
@@ -45,7 +42,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = 32
 """Execution environments the hardened API may run at once (the load test's concurrency)."""
 COLD_STARTS_AT_ONCE = 8
-MAX_WARM_UP_WAVES = 40
 FAULT_FUNCTION = Path(__file__).resolve().parent / "fixtures" / "fault_function"
 FIGURES_FILE = ROOT / "build" / "reliability" / "figures.json"
 
@@ -64,34 +60,17 @@ def with_headroom(app: LocalApp) -> LocalApp:
 
 
 def _warm_up(api: RunningApi) -> None:
-    """Start all :data:`ENVIRONMENTS` environments, at most :data:`COLD_STARTS_AT_ONCE` at a time.
+    """Start all :data:`ENVIRONMENTS` environments ahead of any request, at most
+    :data:`COLD_STARTS_AT_ONCE` at a time, so that the load meets warm environments only.
 
-    Each wave invokes the function (``GET /health``) from as many threads as there are environments
-    already, plus a few, released together: the warm environments serve some, the rest start. The
-    invocations go straight to the function's pool: through HTTP they would arrive one by one, and
-    the warm environments would serve them all.
+    Each start is the pool's own INIT ahead of an invocation: how many start does not depend on how
+    fast this machine hands invocations to environments that are already warm.
     """
     (pool,) = api.emulator.pools.values()
-    for _ in range(MAX_WARM_UP_WAVES):
-        started = api.console().count("Init Duration")
-        if started >= ENVIRONMENTS:
-            return
-        wave = min(ENVIRONMENTS, started + COLD_STARTS_AT_ONCE)
-        outcomes = _invoke_together(pool, wave)
-        assert outcomes == {Outcome.SUCCESS}, f"warming up the API failed: {outcomes}"
-    raise AssertionError(f"{ENVIRONMENTS} environments did not start in {MAX_WARM_UP_WAVES} waves")
-
-
-def _invoke_together(pool: FunctionPool, count: int) -> set[Outcome]:
-    barrier = threading.Barrier(count)
-
-    def invoke(_: int) -> Outcome:
-        barrier.wait()
-        event = http_api_event("GET", "/health")
-        return pool.invoke(event, trace_root=event["headers"]["x-amzn-trace-id"]).outcome
-
-    with ThreadPoolExecutor(max_workers=count) as threads:
-        return set(threads.map(invoke, range(count)))
+    with ThreadPoolExecutor(max_workers=COLD_STARTS_AT_ONCE) as threads:
+        results = list(threads.map(lambda _: pool.prewarm(), range(ENVIRONMENTS)))
+    failed = [result for result in results if not isinstance(result, float)]
+    assert not failed, f"warming up the API failed: {failed}"
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from serverless_fastapi_cdk.toolkit.config import find_project
+
 CLI_ENV = {
     "CDK_DISABLE_CLI_TELEMETRY": "true",
     "AWS_EC2_METADATA_DISABLED": "true",
@@ -110,3 +112,27 @@ class Toolchain:
             check=False,
             timeout=timeout,
         )
+
+
+@dataclass(frozen=True)
+class NodeScript:
+    """Where a script of the toolkit runs: a Node, and the project whose ``node_modules`` its
+    ``require`` calls find packages in (through ``NODE_PATH``)."""
+
+    node: Path
+    project: Path
+
+    @classmethod
+    def find(cls, *, node: Path | None = None, project: Path | None = None) -> NodeScript:
+        """``node`` and ``project``, defaulting to the working directory's project and its Node; raises
+        :class:`PrerequisiteError` or ``ValueError`` (no project) saying what is missing."""
+        root = project or find_project(Path.cwd())
+        return cls(node=node or Toolchain.find(root).node, project=root)
+
+    @property
+    def modules(self) -> Path:
+        return self.project / "node_modules"
+
+    def environment(self) -> dict[str, str]:
+        """This process's environment with ``NODE_PATH`` naming :attr:`modules`."""
+        return {**os.environ, "NODE_PATH": str(self.modules)}

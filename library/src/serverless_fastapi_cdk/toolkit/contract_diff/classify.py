@@ -19,7 +19,6 @@ uses the schema, which says who is affected.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,8 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from serverless_fastapi_cdk.toolkit.config import find_project
-from serverless_fastapi_cdk.toolkit.toolchain import PrerequisiteError, Toolchain
+from serverless_fastapi_cdk.toolkit.toolchain import NodeScript, PrerequisiteError
 
 SCRIPT = Path(__file__).with_name("api_diff.cjs")
 ENGINE_PACKAGE = "api-smart-diff"
@@ -142,24 +140,22 @@ def engine_diffs(
 ) -> list[EngineDiff]:
     """``api-smart-diff``'s differences, unfiltered."""
     try:
-        project = project or find_project(Path.cwd())
-        node = node or Toolchain.find(project).node
+        script = NodeScript.find(node=node, project=project)
     except (PrerequisiteError, ValueError) as error:
         raise EngineError(str(error)) from error
-    modules = project / "node_modules"
     completed = subprocess.run(  # noqa: S603 - the project's Node running the script beside this file
-        [str(node), str(SCRIPT)],
+        [str(script.node), str(SCRIPT)],
         input=json.dumps({"old": old, "new": new}),
         capture_output=True,
         text=True,
-        cwd=project,
-        env={**os.environ, "NODE_PATH": str(modules)},
+        cwd=script.project,
+        env=script.environment(),
         check=False,
         timeout=120,
     )
     if completed.returncode != 0:
         raise EngineError(
-            f"{ENGINE_PACKAGE} failed; is it installed in {modules} (npm install {ENGINE_PACKAGE})?\n"
+            f"{ENGINE_PACKAGE} failed; is it installed in {script.modules} (npm install {ENGINE_PACKAGE})?\n"
             f"{completed.stderr}"
         )
     return [

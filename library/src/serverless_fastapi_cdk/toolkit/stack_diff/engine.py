@@ -14,7 +14,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
-import os
 import select
 import subprocess
 import tempfile
@@ -24,9 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
-from serverless_fastapi_cdk.toolkit.config import find_project
 from serverless_fastapi_cdk.toolkit.stack_diff.compare import StackDiff
-from serverless_fastapi_cdk.toolkit.toolchain import PrerequisiteError, Toolchain
+from serverless_fastapi_cdk.toolkit.toolchain import NodeScript, PrerequisiteError
 
 SCRIPT = Path(__file__).with_name("cfn_diff.cjs")
 ENGINE_PACKAGE = "@aws-cdk/cloudformation-diff"
@@ -78,28 +76,27 @@ def stack_impacts(
     if not request:
         return {}
     try:
-        project = project or find_project(Path.cwd())
-        node = node or Toolchain.find(project).node
+        script = NodeScript.find(node=node, project=project)
     except (PrerequisiteError, ValueError) as error:
         raise EngineError(str(error)) from error
-    answer = _engine(node, project).ask({"stacks": request})
+    answer = _engine(script).ask({"stacks": request})
     return {stack["name"]: _stack(stack) for stack in answer["stacks"]}
 
 
 class _Engine:
     """The engine's Node process: one request written as a line, one answer read back, in turn."""
 
-    def __init__(self, node: Path, project: Path) -> None:
-        self._modules = project / "node_modules"
+    def __init__(self, script: NodeScript) -> None:
+        self._modules = script.modules
         self._errors: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115 - lives as long as the process
         self._process = subprocess.Popen(  # noqa: S603 - the project's Node running the script beside this file
-            [str(node), str(SCRIPT)],
+            [str(script.node), str(SCRIPT)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._errors,
             text=True,
-            cwd=project,
-            env={**os.environ, "NODE_PATH": str(self._modules)},
+            cwd=script.project,
+            env=script.environment(),
         )
         self._stdin = cast(IO[str], self._process.stdin)
         self._stdout = cast(IO[str], self._process.stdout)
@@ -142,16 +139,17 @@ class _Engine:
         return self._errors.read()
 
 
-_engines: dict[tuple[Path, Path], _Engine] = {}
+_engines: dict[NodeScript, _Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def _engine(node: Path, project: Path) -> _Engine:
-    """The running engine on ``node`` for ``project``, started on first use and ended when Python exits."""
+def _engine(script: NodeScript) -> _Engine:
+    """The running engine for ``script`` (a Node and a project), started on first use and ended when
+    Python exits."""
     with _engines_lock:
-        engine = _engines.get((node, project))
+        engine = _engines.get(script)
         if engine is None or not engine.running:
-            engine = _engines[node, project] = _Engine(node, project)
+            engine = _engines[script] = _Engine(script)
             atexit.register(engine.close)
         return engine
 
